@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // End-to-end tests spawn the CLI, a local OpenAlex server and Chromium: give them room on 2 cores.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
