@@ -1,0 +1,54 @@
+/**
+ * The error vocabulary. A UserError is something the user can fix (bad option, missing file,
+ * missing key) and carries its exit code; an HttpError keeps the server's status and JSON body;
+ * anything else is a bug and is printed with its stack.
+ */
+
+/** Exit codes, one per way a run can end, so scheduled jobs can branch on them. */
+export const ExitCode = {
+  ok: 0,
+  /** An unexpected failure: a bug, printed with its stack. */
+  bug: 1,
+  /** Bad options, missing or unreadable input, missing API key. */
+  usage: 2,
+  /** The HTTP retries ran out; the checkpoint is saved and a rerun resumes. */
+  fetchFailed: 3,
+  /** The OpenAlex daily budget (or --budget-usd) is spent; the checkpoint is saved. */
+  budgetExhausted: 4,
+  /** An invariant check on the aggregated numbers failed: the numbers are not published. */
+  invariant: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.usage,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    /** The URL with any credentials removed: safe to print. */
+    readonly safeUrl: string,
+    /** The server's body, parsed as JSON where it was JSON, else the text. */
+    readonly body: unknown,
+  ) {
+    const detail =
+      typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : '';
+    super(`HTTP ${status} from ${safeUrl}${detail ? `: ${detail}` : ''}`);
+    this.name = 'HttpError';
+  }
+}
+
+/** Raised when an aggregate fails a consistency check; the run stops before anything is written. */
+export class InvariantError extends UserError {
+  constructor(message: string) {
+    super(`invariant failed: ${message}`, ExitCode.invariant);
+    this.name = 'InvariantError';
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The typed work record every stage shares, and the one function that turns a raw OpenAlex
+ * object (API result or snapshot line, either schema generation) into it or into a reason why not.
+ */
+import { rebuildAbstract } from './abstract.js';
+
+export interface Authorship {
+  /** `authorships[].countries` (2023+ schema); null where the field is absent (pre-2023 records). */
+  countries: string[] | null;
+  /** `authorships[].institutions[].country_code`, one entry per institution, null where missing. */
+  institutionCountries: (string | null)[];
+}
+
+export interface MeshHeading {
+  descriptorUi: string;
+  descriptorName: string;
+  isMajorTopic: boolean;
+}
+
+export interface Work {
+  /** Short OpenAlex id, e.g. `W2741809807`. */
+  id: string;
+  year: number;
+  title: string | null;
+  /** Rebuilt from `abstract_inverted_index`; null when there is none. */
+  abstract: string | null;
+  authorships: Authorship[];
+  /** OpenAlex caps author lists at 100; true when it says it cut this one. */
+  authorsTruncated: boolean;
+  /** MeSH descriptors; null when the record has none (only PubMed-indexed works have them). */
+  mesh: MeshHeading[] | null;
+  type: string | null;
+  language: string | null;
+  /** `updated_date`, used to keep the newest copy of a work read twice. */
+  updatedDate: string | null;
+}
+
+/** Where a record came from: `file:line`, `file#results[i]` or a page URL without credentials. */
+export type Origin = string;
+
+export type Normalized =
+  | { ok: true; work: Work; /** repairs made, e.g. abstract entries skipped */ notes: string[] }
+  | { ok: false; reason: string; workId: string | null };
+
+const WORK_ID = /^(?:https:\/\/openalex\.org\/)?(W\d+)$/;
+
+/** Extracts `W123` from `https://openalex.org/W123` or `W123`; null for anything else. */
+export function shortWorkId(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return WORK_ID.exec(value)?.[1] ?? null;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Upper-cased ISO alpha-2 code, or null for anything that is not one. */
+function countryCode(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
+}
+
+function normalizeAuthorship(raw: unknown): Authorship | string {
+  if (typeof raw !== 'object' || raw === null) return 'authorship is not an object';
+  const a = raw as Record<string, unknown>;
+  let countries: string[] | null = null;
+  if (Array.isArray(a.countries)) {
+    countries = a.countries.map(countryCode).filter((c): c is string => c !== null);
+  } else if (a.countries !== undefined && a.countries !== null) {
+    return 'authorships[].countries is not a list';
+  }
+  const institutionCountries: (string | null)[] = [];
+  if (Array.isArray(a.institutions)) {
+    for (const inst of a.institutions) {
+      institutionCountries.push(
+        typeof inst === 'object' && inst !== null ? countryCode((inst as Record<string, unknown>).country_code) : null,
+      );
+    }
+  } else if (a.institutions !== undefined && a.institutions !== null) {
+    return 'authorships[].institutions is not a list';
+  }
+  return { countries, institutionCountries };
+}
+
+function normalizeMesh(raw: unknown): MeshHeading[] | null {
+  if (!Array.isArray(raw) || raw.length === 0) return null;
+  const out: MeshHeading[] = [];
+  for (const m of raw) {
+    if (typeof m !== 'object' || m === null) continue;
+    const r = m as Record<string, unknown>;
+    const ui = stringOrNull(r.descriptor_ui);
+    const name = stringOrNull(r.descriptor_name);
+    if (ui === null && name === null) continue;
+    out.push({ descriptorUi: ui ?? '', descriptorName: name ?? '', isMajorTopic: r.is_major_topic === true });
+  }
+  return out.length > 0 ? out : null;
+}
+
+/**
+ * Validates one raw record. A work without a usable id or publication year cannot be counted
+ * and is rejected with the reason; damage that leaves it countable (a malformed abstract entry)
+ * is repaired and noted.
+ */
+export function normalizeWork(raw: unknown): Normalized {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: 'record is not a JSON object', workId: null };
+  }
+  const r = raw as Record<string, unknown>;
+  const id = shortWorkId(r.id);
+  if (id === null) {
+    return { ok: false, reason: r.id === undefined ? 'missing id' : `id is not an OpenAlex work id: ${JSON.stringify(r.id)?.slice(0, 80)}`, workId: null };
+  }
+  const year = r.publication_year;
+  if (year === undefined || year === null) return { ok: false, reason: 'missing publication_year', workId: id };
+  if (typeof year !== 'number' || !Number.isInteger(year) || year < 1000 || year > 2999) {
+    return { ok: false, reason: `publication_year is not a year: ${JSON.stringify(year)}`, workId: id };
+  }
+  const title = r.title ?? r.display_name ?? null;
+  if (title !== null && typeof title !== 'string') {
+    return { ok: false, reason: `title is not a string: ${typeof title}`, workId: id };
+  }
+  let authorships: Authorship[] = [];
+  if (Array.isArray(r.authorships)) {
+    const parsed = r.authorships.map(normalizeAuthorship);
+    const bad = parsed.find((p): p is string => typeof p === 'string');
+    if (bad !== undefined) return { ok: false, reason: bad, workId: id };
+    authorships = parsed as Authorship[];
+  } else if (r.authorships !== undefined && r.authorships !== null) {
+    return { ok: false, reason: 'authorships is not a list', workId: id };
+  }
+  const notes: string[] = [];
+  const abstract = rebuildAbstract(r.abstract_inverted_index);
+  if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
+  return {
+    ok: true,
+    notes,
+    work: {
+      id,
+      year,
+      title: title === null ? null : title,
+      abstract: abstract.text,
+      authorships,
+      authorsTruncated: r.is_authors_truncated === true,
+      mesh: normalizeMesh(r.mesh),
+      type: stringOrNull(r.type),
+      language: stringOrNull(r.language),
+      updatedDate: stringOrNull(r.updated_date),
+    },
+  };
+}
