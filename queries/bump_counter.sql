@@ -1,0 +1,3 @@
+-- one row per counter: adds $delta to the named running total
+insert into counters values ($name, $delta)
+on conflict (name) do update set value = counters.value + excluded.value

@@ -1,0 +1,2 @@
+-- one row: how many works are classified
+select count(*)::integer as n from classified

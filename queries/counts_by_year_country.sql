@@ -1,0 +1,41 @@
+-- one row per year x country in the window: medical-AI papers, full counting, zero-filled
+with
+
+years as (
+  select unnest(generate_series($from_year::integer, $to_year::integer)) as year
+),
+
+countries as (
+  select unnest($countries::varchar[]) as country
+),
+
+tagged as (
+  select work_id, year, countries
+  from classified
+  -- A paper is medical AI when it has both a medical and an AI keyword (see src/classify/).
+  where is_medical and is_ai
+    and year between $from_year and $to_year
+),
+
+-- Full counting: a paper counts once for every distinct country among its authors' affiliations;
+-- `countries` is already a de-duplicated set, so unnesting it cannot count a paper twice.
+per_country as (
+  select year, unnest(countries) as country, work_id
+  from tagged
+),
+
+counted as (
+  select year, country, count(distinct work_id)::integer as papers
+  from per_country
+  group by year, country
+),
+
+final as (
+  select y.year, c.country, coalesce(counted.papers, 0) as papers
+  from years y
+  cross join countries c
+  left join counted on counted.year = y.year and counted.country = c.country
+  order by y.year, c.country
+)
+
+select * from final

@@ -1,0 +1,2 @@
+-- one row per record set aside or repaired, in the order they were read
+select kind, origin, work_id, reason, raw from rejects order by rowid

@@ -1,0 +1,9 @@
+-- one row per fetch slice: where its cursor stands, committed with the works it covers
+create table if not exists checkpoints (
+  slice_id varchar primary key,
+  query varchar not null,
+  cursor varchar,
+  pages_done integer not null,
+  works_stored integer not null,
+  done boolean not null
+)

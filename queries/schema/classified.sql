@@ -1,0 +1,9 @@
+-- one row per work: the classifier's verdict, the terms behind it and the countries it counts for
+create table if not exists classified (
+  work_id varchar primary key,
+  year integer not null,
+  is_medical boolean not null,
+  is_ai boolean not null,
+  matched_terms varchar[] not null,
+  countries varchar[] not null
+)

@@ -1,0 +1,25 @@
+-- one row per year in the window: distinct medical-AI papers with at least one known affiliation country
+with
+
+years as (
+  select unnest(generate_series($from_year::integer, $to_year::integer)) as year
+),
+
+tagged as (
+  select year, count(*)::integer as papers
+  from classified
+  -- The share denominator counts only papers that can be attributed to some country, so gaps in
+  -- affiliation data do not depress every country's share alike.
+  where is_medical and is_ai and len(countries) > 0
+    and year between $from_year and $to_year
+  group by year
+),
+
+final as (
+  select y.year, coalesce(tagged.papers, 0) as papers
+  from years y
+  left join tagged using (year)
+  order by y.year
+)
+
+select * from final

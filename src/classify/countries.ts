@@ -1,0 +1,38 @@
+/**
+ * The full-counting country rule: the set of countries a work counts for.
+ */
+import type { Authorship } from '../model/work.js';
+
+/**
+ * How Chinese special administrative regions are counted. `separate` keeps OpenAlex's codes as
+ * they are (HK, MO and TW are their own ISO codes, as in the source data); `fold-hk-mo` counts
+ * Hong Kong and Macao as China, as some bibliometric studies do. Taiwan is never folded.
+ */
+export type CountryPolicy = 'separate' | 'fold-hk-mo';
+export const COUNTRY_POLICIES: readonly CountryPolicy[] = ['separate', 'fold-hk-mo'];
+
+export function describePolicy(policy: CountryPolicy): string {
+  return policy === 'separate'
+    ? 'HK, MO and TW counted separately from CN'
+    : 'HK and MO counted as CN; TW counted separately';
+}
+
+/** Map Hong Kong and Macao to China under `fold-hk-mo`; every other code stays as it is. */
+const FOLD_HK_MO: Readonly<Record<string, string>> = { HK: 'CN', MO: 'CN' };
+
+/**
+ * Full counting: a work counts once for each distinct country among all its authors' countries
+ * (`authorships[].countries`) and their institutions' `country_code`. Both sources are read
+ * because pre-2023 records only have the institutions', and an author's own `countries` can
+ * name an affiliation with no institution record. Sorted so the result is deterministic.
+ */
+export function countriesOf(authorships: readonly Authorship[], policy: CountryPolicy): string[] {
+  const set = new Set<string>();
+  for (const a of authorships) {
+    for (const c of a.countries ?? []) set.add(c);
+    for (const c of a.institutionCountries) if (c !== null) set.add(c);
+  }
+  const out = new Set<string>();
+  for (const c of set) out.add(policy === 'fold-hk-mo' ? (FOLD_HK_MO[c] ?? c) : c);
+  return [...out].sort();
+}

@@ -1,0 +1,178 @@
+/**
+ * The command-line entry: `medai-trends <command>`. The only place that calls process.exit.
+ */
+import { Command } from 'commander';
+import { loadKeywordRules } from '../classify/keywords.js';
+import { ExitCode, UserError } from '../errors.js';
+import { aggregate } from '../pipeline/aggregate.js';
+import { classifyStore } from '../pipeline/classify.js';
+import { stderrEffects } from '../pipeline/effects.js';
+import { produceReport } from '../pipeline/report.js';
+import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
+import { TOOL_VERSION } from '../pipeline/version.js';
+import { toCsv } from '../report/csv.js';
+import { Store } from '../store/store.js';
+import {
+  DEFAULT_DB,
+  DEFAULT_OUT,
+  Problems,
+  parseFetch,
+  parsePolicy,
+  parseReport,
+  parseWindow,
+  type FetchFlags,
+  type ReportFlags,
+} from './options.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface CommonFlags {
+  db: string;
+  from?: string;
+  to?: string;
+  countries?: string;
+  countryPolicy?: string;
+  keywords?: string;
+  snapshot?: string[];
+}
+
+const program = new Command('medai-trends')
+  .version(TOOL_VERSION)
+  .description('Yearly counts of medical-AI papers by country from OpenAlex, with Figure 2-style trend charts.')
+  .showHelpAfterError();
+
+const dbOption = (c: Command): Command => c.option('--db <path>', 'DuckDB database file', DEFAULT_DB);
+const windowOptions = (c: Command): Command =>
+  c
+    .option('--from <year>', 'first year (default 2010)')
+    .option('--to <year>', 'last year (default 2021)')
+    .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)');
+const classifyOptions = (c: Command): Command =>
+  c
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate');
+const sourceOptions = (c: Command): Command =>
+  c
+    .option('--snapshot <paths...>', 'read OpenAlex snapshot parts / saved API pages (files, dirs or globs) instead of the API')
+    .option('--budget-usd <usd>', 'stop cleanly (resumable) before spending more than this on the API', '1')
+    .option('--max-rps <n>', 'API requests per second, across all workers', '10')
+    .option('--concurrency <n>', 'slices fetched in parallel', '6')
+    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
+    .option('--refresh', 'fetch again slices already completed')
+    .option('--yes', 'start even when the estimate exceeds --budget-usd');
+const reportOptions = (c: Command): Command =>
+  c
+    .option('--out <dir>', 'output folder', DEFAULT_OUT)
+    .option('--title <text>', 'chart title')
+    .option('--width <px>', 'plot width')
+    .option('--height <px>', 'plot height')
+    .option('--theme <theme>', 'light or dark')
+    .option('--metric <metric>', 'count, share (of the world total) or index (100 = first year)')
+    .option('--format <list>', 'svg,png,html,csv,json')
+    .option('--incomplete-years <n>', 'how many final years to mark as incomplete');
+
+async function withStore<T>(path: string, body: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(path);
+  try {
+    return await body(store);
+  } finally {
+    store.close();
+  }
+}
+
+async function fetchStage(store: Store, o: CommonFlags & FetchFlags): Promise<void> {
+  const p = new Problems();
+  const window = parseWindow(p, o);
+  const policy = parsePolicy(p, o.countryPolicy);
+  const f = parseFetch(p, o);
+  p.throwIfAny();
+  if (o.snapshot !== undefined && o.snapshot.length > 0) {
+    await loadFromSnapshot(store, o.snapshot, stderrEffects);
+    return;
+  }
+  const rules = await loadKeywordRules(o.keywords);
+  const summary = await loadFromApi(store, window, policy, rules, {
+    ...f,
+    baseUrl: process.env.OPENALEX_BASE_URL ?? DEFAULT_BASE_URL,
+    apiKey: process.env.OPENALEX_API_KEY ?? '',
+  }, stderrEffects);
+  stderrEffects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
+}
+
+async function classifyStage(store: Store, o: CommonFlags): Promise<void> {
+  const p = new Problems();
+  const policy = parsePolicy(p, o.countryPolicy);
+  p.throwIfAny();
+  await classifyStore(store, await loadKeywordRules(o.keywords), policy, stderrEffects);
+}
+
+async function reportStage(store: Store, o: CommonFlags & ReportFlags): Promise<void> {
+  const p = new Problems();
+  const window = parseWindow(p, o);
+  const options = parseReport(p, o);
+  p.throwIfAny();
+  const run = await produceReport(store, window, options, stderrEffects);
+  process.stdout.write(run.summary);
+}
+
+/** Validates every option of every stage before the first stage runs, so a typo fails fast. */
+function validateAll(o: CommonFlags & FetchFlags & ReportFlags): void {
+  const p = new Problems();
+  parseWindow(p, o);
+  parsePolicy(p, o.countryPolicy);
+  parseFetch(p, o);
+  parseReport(p, o);
+  p.throwIfAny();
+}
+
+reportOptions(classifyOptions(sourceOptions(windowOptions(dbOption(program.command('run'))))))
+  .description('fetch (or read --snapshot), classify, aggregate and report in one go')
+  .action(async (o: CommonFlags & FetchFlags & ReportFlags) => {
+    validateAll(o);
+    await withStore(o.db, async (store) => {
+      await fetchStage(store, o);
+      await classifyStage(store, o);
+      await reportStage(store, o);
+    });
+  });
+
+classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch')))))
+  .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
+  .action(async (o: CommonFlags & FetchFlags) => withStore(o.db, (store) => fetchStage(store, o)));
+
+classifyOptions(dbOption(program.command('classify')))
+  .description('tag the stored works with the keyword rule and derive their countries')
+  .action(async (o: CommonFlags) => withStore(o.db, (store) => classifyStage(store, o)));
+
+windowOptions(dbOption(program.command('aggregate')))
+  .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
+  .option('--out <dir>', 'also write counts.csv into this folder')
+  .action(async (o: CommonFlags & { out?: string }) => {
+    const p = new Problems();
+    const window = parseWindow(p, o);
+    p.throwIfAny();
+    await withStore(o.db, async (store) => {
+      const { counts } = await aggregate(store, window);
+      const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+      if (o.out !== undefined) {
+        await mkdir(o.out, { recursive: true });
+        await writeFile(join(o.out, 'counts.csv'), csv);
+      }
+      process.stdout.write(csv);
+    });
+  });
+
+reportOptions(windowOptions(dbOption(program.command('report'))))
+  .description('write the charts, CSVs, manifest and summary from the classified works')
+  .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof UserError) {
+    process.stderr.write(`medai-trends: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`medai-trends: unexpected error (a bug; please report it with this output):\n${(err as Error).stack ?? String(err)}\n`);
+  process.exit(ExitCode.bug);
+}

@@ -1,0 +1,146 @@
+/**
+ * Command-line options validated once into typed objects. Every problem is collected and reported
+ * together, so a user fixes a command line in one go rather than one error per try.
+ */
+import { UserError } from '../errors.js';
+import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
+import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
+
+/** CSET's Figure 2 window; analysts pass their own. */
+export const DEFAULT_FROM = 2010;
+export const DEFAULT_TO = 2021;
+export const DEFAULT_COUNTRIES = 'US,CN';
+export const DEFAULT_DB = 'data/medai.duckdb';
+export const DEFAULT_OUT = 'reports';
+
+export class Problems {
+  readonly list: string[] = [];
+  add(message: string): void {
+    this.list.push(message);
+  }
+  throwIfAny(): void {
+    if (this.list.length === 1) throw new UserError(this.list[0]!);
+    if (this.list.length > 1) throw new UserError(`${this.list.length} problems with the options:\n${this.list.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function integer(p: Problems, name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    p.add(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return n;
+}
+
+function oneOf<T extends string>(p: Problems, name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  p.add(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return fallback;
+}
+
+export interface WindowOptions {
+  from: number;
+  to: number;
+  countries: string[];
+}
+
+export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string }): WindowOptions {
+  const thisYear = new Date().getUTCFullYear();
+  const from = integer(p, '--from', o.from, DEFAULT_FROM, 1900, thisYear + 1);
+  const to = integer(p, '--to', o.to, DEFAULT_TO, 1900, thisYear + 1);
+  if (from > to) p.add(`--from (${from}) is after --to (${to})`);
+  const countries: string[] = [];
+  for (const raw of (o.countries ?? DEFAULT_COUNTRIES).split(',')) {
+    const code = raw.trim().toUpperCase();
+    if (code === '') continue;
+    // ISO 3166-1 alpha-2, as OpenAlex writes them (authorships[].countries).
+    if (!/^[A-Z]{2}$/.test(code)) p.add(`--countries takes ISO alpha-2 codes such as US,CN; "${raw.trim()}" is not one`);
+    else if (!countries.includes(code)) countries.push(code);
+  }
+  if (countries.length === 0) p.add('--countries names no country');
+  return { from, to, countries };
+}
+
+export function parsePolicy(p: Problems, raw: string | undefined): CountryPolicy {
+  return oneOf(p, '--country-policy', raw, COUNTRY_POLICIES, 'separate');
+}
+
+export interface ReportFlags {
+  out?: string;
+  title?: string;
+  width?: string;
+  height?: string;
+  theme?: string;
+  metric?: string;
+  format?: string;
+  incompleteYears?: string;
+}
+
+export interface ParsedReportOptions {
+  outDir: string;
+  formats: Format[];
+  title?: string;
+  width?: number;
+  height?: number;
+  theme: Theme;
+  metric: Metric;
+  incompleteYears?: number;
+}
+
+export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
+  const formats: Format[] = [];
+  for (const raw of (o.format ?? FORMATS.join(',')).split(',')) {
+    const f = raw.trim();
+    if (f === '') continue;
+    if ((FORMATS as readonly string[]).includes(f)) formats.push(f as Format);
+    else p.add(`--format takes ${FORMATS.join(',')}; "${f}" is not one`);
+  }
+  const parsed: ParsedReportOptions = {
+    outDir: o.out ?? DEFAULT_OUT,
+    formats,
+    theme: oneOf(p, '--theme', o.theme, THEMES, 'light'),
+    metric: oneOf(p, '--metric', o.metric, METRICS, 'count'),
+  };
+  if (o.title !== undefined) parsed.title = o.title;
+  if (o.width !== undefined) parsed.width = integer(p, '--width', o.width, 640, 200, 4000);
+  if (o.height !== undefined) parsed.height = integer(p, '--height', o.height, 360, 150, 4000);
+  if (o.incompleteYears !== undefined) parsed.incompleteYears = integer(p, '--incomplete-years', o.incompleteYears, 1, 0, 10);
+  return parsed;
+}
+
+export interface FetchFlags {
+  budgetUsd?: string;
+  maxRps?: string;
+  concurrency?: string;
+  refresh?: boolean;
+  prefilter?: string;
+  yes?: boolean;
+}
+
+export interface ParsedFetchOptions {
+  budgetUsd: number;
+  maxRps: number;
+  concurrency: number;
+  refresh: boolean;
+  prefilter: 'keywords' | 'none';
+  yes: boolean;
+}
+
+export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
+  const budget = o.budgetUsd === undefined ? 1 : Number(o.budgetUsd);
+  if (!Number.isFinite(budget) || budget <= 0) p.add(`--budget-usd must be a positive amount, got "${o.budgetUsd}"`);
+  return {
+    // A free key's daily allowance.
+    budgetUsd: Number.isFinite(budget) && budget > 0 ? budget : 1,
+    // OpenAlex allows more, but ten per second leaves room for other clients on the same key.
+    maxRps: integer(p, '--max-rps', o.maxRps, 10, 1, 100),
+    // Slices fetched at once; each is one sequential cursor.
+    concurrency: integer(p, '--concurrency', o.concurrency, 6, 1, 32),
+    refresh: o.refresh === true,
+    prefilter: oneOf(p, '--prefilter', o.prefilter, ['keywords', 'none'] as const, 'keywords'),
+    yes: o.yes === true,
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Reads OpenAlex works from local files, with no network: snapshot parts (`part_*.gz`, gzipped
+ * JSON Lines, one work per line), saved API responses (a JSON page with a `results` array) and
+ * JSON arrays of works, gzipped or not, found recursively under a directory or by a glob.
+ */
+import { createHash } from 'node:crypto';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { UserError } from '../errors.js';
+import { normalizeWork, type Normalized } from '../model/work.js';
+import { openMaybeGzip, splitLines } from './lines.js';
+
+/** A record as read, before validation; `text` is kept for records that cannot be parsed. */
+export type RawRecord = { origin: string; raw: unknown } | { origin: string; parseError: string; text: string };
+
+export interface SnapshotFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+  gzipped: boolean;
+}
+
+/** File names the directory walk picks up: JSON, JSON Lines and snapshot parts, gzipped or not. */
+const WORK_FILE = /(?:\.(?:json|jsonl|ndjson)|^part_\d+)(?:\.gz)?$/;
+
+function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] as string;
+    if (ch === '*' && pattern[i + 1] === '*') {
+      // `**/` matches any number of directories, including none.
+      re += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += pattern[i + 2] === '/' ? 2 : 1;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(p)));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of (await open(path, 'r')).createReadStream()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Expands each argument (a file, a directory, or a glob) into files, sorted so that every run
+ * reads them in the same order. A path that matches nothing is an error naming it.
+ */
+export async function findSnapshotFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
+  const paths = new Set<string>();
+  for (const spec of specs) {
+    if (/[*?]/.test(spec)) {
+      const abs = resolve(spec);
+      const base = abs.slice(0, abs.search(/[*?]/)).replace(/[^/]*$/, '') || sep;
+      const re = globToRegExp(abs);
+      const matched = (await walk(base).catch(() => [])).filter((p) => re.test(p));
+      if (matched.length === 0) throw new UserError(`snapshot: no file matches ${spec}`);
+      matched.forEach((p) => paths.add(p));
+      continue;
+    }
+    const abs = resolve(spec);
+    const info = await stat(abs).catch(() => null);
+    if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
+    if (info.isDirectory()) {
+      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)));
+      if (found.length === 0) throw new UserError(`snapshot: no OpenAlex work files (*.json, *.jsonl, part_*, optionally .gz) under ${spec}`);
+      found.forEach((p) => paths.add(p));
+    } else paths.add(abs);
+  }
+  const files: SnapshotFile[] = [];
+  for (const path of [...paths].sort()) {
+    try {
+      files.push({ path, bytes: (await stat(path)).size, sha256: await sha256Of(path), gzipped: await isGzip(path) });
+    } catch (err) {
+      throw new UserError(`snapshot: cannot read ${path}: ${(err as Error).message}`);
+    }
+  }
+  return files;
+}
+
+/** The works inside one parsed JSON document: an API page's `results`, an array, or one work. */
+function worksInDocument(doc: unknown): unknown[] {
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { results?: unknown }).results)) {
+    return (doc as { results: unknown[] }).results;
+  }
+  return [doc];
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') && rel.split(sep).length > 4 ? path : rel;
+}
+
+/**
+ * Yields every record in one file. The format is decided from the content: if the first
+ * non-empty line is a complete JSON value and more lines follow, the file is JSON Lines;
+ * otherwise it is one JSON document (pretty-printed API pages span many lines).
+ */
+export async function* readFileRecords(file: SnapshotFile): AsyncGenerator<RawRecord> {
+  const name = displayPath(file.path);
+  const lines = splitLines(openMaybeGzip(file.path, file.gzipped));
+  const buffered: { line: number; text: string }[] = [];
+  let jsonLines: boolean | null = null;
+  try {
+    for await (const l of lines) {
+      if (jsonLines === null) {
+        buffered.push(l);
+        const nonEmpty = buffered.filter((b) => b.text.trim() !== '');
+        if (nonEmpty.length === 0) continue;
+        if (nonEmpty.length === 1) {
+          try {
+            const first = JSON.parse(nonEmpty[0]!.text) as unknown;
+            // A one-line file holding an API page or an array is a document, not a line of works.
+            if (Array.isArray(first) || (typeof first === 'object' && first !== null && 'results' in first)) jsonLines = false;
+            else continue;
+          } catch {
+            jsonLines = false;
+          }
+        } else jsonLines = true;
+        if (jsonLines) {
+          for (const b of buffered) yield* parseLine(name, b);
+          buffered.length = 0;
+        }
+        continue;
+      }
+      if (jsonLines) yield* parseLine(name, l);
+      else buffered.push(l);
+    }
+  } catch (err) {
+    throw new UserError(`snapshot: cannot read ${name}: ${(err as Error).message}`);
+  }
+  if (jsonLines === true) return;
+  const text = buffered.map((b) => b.text).join('\n');
+  if (text.trim() === '') return;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    yield { origin: name, parseError: `not JSON: ${(err as Error).message}`, text };
+    return;
+  }
+  const works = worksInDocument(doc);
+  for (let i = 0; i < works.length; i++) yield { origin: `${name}#${i}`, raw: works[i] };
+}
+
+function* parseLine(name: string, l: { line: number; text: string }): Generator<RawRecord> {
+  if (l.text.trim() === '') return;
+  try {
+    yield { origin: `${name}:${l.line}`, raw: JSON.parse(l.text) as unknown };
+  } catch (err) {
+    yield { origin: `${name}:${l.line}`, parseError: `not JSON: ${(err as Error).message}`, text: l.text };
+  }
+}
+
+/** Every record of every file, in file order. */
+export async function* readRecords(files: readonly SnapshotFile[]): AsyncGenerator<RawRecord> {
+  for (const f of files) yield* readFileRecords(f);
+}
+
+/** Records validated into works, for consumers that do not store them (evaluate, explain). */
+export async function* readWorks(specs: readonly string[]): AsyncGenerator<{ origin: string; result: Normalized; text?: string }> {
+  for await (const r of readRecords(await findSnapshotFiles(specs))) {
+    if ('parseError' in r) yield { origin: r.origin, result: { ok: false, reason: r.parseError, workId: null }, text: r.text };
+    else yield { origin: r.origin, result: normalizeWork(r.raw) };
+  }
+}

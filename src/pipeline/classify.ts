@@ -1,0 +1,59 @@
+/**
+ * The classify stage: tags every stored work with the keyword rule and derives the countries it
+ * counts for, replacing earlier classifications so the table always matches one rule set.
+ */
+import { classify } from '../classify/classifier.js';
+import { countriesOf, type CountryPolicy } from '../classify/countries.js';
+import type { KeywordRules } from '../classify/keywords.js';
+import type { Store } from '../store/store.js';
+import { quietEffects, type Effects } from './effects.js';
+
+export interface ClassifySummary {
+  classified: number;
+  medical: number;
+  ai: number;
+  medicalAi: number;
+}
+
+export interface ClassifierRecord {
+  keywordFiles: { path: string; sha256: string }[];
+  countryPolicy: CountryPolicy;
+  summary: ClassifySummary;
+}
+
+export async function classifyStore(
+  store: Store,
+  rules: KeywordRules,
+  policy: CountryPolicy,
+  effects: Effects = quietEffects,
+): Promise<ClassifySummary> {
+  const summary: ClassifySummary = { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
+  await store.transaction(async () => {
+    await store.connection.run('delete from classified');
+    const app = await store.connection.createAppender('classified');
+    for await (const work of store.iterateWorks()) {
+      const c = classify(work, rules);
+      app.appendVarchar(work.id);
+      app.appendInteger(work.year);
+      app.appendBoolean(c.isMedical);
+      app.appendBoolean(c.isAi);
+      app.appendList(c.matchedTerms);
+      app.appendList(countriesOf(work.authorships, policy));
+      app.endRow();
+      summary.classified++;
+      if (c.isMedical) summary.medical++;
+      if (c.isAi) summary.ai++;
+      if (c.isMedical && c.isAi) summary.medicalAi++;
+    }
+    app.flushSync();
+    app.closeSync();
+    const record: ClassifierRecord = {
+      keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+      countryPolicy: policy,
+      summary,
+    };
+    await store.setMeta('classifier', record);
+  });
+  effects.log(`classified ${summary.classified} works: ${summary.medicalAi} medical AI (${summary.medical} medical, ${summary.ai} AI)`);
+  return summary;
+}

@@ -1,0 +1,147 @@
+/**
+ * The run's own artefacts beside the charts: works.csv (every work in scope, tagged or not, with
+ * the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
+ * (what produced the numbers) and summary.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listValue } from '@duckdb/node-api';
+import { toCsv, type Cell } from '../report/csv.js';
+import type { CountRow } from '../report/types.js';
+import { queryHashes } from '../store/queries.js';
+import type { Store } from '../store/store.js';
+import { LIST_TYPES, type Window } from './aggregate.js';
+import type { ClassifierRecord } from './classify.js';
+import type { SnapshotSource } from './ingest.js';
+
+export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'countries', 'is_medical', 'is_ai', 'matched_terms'] as const;
+
+export interface ApiSource {
+  kind: 'api';
+  baseUrl: string;
+  queries: string[];
+  fetchedAt: string;
+  usdSpent: number;
+}
+export type Source = SnapshotSource | ApiSource;
+
+export interface ScopeTotals {
+  works: number;
+  medicalAi: number;
+}
+
+export async function writeWorksCsv(store: Store, window: Window, outDir: string): Promise<ScopeTotals> {
+  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number], Cell>>(
+    'works_in_scope',
+    { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
+    LIST_TYPES,
+  );
+  await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null))));
+  return { works: rows.length, medicalAi: rows.filter((r) => r.is_medical === true && r.is_ai === true).length };
+}
+
+export async function writeRejects(store: Store, outDir: string): Promise<number> {
+  const rows = await store.query<{ kind: string; origin: string; work_id: string | null; reason: string; raw: string | null }>('rejects_all');
+  const text = rows.map((r) => JSON.stringify({ kind: r.kind, origin: r.origin, workId: r.work_id, reason: r.reason, raw: r.raw })).join('\n');
+  await writeFile(join(outDir, 'rejects.jsonl'), rows.length > 0 ? `${text}\n` : '');
+  return rows.length;
+}
+
+export interface Manifest {
+  tool: { name: string; version: string };
+  generatedAt: string;
+  parameters: { from: number; to: number; countries: string[]; countryPolicy: string; metric: string };
+  source: (Source & { dataDate: string }) | null;
+  keywords: { path: string; sha256: string }[];
+  queries: Record<string, string>;
+  counts: {
+    recordsRead: number;
+    rejected: number;
+    repaired: number;
+    rejectReasons: { kind: string; reason: string; records: number }[];
+    duplicateReads: number;
+    distinctWorks: number;
+    classified: number;
+    medical: number;
+    ai: number;
+    medicalAi: number;
+    worksInScope: number;
+    medicalAiInScope: number;
+  };
+}
+
+/** The date the data stands for: a snapshot's newest `updated_date`, or the day of the fetch. */
+export function dataDateOf(source: Source | null, newestUpdated: string | null): string {
+  if (source?.kind === 'api') return source.fetchedAt.slice(0, 10);
+  return (newestUpdated ?? 'unknown').slice(0, 10);
+}
+
+export async function buildManifest(
+  store: Store,
+  args: { window: Window; metric: string; version: string; now: Date; scope: ScopeTotals },
+): Promise<Manifest> {
+  const source = await store.getMeta<Source>('source');
+  const classifier = await store.getMeta<ClassifierRecord>('classifier');
+  const counters = await store.counters();
+  const reasons = await store.query<{ kind: string; reason: string; records: number }>('rejects_by_reason');
+  const [t] = await store.query<{
+    distinct_works: number;
+    newest_updated_date: string | null;
+    classified: number;
+    medical: number;
+    ai: number;
+    medical_ai: number;
+  }>('dataset_totals');
+  const sum = (kind: string): number => reasons.filter((r) => r.kind === kind).reduce((a, r) => a + r.records, 0);
+  return {
+    tool: { name: 'medai-trends', version: args.version },
+    generatedAt: args.now.toISOString(),
+    parameters: {
+      from: args.window.from,
+      to: args.window.to,
+      countries: args.window.countries,
+      countryPolicy: classifier?.countryPolicy ?? 'unknown',
+      metric: args.metric,
+    },
+    source: source === null ? null : { ...source, dataDate: dataDateOf(source, t?.newest_updated_date ?? null) },
+    keywords: classifier?.keywordFiles ?? [],
+    queries: queryHashes(),
+    counts: {
+      recordsRead: counters.records_read ?? 0,
+      rejected: sum('rejected'),
+      repaired: sum('repaired'),
+      rejectReasons: reasons,
+      duplicateReads: counters.duplicates ?? 0,
+      distinctWorks: t?.distinct_works ?? 0,
+      classified: t?.classified ?? 0,
+      medical: t?.medical ?? 0,
+      ai: t?.ai ?? 0,
+      medicalAi: t?.medical_ai ?? 0,
+      worksInScope: args.scope.works,
+      medicalAiInScope: args.scope.medicalAi,
+    },
+  };
+}
+
+export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[]): string {
+  const c = manifest.counts;
+  const countries = manifest.parameters.countries;
+  const years = [...new Set(counts.map((r) => r.year))].sort((a, b) => a - b);
+  const cell = (y: number, k: string): number => counts.find((r) => r.year === y && r.country === k)?.papers ?? 0;
+  const lines = [
+    `# medai-trends summary`,
+    '',
+    `Medical-AI papers by year, full counting by author affiliation (${manifest.parameters.countryPolicy}).`,
+    `Source: ${manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files'}, data date ${manifest.source?.dataDate ?? 'unknown'}.`,
+    '',
+    `| year | ${countries.join(' | ')} |`,
+    `|---|${countries.map(() => '---:').join('|')}|`,
+    ...years.map((y) => `| ${y} | ${countries.map((k) => cell(y, k).toLocaleString('en-US')).join(' | ')} |`),
+    '',
+    `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}.`,
+    `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
+    ...(c.rejectReasons.length > 0 ? ['', 'Set aside:', ...c.rejectReasons.map((r) => `- ${r.kind}: ${r.reason} (${r.records})`)] : []),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+/**
+ * The report stage: aggregates the classified works for the requested window and writes every
+ * artefact (charts, CSVs, rejects, manifest, summary) into the output folder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeReport } from '../report/index.js';
+import type { ReportOptions } from '../report/types.js';
+import type { Store } from '../store/store.js';
+import { aggregate, type Window } from './aggregate.js';
+import { describePolicy, type CountryPolicy } from '../classify/countries.js';
+import { quietEffects, type Effects } from './effects.js';
+import { buildManifest, summaryMarkdown, writeRejects, writeWorksCsv, type Manifest } from './outputs.js';
+import { TOOL_VERSION } from './version.js';
+
+/** The method as the report states it; each rule is implemented (and commented) where it runs. */
+export const METHOD_TEXT =
+  'A paper is counted as medical AI when its title or abstract (rebuilt from OpenAlex\'s ' +
+  'abstract_inverted_index) contains at least one medical keyword and at least one AI keyword ' +
+  '(case-insensitive, whole words, hyphen and plural variants; lists in data/keywords/). Countries ' +
+  'come from every author\'s affiliations (authorships[].countries and institutions\' country_code); ' +
+  'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
+  'countries count for both. A work read twice counts once.';
+
+export interface ReportRun {
+  manifest: Manifest;
+  summary: string;
+  files: string[];
+}
+
+export async function produceReport(
+  store: Store,
+  window: Window,
+  options: ReportOptions,
+  effects: Effects = quietEffects,
+): Promise<ReportRun> {
+  const { counts, worldTotals } = await aggregate(store, window);
+  await mkdir(options.outDir, { recursive: true });
+  const scope = await writeWorksCsv(store, window, options.outDir);
+  await writeRejects(store, options.outDir);
+  const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
+  const policy = manifest.parameters.countryPolicy;
+  const files = await writeReport(
+    {
+      counts,
+      worldTotals,
+      from: window.from,
+      to: window.to,
+      countries: window.countries,
+      dataDate: manifest.source?.dataDate ?? 'unknown',
+      sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
+      countryPolicy: policy === 'separate' || policy === 'fold-hk-mo' ? describePolicy(policy as CountryPolicy) : policy,
+      method: METHOD_TEXT,
+      manifest,
+    },
+    options,
+  );
+  const summary = summaryMarkdown(manifest, counts);
+  await writeFile(join(options.outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(options.outDir, 'summary.md'), summary);
+  const all = [...files, ...['works.csv', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
+  effects.log(`wrote ${all.length} files to ${options.outDir}`);
+  return { manifest, summary, files: all };
+}

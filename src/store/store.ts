@@ -1,0 +1,267 @@
+/**
+ * The DuckDB store: an embedded database file holding the works read, the records set aside,
+ * fetch checkpoints and classifications. Every write of a page or batch is one transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { UserError } from '../errors.js';
+import { normalizeWork, type Authorship, type MeshHeading, type Work } from '../model/work.js';
+import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
+import { loadQuery } from './queries.js';
+
+const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified'];
+
+/** Raw text kept with a reject: enough to see what was wrong without storing a huge record twice. */
+const MAX_REJECT_RAW = 20_000;
+
+export interface RejectRow {
+  kind: 'rejected' | 'repaired';
+  origin: string;
+  workId: string | null;
+  reason: string;
+  raw: string | null;
+}
+
+export interface IngestBatch {
+  works: { work: Work; origin: string }[];
+  rejects: RejectRow[];
+  /** Records this batch stands for (works + rejected), for the running total. */
+  recordsRead: number;
+  checkpoint?: SliceCheckpoint;
+}
+
+function rawText(raw: unknown): string | null {
+  if (raw === undefined) return null;
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return text.length > MAX_REJECT_RAW ? `${text.slice(0, MAX_REJECT_RAW)}…` : text;
+}
+
+/** Normalizes raw records into a batch: usable works, and rejects with their reasons. */
+export function toBatch(raws: readonly { origin: string; raw: unknown }[]): IngestBatch {
+  const batch: IngestBatch = { works: [], rejects: [], recordsRead: raws.length };
+  for (const { origin, raw } of raws) {
+    const n = normalizeWork(raw);
+    if (!n.ok) {
+      batch.rejects.push({ kind: 'rejected', origin, workId: n.workId, reason: n.reason, raw: rawText(raw) });
+      continue;
+    }
+    batch.works.push({ work: n.work, origin });
+    for (const note of n.notes) batch.rejects.push({ kind: 'repaired', origin, workId: n.work.id, reason: note, raw: null });
+  }
+  return batch;
+}
+
+export class Store implements WorkSink {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens (creating if needed) the database file; `:memory:` works for tests. */
+  static async open(path: string): Promise<Store> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      // Two threads: the machines have two cores and the CLI does one thing at a time.
+      instance = await DuckDBInstance.create(path, { threads: '2' });
+    } catch (err) {
+      throw new UserError(`cannot open database ${path}: ${(err as Error).message}`);
+    }
+    const connection = await instance.connect();
+    const store = new Store(path, instance, connection);
+    for (const name of SCHEMA) await connection.run(loadQuery(`schema/${name}`));
+    return store;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  /** Runs a named query with bound parameters and returns plain JS rows. */
+  async query<T = Record<string, unknown>>(
+    name: string,
+    params: Record<string, DuckDBValue> = {},
+    types?: Record<string, DuckDBType>,
+  ): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(loadQuery(name), params, types);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const out = await body();
+      await this.connection.run('commit');
+      return out;
+    } catch (err) {
+      await this.connection.run('rollback');
+      throw err;
+    }
+  }
+
+  /** Empties every data table, for a load that replaces the data set (a new snapshot). */
+  async clear(): Promise<void> {
+    await this.transaction(async () => {
+      for (const t of ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified']) {
+        await this.connection.run(`delete from ${t}`);
+      }
+    });
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.connection.run('insert or replace into meta values ($key, $value)', { key, value: JSON.stringify(value) });
+  }
+
+  async getMeta<T>(key: string): Promise<T | null> {
+    const rows = (await this.connection.runAndReadAll('select value::varchar as v from meta where key = $key', { key })).getRowObjectsJS();
+    const v = rows[0]?.v;
+    return typeof v === 'string' ? (JSON.parse(v) as T) : null;
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    const rows = (await this.connection.runAndReadAll('select name, value::bigint as value from counters')).getRowObjectsJS();
+    return Object.fromEntries(rows.map((r) => [String(r.name), Number(r.value)]));
+  }
+
+  /**
+   * Stores a batch in one transaction: works (a work read twice is stored once, keeping the newest
+   * copy), rejects, the running totals and, for a fetched page, its slice checkpoint.
+   * Returns how many of the batch's works were duplicates of works already read.
+   */
+  async commitBatch(batch: IngestBatch): Promise<{ duplicates: number }> {
+    // Within one batch keep one copy per id (the newest), since one insert cannot update a row twice.
+    const byId = new Map<string, { work: Work; origin: string }>();
+    let duplicates = 0;
+    for (const w of batch.works) {
+      const seen = byId.get(w.work.id);
+      if (seen !== undefined) duplicates++;
+      if (seen === undefined || (w.work.updatedDate ?? '') > (seen.work.updatedDate ?? '')) byId.set(w.work.id, w);
+    }
+    return this.transaction(async () => {
+      await this.connection.run('delete from works_stage');
+      if (byId.size > 0) {
+        const app = await this.connection.createAppender('works_stage');
+        for (const { work, origin } of byId.values()) appendWork(app, work, origin);
+        app.flushSync();
+        app.closeSync();
+        const [row] = await this.query<{ duplicates: number }>('count_stage_duplicates');
+        duplicates += row?.duplicates ?? 0;
+        await this.connection.run(loadQuery('merge_works'));
+      }
+      if (batch.rejects.length > 0) {
+        const app = await this.connection.createAppender('rejects');
+        for (const r of batch.rejects) {
+          app.appendVarchar(r.kind);
+          app.appendVarchar(r.origin);
+          appendNullable(app, r.workId);
+          app.appendVarchar(r.reason);
+          appendNullable(app, r.raw);
+          app.endRow();
+        }
+        app.flushSync();
+        app.closeSync();
+      }
+      await this.connection.run(loadQuery('bump_counter'), { name: 'records_read', delta: batch.recordsRead });
+      await this.connection.run(loadQuery('bump_counter'), { name: 'duplicates', delta: duplicates });
+      if (batch.checkpoint !== undefined) await this.saveCheckpoint(batch.checkpoint);
+      return { duplicates };
+    });
+  }
+
+  async commitPage(batch: PageBatch): Promise<void> {
+    await this.commitBatch({ ...toBatch(batch.raws), checkpoint: batch.checkpoint });
+  }
+
+  private async saveCheckpoint(c: SliceCheckpoint): Promise<void> {
+    await this.connection.run(loadQuery('upsert_checkpoint'), {
+      slice_id: c.sliceId,
+      query: c.query,
+      cursor: c.cursor,
+      pages_done: c.pagesDone,
+      works_stored: c.worksStored,
+      done: c.done,
+    });
+  }
+
+  async getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null> {
+    const rows = (
+      await this.connection.runAndReadAll('select * from checkpoints where slice_id = $id', { id: sliceId })
+    ).getRowObjectsJS();
+    const r = rows[0];
+    if (r === undefined) return null;
+    return {
+      sliceId: String(r.slice_id),
+      query: String(r.query),
+      cursor: r.cursor === null ? null : String(r.cursor),
+      pagesDone: Number(r.pages_done),
+      worksStored: Number(r.works_stored),
+      done: r.done === true,
+    };
+  }
+
+  async getWork(id: string): Promise<Work | null> {
+    const reader = await this.connection.runAndReadAll(`${WORK_COLUMNS} where work_id = $id`, { id });
+    const row = reader.getRowObjectsJS()[0];
+    return row === undefined ? null : rowToWork(row);
+  }
+
+  /** Every stored work, streamed in chunks so a snapshot-scale table never sits in memory at once. */
+  async *iterateWorks(): AsyncGenerator<Work> {
+    // A connection of its own: a streaming result is cut off by any other query on its connection,
+    // and the caller may write (classifications) while it reads.
+    const reader = await this.instance.connect();
+    try {
+      const result = await reader.stream(`${WORK_COLUMNS} order by work_id`);
+      for await (const rows of result.yieldRowObjectJs()) {
+        for (const row of rows) yield rowToWork(row);
+      }
+    } finally {
+      reader.closeSync();
+    }
+  }
+}
+
+const WORK_COLUMNS =
+  'select work_id, year, title, abstract, authorships::varchar as authorships, authors_truncated, mesh::varchar as mesh, type, language, updated_date from works';
+
+function appendNullable(app: DuckDBAppender, v: string | null): void {
+  if (v === null) app.appendNull();
+  else app.appendVarchar(v);
+}
+
+function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
+  app.appendVarchar(w.id);
+  app.appendInteger(w.year);
+  appendNullable(app, w.title);
+  appendNullable(app, w.abstract);
+  app.appendVarchar(JSON.stringify(w.authorships));
+  app.appendBoolean(w.authorsTruncated);
+  appendNullable(app, w.mesh === null ? null : JSON.stringify(w.mesh));
+  appendNullable(app, w.type);
+  appendNullable(app, w.language);
+  appendNullable(app, w.updatedDate);
+  app.appendVarchar(origin);
+  app.endRow();
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function rowToWork(r: Record<string, unknown>): Work {
+  return {
+    id: String(r.work_id),
+    year: Number(r.year),
+    title: str(r.title),
+    abstract: str(r.abstract),
+    authorships: JSON.parse(String(r.authorships ?? '[]')) as Authorship[],
+    authorsTruncated: r.authors_truncated === true,
+    mesh: typeof r.mesh === 'string' ? (JSON.parse(r.mesh) as MeshHeading[]) : null,
+    type: str(r.type),
+    language: str(r.language),
+    updatedDate: str(r.updated_date),
+  };
+}
