@@ -1,0 +1,41 @@
+/**
+ * The one rendering path, as in vega-lite's own bin/render.js: compile the Vega-Lite spec, run a
+ * headless Vega view with no renderer, take its SVG; PNGs are drawn from that SVG by resvg with
+ * font files we name, so text looks the same on every machine and never silently disappears.
+ */
+import { existsSync } from 'node:fs';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { UserError } from '../errors.js';
+
+/** Debian's fonts-dejavu-core; the spec names DejaVu Sans first so SVG and PNG agree. */
+export const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+export const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map(
+  (f) => `${FONT_DIR}/${f}`,
+);
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const vgSpec = compile(spec).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function renderPng(svg: string, scale: number, fontFiles: readonly string[] = FONT_FILES): Buffer {
+  const missing = fontFiles.filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    throw new UserError(
+      `PNG rendering needs these font files, which are missing: ${missing.join(', ')}. ` +
+        'On Debian or Ubuntu: apt-get install fonts-dejavu-core.',
+    );
+  }
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { fontFiles: [...fontFiles], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}

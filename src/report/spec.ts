@@ -1,0 +1,404 @@
+/**
+ * The Figure 2 Vega-Lite spec, built by pure functions of typed input so the same numbers always
+ * give the same spec (and through it the same SVG). Layout decisions that Vega-Lite cannot make
+ * for us (end labels that would overlap, note lines that would run past the chart) are computed here.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { SeriesPoint } from './series.js';
+import type { Metric, Theme } from './types.js';
+
+type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+
+export interface ChartInput {
+  series: readonly SeriesPoint[];
+  /** ISO codes in legend order; colours and shapes are assigned in this order. */
+  countries: readonly string[];
+  names: readonly string[];
+  from: number;
+  to: number;
+  metric: Metric;
+  theme: Theme;
+  title: string;
+  subtitle: string;
+  width: number;
+  height: number;
+  incomplete: readonly number[];
+  sourceLabel: string;
+  dataDate: string;
+  countryPolicy: string;
+}
+
+interface Palette {
+  background: string;
+  text: string;
+  muted: string;
+  grid: string;
+  axis: string;
+  band: string;
+  lines: readonly string[];
+}
+
+/**
+ * Okabe-Ito colours: distinguishable with the common colour-vision deficiencies, and ordered so
+ * that the first three differ clearly in lightness when printed in greyscale (dark blue, orange,
+ * black); shapes on the points carry the distinction beyond that.
+ */
+const PALETTES: Readonly<Record<Theme, Palette>> = {
+  light: {
+    background: '#ffffff',
+    text: '#222222',
+    muted: '#5f5f5f',
+    grid: '#e3e3e3',
+    axis: '#888888',
+    band: '#efefef',
+    lines: ['#0072B2', '#E69F00', '#000000', '#CC79A7', '#56B4E9', '#D55E00', '#009E73'],
+  },
+  dark: {
+    background: '#1b1e23',
+    text: '#ececec',
+    muted: '#b0b0b0',
+    grid: '#3a3f47',
+    axis: '#8a8f98',
+    band: '#2a2e35',
+    lines: ['#56B4E9', '#E69F00', '#f2f2f2', '#CC79A7', '#0072B2', '#D55E00', '#009E73'],
+  },
+};
+
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'wedge'];
+
+/** DejaVu first because the PNG renderer is given exactly those font files; the rest are for browsers. */
+export const FONT = 'DejaVu Sans, Helvetica Neue, Arial, sans-serif';
+const LABEL_FONT_SIZE = 12;
+const NOTE_FONT_SIZE = 10;
+/**
+ * Average DejaVu Sans advance is about 0.6 em (bold about 0.68). Vega's headless text measure is a
+ * rough estimate, so the margins around the plot are computed here from these instead, which keeps
+ * the figure's size exactly predictable from --width and --height.
+ */
+const CHAR_EM = 0.6;
+const BOLD_CHAR_EM = 0.68;
+const AXIS_FONT_SIZE = 11;
+const NOTE_LINE_HEIGHT = NOTE_FONT_SIZE + 4;
+const MARGIN = 14;
+
+export function palette(theme: Theme): Palette {
+  return PALETTES[theme];
+}
+
+function cycle<T>(items: readonly T[], n: number): T[] {
+  return Array.from({ length: n }, (_, i) => items[i % items.length] as T);
+}
+
+/** A round upper bound for the y axis (1, 2, 2.5 or 5 times a power of ten, about five ticks). */
+export function niceMax(max: number): number {
+  if (!(max > 0)) return 1;
+  const rough = max / 5;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
+  return Math.ceil(max / step) * step;
+}
+
+/**
+ * Moves end labels apart so none overlap, keeping each as close to its line end as possible.
+ * Works in pixels (0 = top) and returns data values on the same linear scale [0, domainMax].
+ */
+export function dodgeLabels(values: readonly number[], domainMax: number, height: number, gap: number): number[] {
+  const px = values.map((v, i) => ({ i, y: height * (1 - v / domainMax) }));
+  const sorted = [...px].sort((a, b) => a.y - b.y || a.i - b.i);
+  for (let k = 1; k < sorted.length; k++) {
+    const prev = sorted[k - 1];
+    const cur = sorted[k];
+    if (prev && cur && cur.y - prev.y < gap) cur.y = prev.y + gap;
+  }
+  // If pushing down ran off the bottom, push the stack back up from there.
+  const last = sorted[sorted.length - 1];
+  if (last && last.y > height) {
+    last.y = height;
+    for (let k = sorted.length - 2; k >= 0; k--) {
+      const next = sorted[k + 1];
+      const cur = sorted[k];
+      if (next && cur && next.y - cur.y < gap) cur.y = next.y - gap;
+    }
+  }
+  const out = new Array<number>(values.length).fill(0);
+  for (const p of sorted) out[p.i] = domainMax * (1 - p.y / height);
+  return out;
+}
+
+/** Greedy word wrap to a character budget; deterministic, no font metrics needed. */
+export function wrap(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Ends text with a full stop unless it already ends with punctuation. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** Years as a closed range text, "2020" or "2020–2021". */
+export function yearRange(years: readonly number[]): string {
+  const first = years[0];
+  const last = years[years.length - 1];
+  if (first === undefined || last === undefined) return '';
+  return first === last ? String(first) : `${first}–${last}`;
+}
+
+/** Every year when they fit, else every 2nd or 5th, always including the first year. */
+export function yearTicks(from: number, to: number): number[] {
+  const span = to - from;
+  const step = span <= 12 ? 1 : span <= 24 ? 2 : 5;
+  const ticks: number[] = [];
+  for (let y = from; y <= to; y += step) ticks.push(y);
+  return ticks;
+}
+
+interface MetricText {
+  axisTitle: string;
+  axisFormat: string;
+  tipTitle: string;
+  tipFormat: string;
+}
+
+export function metricText(metric: Metric, from: number): MetricText {
+  switch (metric) {
+    case 'count':
+      return { axisTitle: 'Papers', axisFormat: ',d', tipTitle: 'Papers', tipFormat: ',d' };
+    case 'share':
+      return {
+        axisTitle: 'Share of world medical-AI papers',
+        axisFormat: '.0%',
+        tipTitle: 'Share of world',
+        tipFormat: '.1%',
+      };
+    case 'index':
+      return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
+  }
+}
+
+export function noteLines(c: ChartInput, maxChars: number): string[] {
+  const parts = [`Source: ${c.sourceLabel}, data as of ${c.dataDate}. ${sentence(c.countryPolicy)}`];
+  if (c.metric === 'share') {
+    parts.push(
+      'Share: papers with an author in the country, divided by all medical-AI papers with a known affiliation country; shares of countries can sum to more than 100%.',
+    );
+  }
+  if (c.incomplete.length > 0) {
+    parts.push(
+      `Dashed lines and shaded area: ${yearRange(c.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
+    );
+  }
+  return parts.flatMap((p) => wrap(p, maxChars));
+}
+
+/** The widest y-axis label, as d3-format would print the axis maximum. */
+function axisLabelChars(metric: Metric, yMax: number): number {
+  return metric === 'share' ? `${Math.round(yMax * 100)}%`.length : yMax.toLocaleString('en-US').length;
+}
+
+export function buildSpec(c: ChartInput): TopLevelSpec {
+  const pal = palette(c.theme);
+  const mt = metricText(c.metric, c.from);
+  const colours = cycle(pal.lines, c.names.length);
+  const shapes = cycle(SHAPES, c.names.length);
+  const names = [...c.names];
+  const maxValue = Math.max(0, ...c.series.map((p) => p.value ?? 0));
+  const yMax = c.metric === 'share' ? Math.min(1, niceMax(maxValue)) : niceMax(maxValue);
+  const firstIncomplete = c.incomplete[0];
+  const lastComplete = firstIncomplete === undefined ? c.to : firstIncomplete - 1;
+
+  const values = c.series.map((p) => ({
+    year: p.year,
+    country: p.country,
+    name: p.name,
+    papers: p.papers,
+    value: p.value,
+    status: p.incomplete ? 'incomplete (indexing lag)' : 'complete',
+  }));
+
+  // Each line is labelled at its last defined point; labels are spread out where lines end close together.
+  const ends = names.flatMap((name) => {
+    const pts = c.series.filter((p) => p.name === name && p.value !== null);
+    const end = pts[pts.length - 1];
+    return end && end.value !== null ? [{ name, year: end.year, value: end.value }] : [];
+  });
+  const labelY = dodgeLabels(
+    ends.map((e) => e.value),
+    yMax,
+    c.height,
+    LABEL_FONT_SIZE + 3,
+  );
+  const labels = ends.map((e, i) => ({ name: e.name, year: e.year, labelValue: labelY[i] ?? e.value }));
+
+  const axisLeft = Math.ceil(axisLabelChars(c.metric, yMax) * AXIS_FONT_SIZE * CHAR_EM) + 8;
+  const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
+  const fullWidth = axisLeft + c.width + labelRight;
+  const notes = noteLines(c, Math.floor(fullWidth / (NOTE_FONT_SIZE * CHAR_EM)));
+
+  const x = {
+    field: 'year',
+    type: 'quantitative' as const,
+    title: null,
+    scale: { domain: [c.from, c.to], nice: false, zero: false },
+    axis: { values: yearTicks(c.from, c.to), format: 'd', grid: false, labelFlush: false },
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: mt.axisTitle,
+    scale: { domain: [0, yMax], nice: false },
+    axis: { format: mt.axisFormat, tickCount: 5 },
+  };
+  const color = {
+    field: 'name',
+    type: 'nominal' as const,
+    scale: { domain: names, range: colours },
+    legend: null,
+  };
+
+  const layers: LayerSpec[] = [];
+  if (firstIncomplete !== undefined) {
+    layers.push({
+      data: { values: [{ start: Math.max(c.from, firstIncomplete - 0.5), end: c.to }] },
+      mark: { type: 'rect', color: pal.band },
+      encoding: {
+        x: { field: 'start', type: 'quantitative' },
+        x2: { field: 'end' },
+      },
+    });
+  }
+  layers.push(
+    {
+      transform: [{ filter: `datum.year <= ${lastComplete}` }],
+      mark: { type: 'line', strokeWidth: 2.25, interpolate: 'linear' },
+      encoding: { x, y, color },
+    },
+  );
+  if (firstIncomplete !== undefined) {
+    layers.push({
+      // Starts at the last complete year so the dashed segment joins the solid line.
+      transform: [{ filter: `datum.year >= ${lastComplete}` }],
+      mark: { type: 'line', strokeWidth: 2.25, strokeDash: [5, 4] },
+      encoding: { x, y, color },
+    });
+  }
+  layers.push(
+    {
+      mark: { type: 'point', size: 42, strokeWidth: 1.5, opacity: 1 },
+      encoding: {
+        x,
+        y,
+        color,
+        shape: { field: 'name', type: 'nominal', scale: { domain: names, range: shapes }, legend: null },
+        // Open markers for incomplete years echo the dashed line when printed without colour.
+        fill: {
+          condition: { test: "datum.status !== 'complete'", value: pal.background },
+          field: 'name',
+          type: 'nominal',
+          scale: { domain: names, range: colours },
+          legend: null,
+        },
+        tooltip: [
+          { field: 'year', type: 'quantitative', title: 'Year', format: 'd' },
+          { field: 'name', type: 'nominal', title: 'Country' },
+          { field: 'papers', type: 'quantitative', title: 'Papers', format: ',d' },
+          ...(c.metric === 'count'
+            ? []
+            : [{ field: 'value', type: 'quantitative' as const, title: mt.tipTitle, format: mt.tipFormat }]),
+          { field: 'status', type: 'nominal', title: 'Data' },
+        ],
+      },
+    },
+    {
+      data: { values: labels },
+      mark: {
+        type: 'text',
+        align: 'left',
+        baseline: 'middle',
+        dx: 9,
+        fontSize: LABEL_FONT_SIZE,
+        fontWeight: 'bold',
+      },
+      encoding: {
+        x: { field: 'year', type: 'quantitative' },
+        y: { field: 'labelValue', type: 'quantitative' },
+        text: { field: 'name', type: 'nominal' },
+        color,
+      },
+    },
+    {
+      data: { values: [{}] },
+      mark: {
+        type: 'text',
+        align: 'left',
+        baseline: 'top',
+        fontSize: NOTE_FONT_SIZE,
+        color: pal.muted,
+        lineHeight: NOTE_LINE_HEIGHT,
+      },
+      encoding: {
+        x: { value: -axisLeft },
+        y: { value: c.height + 32 },
+        text: { value: notes },
+      },
+    },
+  );
+
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: `${c.title}. ${c.subtitle}.`,
+    title: { text: c.title, subtitle: c.subtitle },
+    width: c.width,
+    height: c.height,
+    // Fixed margins (computed above) instead of Vega's estimate-driven autosize: same input, same size.
+    autosize: { type: 'none' },
+    padding: {
+      top: 98,
+      right: labelRight + MARGIN,
+      bottom: 32 + notes.length * NOTE_LINE_HEIGHT + MARGIN,
+      left: axisLeft + MARGIN,
+    },
+    background: pal.background,
+    data: { values },
+    layer: layers,
+    config: {
+      font: FONT,
+      view: { stroke: null },
+      title: {
+        anchor: 'start',
+        fontSize: 17,
+        fontWeight: 'bold',
+        color: pal.text,
+        subtitleFontSize: 12,
+        subtitleColor: pal.muted,
+        subtitlePadding: 6,
+        offset: 28,
+        dx: -axisLeft,
+        frame: 'group',
+      },
+      axis: {
+        labelColor: pal.muted,
+        titleColor: pal.muted,
+        labelFontSize: 11,
+        titleFontSize: 11,
+        titleFontWeight: 'normal',
+        domainColor: pal.axis,
+        tickColor: pal.axis,
+        gridColor: pal.grid,
+      },
+      axisY: { domain: false, ticks: false, labelPadding: 6, titleAngle: 0, titleAlign: 'left', titleAnchor: 'end', titleBaseline: 'bottom', titleY: -10, titleX: -axisLeft },
+      text: { color: pal.text },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** The report stage's input and options: the contract the pipeline calls `writeReport` with. */
+
+export interface CountRow {
+  year: number;
+  country: string;
+  papers: number;
+}
+export type Metric = 'count' | 'share' | 'index';
+export type Theme = 'light' | 'dark';
+export type Format = 'svg' | 'png' | 'html' | 'csv' | 'json';
+
+export const METRICS: readonly Metric[] = ['count', 'share', 'index'];
+export const THEMES: readonly Theme[] = ['light', 'dark'];
+export const FORMATS: readonly Format[] = ['svg', 'png', 'html', 'csv', 'json'];
+
+export interface ReportInput {
+  /** Zero-filled: every year in [from, to] x every country, ISO alpha-2. */
+  counts: CountRow[];
+  /** Distinct medical-AI works per year with >= 1 known affiliation country: the share denominator. */
+  worldTotals: { year: number; papers: number }[];
+  from: number;
+  to: number;
+  countries: string[];
+  /** e.g. "2026-05-11": the snapshot's newest updated_date, or the fetch date. */
+  dataDate: string;
+  sourceLabel: string;
+  countryPolicy: string;
+  method: string;
+  manifest: unknown;
+}
+
+export interface ReportOptions {
+  outDir: string;
+  formats: Format[];
+  title?: string;
+  /** Width of the plot area in px; title, axes, end labels and the note are added around it. */
+  width?: number;
+  /** Height of the plot area in px. */
+  height?: number;
+  theme?: Theme;
+  metric?: Metric;
+  /** How many final years of the window to mark incomplete; default: those within 1 year of dataDate. */
+  incompleteYears?: number;
+}
+
+export const DEFAULT_TITLE = 'Trends in Publication Output Containing Medical and AI Keywords';
+export const METHOD_SUBTITLE =
+  'Papers with medical and AI keywords in title or abstract, full counting by author affiliation';
