@@ -2,7 +2,7 @@
 with
 
 years as (
-  select unnest(generate_series($from_year::integer, $to_year::integer)) as year
+  select unnest(generate_series($from_year::integer, $to_year::integer))::integer as year
 ),
 
 countries as (

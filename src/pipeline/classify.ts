@@ -2,11 +2,15 @@
  * The classify stage: tags every stored work with the keyword rule and derives the countries it
  * counts for, replacing earlier classifications so the table always matches one rule set.
  */
+import { LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countriesOf, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import type { Store } from '../store/store.js';
 import { quietEffects, type Effects } from './effects.js';
+
+/** An empty list has no item type of its own; the appender needs it spelled out. */
+const VARCHAR_LIST = LIST(VARCHAR);
 
 export interface ClassifySummary {
   classified: number;
@@ -37,8 +41,8 @@ export async function classifyStore(
       app.appendInteger(work.year);
       app.appendBoolean(c.isMedical);
       app.appendBoolean(c.isAi);
-      app.appendList(c.matchedTerms);
-      app.appendList(countriesOf(work.authorships, policy));
+      app.appendList(c.matchedTerms, VARCHAR_LIST);
+      app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
       app.endRow();
       summary.classified++;
       if (c.isMedical) summary.medical++;

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
+import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { toCsv, type Cell } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import { queryHashes } from '../store/queries.js';
@@ -123,6 +124,11 @@ export async function buildManifest(
   };
 }
 
+/** The policy as a sentence when it is one of ours, else as recorded. */
+export function policyText(policy: string): string {
+  return (COUNTRY_POLICIES as readonly string[]).includes(policy) ? describePolicy(policy as CountryPolicy) : policy;
+}
+
 export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[]): string {
   const c = manifest.counts;
   const countries = manifest.parameters.countries;
@@ -131,7 +137,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
   const lines = [
     `# medai-trends summary`,
     '',
-    `Medical-AI papers by year, full counting by author affiliation (${manifest.parameters.countryPolicy}).`,
+    `Medical-AI papers by year, full counting by author affiliation (${policyText(manifest.parameters.countryPolicy)}).`,
     `Source: ${manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files'}, data date ${manifest.source?.dataDate ?? 'unknown'}.`,
     '',
     `| year | ${countries.join(' | ')} |`,

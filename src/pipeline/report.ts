@@ -8,9 +8,8 @@ import { writeReport } from '../report/index.js';
 import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate, type Window } from './aggregate.js';
-import { describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { quietEffects, type Effects } from './effects.js';
-import { buildManifest, summaryMarkdown, writeRejects, writeWorksCsv, type Manifest } from './outputs.js';
+import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorksCsv, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
 
 /** The method as the report states it; each rule is implemented (and commented) where it runs. */
@@ -39,7 +38,6 @@ export async function produceReport(
   const scope = await writeWorksCsv(store, window, options.outDir);
   await writeRejects(store, options.outDir);
   const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
-  const policy = manifest.parameters.countryPolicy;
   const files = await writeReport(
     {
       counts,
@@ -49,7 +47,7 @@ export async function produceReport(
       countries: window.countries,
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
-      countryPolicy: policy === 'separate' || policy === 'fold-hk-mo' ? describePolicy(policy as CountryPolicy) : policy,
+      countryPolicy: policyText(manifest.parameters.countryPolicy),
       method: METHOD_TEXT,
       manifest,
     },

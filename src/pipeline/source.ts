@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
-import { fetchWorks, type FetchSummary } from '../fetch/fetcher.js';
+import type { FetchSummary } from '../fetch/fetcher.js';
 import type { Store } from '../store/store.js';
 import type { Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -64,6 +64,8 @@ export async function loadFromApi(
     effects.log('the database held snapshot data; clearing it for the API fetch');
     await store.clear();
   }
+  // Loaded on demand: snapshot runs never need the HTTP stack.
+  const { fetchWorks } = await import('../fetch/fetcher.js');
   const summary = await fetchWorks(
     store,
     {

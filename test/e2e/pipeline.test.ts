@@ -1,0 +1,184 @@
+/**
+ * The whole pipeline through the real CLI on the real records: snapshot mode and API mode (against
+ * the local OpenAlex server) must agree file for file, and the counts must equal a computation made
+ * here from the raw JSON without the store, the SQL or the CLI.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classify } from '../../src/classify/classifier.js';
+import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
+import { rebuildAbstract } from '../../src/model/abstract.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
+import { WORKS_FILE } from '../support/paths.js';
+
+const WINDOW = ['--from', '2010', '--to', '2021', '--countries', 'US,CN'];
+// PNG and HTML rendering are tested in test/report; here CSV and SVG keep the run short.
+const FORMATS = ['--format', 'svg,csv,json'];
+
+interface RawWork {
+  id: string;
+  publication_year: number;
+  title?: string | null;
+  abstract_inverted_index?: unknown;
+  authorships?: { countries?: string[]; institutions?: { country_code?: string | null }[] }[];
+}
+
+function rawWorks(): RawWork[] {
+  return gunzipSync(readFileSync(WORKS_FILE))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as RawWork);
+}
+
+/** The counts computed straight from the raw records: the independent check on the pipeline. */
+function independentCounts(works: RawWork[], rules: KeywordRules, countries: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const w of works) {
+    if (seen.has(w.id) || w.publication_year < 2010 || w.publication_year > 2021) continue;
+    seen.add(w.id);
+    const codes = new Set<string>();
+    for (const a of w.authorships ?? []) {
+      a.countries?.forEach((c) => codes.add(c));
+      a.institutions?.forEach((i) => i.country_code && codes.add(i.country_code));
+    }
+    const c = classify({ title: w.title ?? null, abstract: rebuildAbstract(w.abstract_inverted_index).text }, rules);
+    if (!(c.isMedical && c.isAi)) continue;
+    for (const k of countries) if (codes.has(k)) counts.set(`${w.publication_year},${k}`, (counts.get(`${w.publication_year},${k}`) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'medai-e2e-'));
+let server: OpenAlexServer;
+let snapshotRun: CliResult;
+let apiRun: CliResult;
+
+beforeAll(async () => {
+  server = await startOpenAlexServer({ worksFile: WORKS_FILE, apiKey: 'e2e-key' });
+  [snapshotRun, apiRun] = await Promise.all([
+    runCli(['run', '--snapshot', WORKS_FILE, ...WINDOW, ...FORMATS, '--db', join(tmp, 'snap.duckdb'), '--out', join(tmp, 'snap')]),
+    runCli(['run', ...WINDOW, ...FORMATS, '--prefilter', 'none', '--db', join(tmp, 'api.duckdb'), '--out', join(tmp, 'api')], {
+      OPENALEX_API_KEY: 'e2e-key',
+      OPENALEX_BASE_URL: server.url,
+    }),
+  ]);
+});
+afterAll(async () => server?.close());
+
+describe('medai-trends run, end to end on the real records', () => {
+  it('both modes finish cleanly', () => {
+    expect(snapshotRun.stderr).not.toMatch(/unexpected error/);
+    expect(snapshotRun.code).toBe(0);
+    expect(apiRun.stderr).not.toMatch(/unexpected error/);
+    expect(apiRun.code).toBe(0);
+    expect(apiRun.stderr + apiRun.stdout).not.toContain('e2e-key');
+  });
+
+  it('snapshot mode and API mode give identical works.csv and counts.csv', () => {
+    for (const f of ['works.csv', 'counts.csv']) {
+      expect(readFileSync(join(tmp, 'api', f), 'utf8')).toBe(readFileSync(join(tmp, 'snap', f), 'utf8'));
+    }
+  });
+
+  it('counts.csv equals the independent count from the raw records', async () => {
+    const rules = await loadKeywordRules();
+    const expected = independentCounts(rawWorks(), rules, ['US', 'CN']);
+    const lines = readFileSync(join(tmp, 'snap', 'counts.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('year,country,papers');
+    expect(lines).toHaveLength(1 + 12 * 2);
+    let total = 0;
+    for (const line of lines.slice(1)) {
+      const [year, country, papers] = line.split(',');
+      expect(Number(papers)).toBe(expected.get(`${year},${country}`) ?? 0);
+      total += Number(papers);
+    }
+    // The corpus is mostly not medical AI, but a pipeline that tags nothing must not pass.
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it('works.csv lists every in-scope work once, tagged or not, with countries and matched terms', () => {
+    const works = rawWorks();
+    const inScope = works.filter((w) => {
+      if (w.publication_year < 2010 || w.publication_year > 2021) return false;
+      return (w.authorships ?? []).some(
+        (a) => a.countries?.some((c) => c === 'US' || c === 'CN') || a.institutions?.some((i) => i.country_code === 'US' || i.country_code === 'CN'),
+      );
+    });
+    const lines = readFileSync(join(tmp, 'snap', 'works.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('work_id,year,countries,is_medical,is_ai,matched_terms');
+    const ids = lines.slice(1).map((l) => l.split(',')[0]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(inScope.map((w) => w.id.replace('https://openalex.org/', '')).sort());
+    const tagged = lines.slice(1).filter((l) => /,true,true,/.test(l));
+    expect(tagged.length).toBeGreaterThan(0);
+    for (const l of tagged) expect(l).toMatch(/ai:.*medical:|medical:.*ai:/);
+  });
+
+  it('writes the chart, spec, manifest and rejects, and the manifest traces the numbers', () => {
+    const manifest = JSON.parse(readFileSync(join(tmp, 'snap', 'manifest.json'), 'utf8'));
+    expect(manifest.source.kind).toBe('snapshot');
+    expect(manifest.source.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.source.dataDate).toMatch(/^20\d\d-\d\d-\d\d$/);
+    expect(manifest.counts).toMatchObject({ recordsRead: 2290, rejected: 0, distinctWorks: 2290, classified: 2290 });
+    expect(Object.keys(manifest.keywords).length).toBeGreaterThan(0);
+    expect(Object.keys(manifest.queries)).toContain('counts_by_year_country.sql');
+    const api = JSON.parse(readFileSync(join(tmp, 'api', 'manifest.json'), 'utf8'));
+    expect(api.source.kind).toBe('api');
+    expect(api.source.queries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(api)).not.toContain('e2e-key');
+    expect(readFileSync(join(tmp, 'snap', 'figure2.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(join(tmp, 'snap', 'figure2.vl.json'), 'utf8')).$schema).toMatch(/vega-lite/);
+  });
+});
+
+describe('bad input through the CLI', () => {
+  it('sets bad records aside with their reasons, counts them, and still reports', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medai-bad-'));
+    const good = gunzipSync(readFileSync(WORKS_FILE)).toString('utf8').split('\n').slice(0, 50).join('\n');
+    // Constructed defects after 50 real lines: not JSON, no id, no year, wrong type, and a duplicate.
+    const bad = ['{"id": "W1", oops', '{"publication_year": 2020}', '{"id": "https://openalex.org/W2"}', '{"id": "W3", "publication_year": 2020, "title": 5}'];
+    const firstLine = good.split('\n')[0]!;
+    writeFileSync(join(dir, 'part_000.gz'), gzipSync(`${good}\n${bad.join('\n')}\n${firstLine}\n`));
+    const r = await runCli(['run', '--snapshot', dir, ...WINDOW, '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ recordsRead: 55, rejected: 4, duplicateReads: 1, distinctWorks: 50 });
+    const rejects = readFileSync(join(dir, 'out', 'rejects.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.origin.replace(/.*\//, ''), x.reason.replace(/^(not JSON):.*/, '$1')])).toEqual([
+      ['part_000.gz:51', 'not JSON'],
+      ['part_000.gz:52', 'missing id'],
+      ['part_000.gz:53', 'missing publication_year'],
+      ['part_000.gz:54', 'title is not a string: number'],
+    ]);
+    expect(r.stdout).toContain('rejected: 4');
+  });
+
+  it('a missing snapshot path is an error naming it, with exit code 2', async () => {
+    const r = await runCli(['run', '--snapshot', '/nonexistent/openalex', '--db', join(tmp, 'x.duckdb'), '--out', join(tmp, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/openalex');
+  });
+
+  it('without a key and without --snapshot, it says how to get a key or use a snapshot', async () => {
+    const r = await runCli(['run', '--db', join(tmp, 'nokey.duckdb'), '--out', join(tmp, 'nokey')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/OPENALEX_API_KEY/);
+    expect(r.stderr).toMatch(/--snapshot/);
+  });
+
+  it('collects every bad option into one message', async () => {
+    const r = await runCli(['run', '--from', '2030x', '--countries', 'USA,CN', '--metric', 'ratio', '--db', join(tmp, 'o.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 problems/);
+    expect(r.stderr).toMatch(/--from/);
+    expect(r.stderr).toMatch(/"USA"/);
+    expect(r.stderr).toMatch(/--metric/);
+  });
+});
