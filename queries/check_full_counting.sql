@@ -1,4 +1,4 @@
--- one row per year whose country counts do not add back to the papers they came from (empty when sound)
+-- one row per year whose per-country counts do not add back to the papers they came from (empty when sound)
 with
 
 tagged as (
@@ -8,16 +8,23 @@ tagged as (
     and year between $from_year and $to_year
 ),
 
--- Summed over every country, full counts must equal the sum of each paper's country-set size.
+-- Full counting: summed over every country, the counts must equal the sum of each paper's
+-- country-set size. A set holding a country twice, or a paper stored twice, breaks the equality.
 expected as (
   select year, sum(len(countries))::integer as country_papers, count(*)::integer as papers
   from tagged
   group by year
 ),
 
-observed as (
-  select year, count(*)::integer as country_papers, count(distinct work_id)::integer as papers
+per_country as (
+  select year, country, count(distinct work_id)::integer as papers
   from (select year, work_id, unnest(countries) as country from tagged)
+  group by year, country
+),
+
+observed as (
+  select year, sum(papers)::integer as country_papers, max(papers)::integer as largest_country
+  from per_country
   group by year
 ),
 
@@ -26,7 +33,8 @@ final as (
   from expected e
   left join observed o using (year)
   where e.country_papers <> coalesce(o.country_papers, 0)
-     or coalesce(o.papers, 0) > e.papers
+     -- No country can have more papers than the year has.
+     or coalesce(o.largest_country, 0) > e.papers
 )
 
 select * from final
