@@ -1,0 +1,40 @@
+/** Numbers of the shipped keyword rule on the real corpus (../shared/data/openalex/works.jsonl.gz). */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classify, type Classification } from '../../src/classify/classifier.js';
+import { loadKeywordRules } from '../../src/classify/keywords.js';
+import type { Work } from '../../src/model/work.js';
+import { corpusWorks } from './corpus.js';
+
+let works: Work[];
+let results: Map<string, Classification>;
+beforeAll(async () => {
+  const rules = await loadKeywordRules();
+  works = await corpusWorks();
+  results = new Map(works.map((w) => [w.id, classify(w, rules)]));
+});
+
+describe('shipped rule on the real corpus', () => {
+  it('reads every work of the corpus', () => {
+    expect(works.length).toBe(2290);
+  });
+
+  it('tags the counts recorded here (a change to the lists must update them knowingly)', () => {
+    const all = [...results.values()];
+    expect({
+      ai: all.filter((c) => c.isAi).length,
+      medical: all.filter((c) => c.isMedical).length,
+      medicalAi: all.filter((c) => c.isMedicalAi).length,
+    }).toEqual({ ai: 278, medical: 506, medicalAi: 42 });
+  });
+
+  // Medical-AI papers named in PROVENANCE.md for the search-results sample.
+  it.each([
+    ['W2911489562', 'BioBERT'],
+    ['W3160137267', 'Med-BERT'],
+    ['W4384071683', 'Large language models encode clinical knowledge'],
+    ['W3168491317', 'DS-TransUNet medical image segmentation'],
+    ['W4413114507', 'RAG in Healthcare review'],
+  ])('tags %s (%s) as medical AI', (id) => {
+    expect(results.get(id)?.isMedicalAi).toBe(true);
+  });
+});
