@@ -1,20 +1,16 @@
--- one row per distinct work read whose year is in the window and that has a selected country
+-- one row per distinct work in scope (see works_scope_table.sql), as works.csv writes it
 with
 
 final as (
   select
-    w.work_id,
-    w.year,
-    array_to_string(c.countries, ';') as countries,
-    c.is_medical,
-    c.is_ai,
-    array_to_string(c.matched_terms, ';') as matched_terms
-  from works w
-  join classified c using (work_id)
-  where w.year between $from_year and $to_year
-    and len(list_intersect(c.countries, $countries::varchar[])) > 0
-  -- Numeric order of the id, so W9 sorts before W10 as OpenAlex lists them.
-  order by length(w.work_id), w.work_id
+    work_id,
+    year,
+    array_to_string(countries, ';') as countries,
+    is_medical,
+    is_ai,
+    array_to_string(matched_terms, ';') as matched_terms
+  from works_scope
+  order by length(work_id), work_id
 )
 
 select * from final

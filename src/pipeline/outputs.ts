@@ -1,6 +1,6 @@
 /**
- * The run's own artefacts beside the charts: works.csv (every work in scope, tagged or not, with
- * the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
+ * The run's own artefacts beside the charts: works.csv and works.parquet (every work in scope,
+ * tagged or not, with the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
  * (what produced the numbers) and summary.md.
  */
 import { writeFile } from 'node:fs/promises';
@@ -31,13 +31,17 @@ export interface ScopeTotals {
   medicalAi: number;
 }
 
-export async function writeWorksCsv(store: Store, window: Window, outDir: string): Promise<ScopeTotals> {
-  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number], Cell>>(
-    'works_in_scope',
+/** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
+export async function writeWorks(store: Store, window: Window, outDir: string): Promise<ScopeTotals> {
+  await store.query(
+    'works_scope_table',
     { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
     LIST_TYPES,
   );
+  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number], Cell>>('works_in_scope');
   await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null))));
+  // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
+  await store.query('works_export_parquet', { path: join(outDir, 'works.parquet') });
   return { works: rows.length, medicalAi: rows.filter((r) => r.is_medical === true && r.is_ai === true).length };
 }
 

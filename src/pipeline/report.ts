@@ -9,7 +9,7 @@ import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate, type Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
-import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorksCsv, type Manifest } from './outputs.js';
+import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
 
 /** The method as the report states it; each rule is implemented (and commented) where it runs. */
@@ -35,7 +35,7 @@ export async function produceReport(
 ): Promise<ReportRun> {
   const { counts, worldTotals } = await aggregate(store, window);
   await mkdir(options.outDir, { recursive: true });
-  const scope = await writeWorksCsv(store, window, options.outDir);
+  const scope = await writeWorks(store, window, options.outDir);
   await writeRejects(store, options.outDir);
   const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
   const files = await writeReport(
@@ -56,7 +56,7 @@ export async function produceReport(
   const summary = summaryMarkdown(manifest, counts);
   await writeFile(join(options.outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(options.outDir, 'summary.md'), summary);
-  const all = [...files, ...['works.csv', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
+  const all = [...files, ...['works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
   return { manifest, summary, files: all };
 }

@@ -1,0 +1,21 @@
+-- one row per distinct work read whose year is in the window and that has a selected country
+create or replace temp table works_scope as
+with
+
+final as (
+  select
+    w.work_id,
+    w.year,
+    c.countries,
+    c.is_medical,
+    c.is_ai,
+    c.matched_terms
+  from works w
+  join classified c using (work_id)
+  -- The scope is what an API query for this window and these countries returns, so snapshot and
+  -- API runs list the same works.
+  where w.year between $from_year and $to_year
+    and len(list_intersect(c.countries, $countries::varchar[])) > 0
+)
+
+select * from final
