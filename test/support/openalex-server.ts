@@ -25,7 +25,7 @@ export interface OpenAlexServerOptions {
   maxRps?: number;
   /** Daily budget in USD; once spent, 429 "Insufficient budget" until `setBudget` resets it. */
   budgetUsd?: number;
-  /** Faults on a share of `/works` requests, drawn from a seeded generator. */
+  /** Faults on a share of `/works` requests, drawn from a seeded generator; the kinds take turns. */
   faults?: { rate: number; kinds: FaultKind[]; seed?: number };
 }
 
@@ -263,18 +263,31 @@ function secondsToMidnightUtc(now: Date): number {
   return Math.ceil((midnight - now.getTime()) / 1000);
 }
 
+/** Parsed and indexed once per file and process: tests start many servers over the same records. */
+const loaded = new Map<string, IndexedWork[]>();
+
+function loadWorks(file: string): IndexedWork[] {
+  let works = loaded.get(file);
+  if (works === undefined) {
+    works = readJsonLines(file)
+      .map((r) => (typeof r === 'object' && r !== null ? indexWork(r as Record<string, unknown>) : null))
+      .filter((w): w is IndexedWork => w !== null)
+      // Deterministic order by id, which is also what the cursor encodes.
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    loaded.set(file, works);
+  }
+  return works;
+}
+
 export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Promise<OpenAlexServer> {
   const apiKey = opts.apiKey ?? 'test-key';
   const latencyMs = opts.latencyMs ?? 0;
-  const works = readJsonLines(opts.worksFile ?? join(openAlexDataDir(), 'works.jsonl.gz'))
-    .map((r) => (typeof r === 'object' && r !== null ? indexWork(r as Record<string, unknown>) : null))
-    .filter((w): w is IndexedWork => w !== null)
-    // Deterministic order by id, which is also what the cursor encodes.
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const works = loadWorks(opts.worksFile ?? join(openAlexDataDir(), 'works.jsonl.gz'));
 
   let budgetUsd = opts.budgetUsd;
   let faults = opts.faults ?? null;
   let random = seededRandom(faults?.seed ?? 1);
+  let faultsFired = 0;
   const started = Date.now();
   const recent: number[] = [];
   const sockets = new Set<Socket>();
@@ -385,7 +398,8 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
   /** Injects a fault instead of the response; true when one was injected. */
   function injectFault(req: IncomingMessage, res: ServerResponse, okBody: () => string | null): boolean {
     if (faults === null || faults.kinds.length === 0 || random() >= faults.rate) return false;
-    const kind = faults.kinds[Math.floor(random() * faults.kinds.length)]!;
+    // Kinds take turns, so every kind asked for shows up once a few faults have fired.
+    const kind = faults.kinds[faultsFired++ % faults.kinds.length]!;
     count(`fault-${kind}`);
     switch (kind) {
       case '5xx': {

@@ -1,0 +1,339 @@
+/**
+ * `medai-trends fetch` and `estimate`: plan slices, ask what they will cost, then walk each
+ * slice's cursor in parallel through one shared rate gate, committing every page with its
+ * checkpoint so any stop (budget, failure, kill -9) resumes where it left off.
+ */
+import pLimit from 'p-limit';
+import type { Dispatcher } from 'undici';
+import { ExitCode, UserError } from '../errors.js';
+import { systemClock, type Clock } from './gate.js';
+import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
+import { quietProgress, stderrProgress, type FetchProgress } from './progress.js';
+import { clearRawSlice, writeRawPage } from './raw-pages.js';
+import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
+import type { SliceCheckpoint, WorkSink } from './sink.js';
+
+export interface FetchOptions {
+  baseUrl: string; // from OPENALEX_BASE_URL, default https://api.openalex.org
+  apiKey: string; // from OPENALEX_API_KEY; never logged, never in a printed URL or the manifest
+  from: number;
+  to: number;
+  countries: string[];
+  prefilter: { ai: string[]; medical: string[] } | null; // null = no search prefilter (fetch every work in year x country scope)
+  dataDir: string; // raw pages kept here as gzipped JSON Lines
+  budgetUsd: number;
+  maxRps: number;
+  concurrency: number;
+  refresh: boolean;
+  /** Start even when the estimate exceeds `budgetUsd`: the run then stops at the cap (exit 4) and a rerun resumes. */
+  yes?: boolean;
+  /** Results per page, 1-100; default 100 (fewer calls for the same works). */
+  perPage?: number;
+  /** Per request, headers and body; default 30 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export type EstimateOptions = Pick<FetchOptions, 'baseUrl' | 'apiKey' | 'from' | 'to' | 'countries' | 'prefilter' | 'maxRps' | 'perPage' | 'timeoutMs' | 'retry'> & {
+  /** Counting costs money too; default $0.10. */
+  budgetUsd?: number;
+  /** When given, slices already fetched are counted as done. */
+  checkpoints?: Pick<WorkSink, 'getCheckpoint'>;
+};
+
+export interface FetchLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface FetchEffects {
+  logger?: FetchLogger;
+  progress?: FetchProgress;
+  clock?: Clock;
+  /** Jitter for backoff; tests may fix it. */
+  random?: () => number;
+  dispatcher?: Dispatcher;
+}
+
+export interface SliceEstimate {
+  sliceId: string;
+  year: number;
+  country: string;
+  query: string;
+  /** meta count of the slice (a work with authors in two countries is in both countries' slices). */
+  works: number;
+  /** Requests its cursor walk takes, and those still to do given its checkpoint. */
+  pages: number;
+  pagesLeft: number;
+  usdLeft: number;
+  done: boolean;
+}
+
+export interface Estimate {
+  slices: SliceEstimate[];
+  works: number;
+  pagesLeft: number;
+  usdLeft: number;
+  /** What the counting itself took. */
+  countRequests: number;
+  countUsd: number;
+  perPage: number;
+  chunks: Plan['chunks'];
+}
+
+export interface FetchSummary {
+  queries: string[]; // credential-free URLs, for the manifest
+  slices: number;
+  /** Slices already complete from an earlier run (not requested again). */
+  slicesSkipped: number;
+  pages: number;
+  requests: number;
+  worksReceived: number;
+  usdSpent: number;
+  retries: number;
+  throttled: number;
+  /** Requests per second between the first and last request of the run. */
+  achievedRps: number;
+  elapsedMs: number;
+  estimate: { works: number; pages: number; usd: number };
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const silentLogger: FetchLogger = { info() {}, warn() {} };
+const stderrLogger: FetchLogger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+};
+
+function makeSession(options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number }, effects: FetchEffects): Session {
+  return new Session({
+    apiKey: options.apiKey,
+    budgetUsd: options.budgetUsd,
+    maxRps: options.maxRps,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    clock: effects.clock ?? systemClock,
+    random: effects.random ?? Math.random,
+    ...(effects.dispatcher ? { dispatcher: effects.dispatcher } : {}),
+  });
+}
+
+interface ListPage {
+  count: number;
+  nextCursor: string | null;
+  results: unknown[];
+}
+
+/** A list page as OpenAlex shapes it; null when it is not one (retried, never taken as empty). */
+function readListPage(body: Record<string, unknown>): ListPage | null {
+  const meta = body.meta;
+  if (typeof meta !== 'object' || meta === null || !Array.isArray(body.results)) return null;
+  const m = meta as Record<string, unknown>;
+  if (typeof m.count !== 'number') return null;
+  const next = m.next_cursor;
+  if (next !== null && typeof next !== 'string') return null;
+  return { count: m.count, nextCursor: next, results: body.results };
+}
+
+/** Counts per publication year from a `group_by=publication_year` response. */
+function readYearGroups(body: Record<string, unknown>): Map<number, number> | null {
+  if (!Array.isArray(body.group_by)) return null;
+  const counts = new Map<number, number>();
+  for (const g of body.group_by as unknown[]) {
+    if (typeof g !== 'object' || g === null) return null;
+    const { key, count } = g as Record<string, unknown>;
+    if (typeof count !== 'number') return null;
+    counts.set(Number(String(key).replace(/^.*\//, '')), count);
+  }
+  return counts;
+}
+
+function costOf(slice: Slice): number {
+  return slice.search ? COST_USD.search : COST_USD.list;
+}
+
+async function checkpointOf(sink: Pick<WorkSink, 'getCheckpoint'> | undefined, slice: Slice): Promise<SliceCheckpoint | null> {
+  const cp = (await sink?.getCheckpoint(slice.id)) ?? null;
+  // The id hashes the query, so a mismatch means a foreign checkpoint: start over rather than resume it.
+  return cp !== null && cp.query === slice.query ? cp : null;
+}
+
+async function countSlices(session: Session, plan: Plan, checkpoints: Pick<WorkSink, 'getCheckpoint'> | undefined): Promise<Estimate> {
+  const countsBy = new Map<string, Map<number, number>>();
+  const limit = pLimit(4);
+  const countUsdBefore = session.spentUsd;
+  const requestsBefore = session.requests;
+  await Promise.all(
+    plan.countQueries.map((q) =>
+      limit(async () => {
+        countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups));
+      }),
+    ),
+  );
+  const slices: SliceEstimate[] = [];
+  for (const slice of plan.slices) {
+    const works = countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0;
+    const pages = pagesFor(works, plan.perPage);
+    const cp = await checkpointOf(checkpoints, slice);
+    const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
+    slices.push({ sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false });
+  }
+  return {
+    slices,
+    works: slices.reduce((n, s) => n + s.works, 0),
+    pagesLeft: slices.reduce((n, s) => n + s.pagesLeft, 0),
+    usdLeft: slices.reduce((n, s) => n + s.usdLeft, 0),
+    countRequests: session.requests - requestsBefore,
+    countUsd: session.spentUsd - countUsdBefore,
+    perPage: plan.perPage,
+    chunks: plan.chunks,
+  };
+}
+
+function stopError(session: Session): Error | null {
+  return session.stopReason?.kind === 'error' ? (session.stopReason.error as Error) : null;
+}
+
+/**
+ * Asks OpenAlex how many works each slice holds (one `group_by=publication_year` call per
+ * country and keyword chunk) and prices the cursor walks: what `medai-trends estimate` prints
+ * and what every fetch checks against its budget before it starts.
+ */
+export async function estimate(options: EstimateOptions, effects: FetchEffects = {}): Promise<Estimate> {
+  const plan = planSlices(options);
+  const session = makeSession({ ...options, budgetUsd: options.budgetUsd ?? 0.1 }, effects);
+  try {
+    return await countSlices(session, plan, options.checkpoints);
+  } catch (e) {
+    if (e instanceof Stopped) throw budgetError(session, 'counting the slices', null);
+    throw e;
+  }
+}
+
+function formatUsd(usd: number): string {
+  return `$${usd.toFixed(4)}`;
+}
+
+function budgetError(session: Session, left: string, clock: Clock | null): UserError {
+  const reason = session.stopReason;
+  if (reason?.kind === 'budget-server') {
+    const now = (clock ?? systemClock).now();
+    const reset = reason.resetSeconds === null ? 'at midnight UTC' : `at ${new Date(now + reason.resetSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC (in ${Math.round(reason.resetSeconds / 60)} min)`;
+    return new UserError(`OpenAlex budget exhausted (${reason.message}). ${left}. The budget resets ${reset}; run the same command then to resume.`, ExitCode.budgetExhausted);
+  }
+  return new UserError(`--budget-usd spent (${formatUsd(session.spentUsd)}). ${left}. Rerun (with a higher --budget-usd to go further) to resume.`, ExitCode.budgetExhausted);
+}
+
+export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects: FetchEffects = {}): Promise<FetchSummary> {
+  const logger = effects.logger ?? stderrLogger;
+  const clock = effects.clock ?? systemClock;
+  const progress = effects.progress ?? (effects.logger ? quietProgress : stderrProgress());
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UserError(`--concurrency must be a positive integer, got ${options.concurrency}`);
+  if (!(options.budgetUsd > 0)) throw new UserError(`--budget-usd must be positive, got ${options.budgetUsd}`);
+  const started = clock.now();
+  const plan = planSlices(options);
+  const session = makeSession(options, effects);
+  const checkpoints = options.refresh ? undefined : sink;
+
+  let est: Estimate;
+  try {
+    est = await countSlices(session, plan, checkpoints);
+  } catch (e) {
+    if (e instanceof Stopped) throw budgetError(session, 'Nothing was fetched yet', clock);
+    throw e;
+  }
+  const todo = est.slices.filter((s) => !s.done);
+  logger.info(
+    `fetch: ${plan.slices.length} slices (${est.slices.length - todo.length} already done; search chunks ${plan.chunks.ai} AI x ${plan.chunks.medical} medical), ` +
+      `~${est.works} works, ~${est.pagesLeft} pages to request, ~${formatUsd(est.usdLeft)} (counting cost ${formatUsd(est.countUsd)}); budget ${formatUsd(options.budgetUsd)}`,
+  );
+  if (session.spentUsd + est.usdLeft > options.budgetUsd && options.yes !== true) {
+    throw new UserError(
+      `the estimated cost ${formatUsd(session.spentUsd + est.usdLeft)} exceeds --budget-usd ${formatUsd(options.budgetUsd)}; raise it, or pass --yes to start anyway (the run stops at the cap with its checkpoint saved, and a rerun resumes)`,
+      ExitCode.usage,
+    );
+  }
+
+  const state = { slicesDone: est.slices.length - todo.length, slicesTotal: plan.slices.length, pages: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
+  const report = (): void => progress.update({ ...state, usd: session.spentUsd });
+  const estimates = new Map(est.slices.map((s) => [s.sliceId, s]));
+  const perPage = plan.perPage;
+
+  async function runSlice(slice: Slice): Promise<void> {
+    const cp = await checkpointOf(checkpoints, slice);
+    if (cp?.done) return;
+    if (cp === null) await clearRawSlice(options.dataDir, slice.id);
+    let cursor = cp?.cursor ?? '*';
+    let pagesDone = cp?.pagesDone ?? 0;
+    let received = cp?.worksStored ?? 0;
+    for (;;) {
+      const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
+      const page = await session.get(pageUrl, slice.search, readListPage);
+      // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
+      const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
+      pagesDone++;
+      received += page.results.length;
+      await writeRawPage(options.dataDir, slice.id, pagesDone, page.results);
+      await sink.commitPage({
+        raws: page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw })),
+        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
+      });
+      state.pages++;
+      state.works += page.results.length;
+      if (done) {
+        state.slicesDone++;
+        report();
+        return;
+      }
+      report();
+      cursor = page.nextCursor!;
+    }
+  }
+
+  // Longest slices first, so the run does not end on one long cursor walk with idle workers.
+  const order = plan.slices.filter((s) => !estimates.get(s.id)?.done).sort((a, b) => (estimates.get(b.id)?.pagesLeft ?? 0) - (estimates.get(a.id)?.pagesLeft ?? 0));
+  const limit = pLimit(options.concurrency);
+  report();
+  await Promise.all(
+    order.map((slice) =>
+      limit(async () => {
+        if (session.stopReason !== null) return;
+        try {
+          await runSlice(slice);
+        } catch (e) {
+          if (!(e instanceof Stopped)) session.stop({ kind: 'error', error: e });
+        }
+      }),
+    ),
+  );
+  progress.stop({ ...state, usd: session.spentUsd });
+
+  const summary: FetchSummary = {
+    queries: plan.slices.map((s) => s.query),
+    slices: plan.slices.length,
+    slicesSkipped: est.slices.length - todo.length,
+    pages: state.pages,
+    requests: session.requests,
+    worksReceived: state.works,
+    usdSpent: session.spentUsd,
+    retries: session.retries,
+    throttled: session.throttled,
+    achievedRps: session.gate.achievedRps(),
+    elapsedMs: clock.now() - started,
+    estimate: { works: est.works, pages: est.pagesLeft, usd: est.usdLeft },
+  };
+  if (session.stopReason !== null) {
+    const left = `${state.slicesDone} of ${plan.slices.length} slices done, checkpoints saved`;
+    const error = stopError(session);
+    if (error !== null) {
+      if (error instanceof UserError) throw new UserError(`${error.message}. ${left}; rerun to resume.`, error.exitCode);
+      throw error;
+    }
+    throw budgetError(session, left, clock);
+  }
+  logger.info(
+    `fetch: done, ${summary.pages} pages, ${summary.worksReceived} records, ${summary.requests} requests (${summary.retries} retried, ${summary.throttled} throttled) at ${summary.achievedRps.toFixed(1)} req/s, ${formatUsd(summary.usdSpent)}`,
+  );
+  return summary;
+}

@@ -1,0 +1,182 @@
+/**
+ * Query planning: turns years, countries and the keyword lists into independent slices, each one
+ * cursor walk that fits OpenAlex's query limits. Pure: no I/O, so every limit is testable.
+ */
+import { createHash } from 'node:crypto';
+
+/** OpenAlex's documented query limits (developers.openalex.org, 2026). */
+export const LIMITS = {
+  /** Request URLs over about 4 KB are rejected; keep a margin under 4,096. */
+  maxUrlChars: 4000,
+  /** At most 100 values may be OR-ed with `|` in one filter. */
+  maxOrValues: 100,
+  /** Free-tier search values are capped at 1,500 characters. */
+  maxSearchChars: 1500,
+  /** Room kept in every URL for `&cursor=` and a cursor (real ones are 70-150 characters). */
+  cursorReserveChars: 256,
+  /** The largest page OpenAlex serves. */
+  maxPerPage: 100,
+} as const;
+
+/** USD per call (developers.openalex.org "Pricing by Endpoint"): list/filter and group_by vs search filters. */
+export const COST_USD = { list: 0.0001, search: 0.001 } as const;
+
+export interface PlanInput {
+  baseUrl: string;
+  from: number;
+  to: number;
+  countries: string[];
+  prefilter: { ai: string[]; medical: string[] } | null;
+  perPage?: number;
+}
+
+export interface Slice {
+  /** Stable and filesystem-safe: year, country, search chunks, and a hash of the query. */
+  id: string;
+  year: number;
+  country: string;
+  /** Which AI x medical search chunks (`a0m1`), '' without a prefilter. */
+  chunk: string;
+  /** Credential-free URL of the slice's list query, without cursor: goes in the manifest. */
+  query: string;
+  /** Whether the query carries a search filter (priced as a search call). */
+  search: boolean;
+}
+
+export interface Plan {
+  slices: Slice[];
+  /** One `group_by=publication_year` query per country and chunk pair: counts every slice of the plan. */
+  countQueries: { query: string; country: string; chunk: string; search: boolean }[];
+  perPage: number;
+  /** Search chunks per keyword list (1 when everything fits in one value). */
+  chunks: { ai: number; medical: number };
+}
+
+/**
+ * Writes one keyword as a search alternative: one word bare, several as a "quoted phrase".
+ * Characters that are syntax in a filter (`,` separates filters, `|` values, `"` quotes,
+ * parentheses group) are replaced by spaces, which OpenAlex's analyzer treats as word breaks
+ * anyway, so the words searched are the words the local classifier matches. Lower case keeps
+ * a keyword such as "OR" from being read as an operator (search is case-insensitive).
+ */
+export function searchAlternative(term: string): string | null {
+  const words = term
+    .toLowerCase()
+    .replace(/[,|"()\-/:]+/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  if (words.length === 0) return null;
+  return words.length === 1 ? words[0]! : `"${words.join(' ')}"`;
+}
+
+/**
+ * Drops alternatives made redundant by a shorter one they contain ("machine learning" by
+ * "learning"): any text that matches the longer also matches the shorter, so the union (the
+ * superset the classifier needs) is unchanged and the query gets shorter.
+ */
+export function pruneAlternatives(alternatives: string[]): string[] {
+  const unique = [...new Set(alternatives)];
+  const words = (a: string): string => ` ${a.replaceAll('"', '')} `;
+  return unique
+    .filter((a) => !unique.some((b) => b !== a && words(a).includes(words(b))))
+    .sort();
+}
+
+/**
+ * Packs alternatives into `|`-joined search values, each within the character and OR-value
+ * limits and within `maxEncoded` characters once URL-encoded. `|` rather than OR keeps every
+ * query at zero boolean operators (OpenAlex throttles searches with more than five).
+ */
+export function packSearchValues(alternatives: string[], maxEncoded: number): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  const fits = (list: string[]): boolean => {
+    const value = list.join('|');
+    return list.length <= LIMITS.maxOrValues && value.length <= LIMITS.maxSearchChars && encodedLength(value) <= maxEncoded;
+  };
+  for (const alt of alternatives) {
+    if (!fits([alt])) throw new Error(`keyword ${alt} alone exceeds the OpenAlex query limits`);
+    if (fits([...current, alt])) {
+      current.push(alt);
+    } else {
+      chunks.push(current.join('|'));
+      current = [alt];
+    }
+  }
+  if (current.length > 0) chunks.push(current.join('|'));
+  return chunks;
+}
+
+function encodedLength(value: string): number {
+  return new URLSearchParams({ v: value }).toString().length - 2;
+}
+
+function listQuery(baseUrl: string, filter: string, extra: Record<string, string>): string {
+  const params = new URLSearchParams({ filter, ...extra });
+  return `${baseUrl.replace(/\/+$/, '')}/works?${params.toString()}`;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/**
+ * Splits the scope into year x country x (AI chunk x medical chunk) slices. A work tagged by the
+ * classifier has one AI and one medical keyword, so it is in the slice of the chunks holding
+ * them: the union of the slices is a superset of what the classifier tags. A work with authors
+ * in two requested countries is fetched by both countries' slices; the store keeps it once.
+ */
+export function planSlices(input: PlanInput): Plan {
+  const perPage = input.perPage ?? LIMITS.maxPerPage;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > LIMITS.maxPerPage) {
+    throw new Error(`per_page must be 1-${LIMITS.maxPerPage}, got ${perPage}`);
+  }
+  const countries = [...new Set(input.countries.map((c) => c.trim().toUpperCase()))].sort();
+  // Room the two search values may take: the URL limit minus the widest URL without them.
+  const widest = listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:XX,title_and_abstract.search:,title_and_abstract.search:`, {
+    per_page: String(perPage),
+  });
+  const room = LIMITS.maxUrlChars - LIMITS.cursorReserveChars - widest.length;
+
+  let aiChunks: (string | null)[] = [null];
+  let medChunks: (string | null)[] = [null];
+  if (input.prefilter !== null) {
+    const ai = pruneAlternatives(input.prefilter.ai.map(searchAlternative).filter((a): a is string => a !== null));
+    const med = pruneAlternatives(input.prefilter.medical.map(searchAlternative).filter((a): a is string => a !== null));
+    if (ai.length === 0 || med.length === 0) throw new Error('the search prefilter needs at least one AI and one medical keyword');
+    const aiNeed = encodedLength(ai.join('|'));
+    const medNeed = encodedLength(med.join('|'));
+    // Give each list what it needs when one is short, else half the room each.
+    const aiRoom = aiNeed + medNeed <= room || aiNeed <= room / 2 ? aiNeed : medNeed <= room / 2 ? room - medNeed : Math.floor(room / 2);
+    aiChunks = packSearchValues(ai, aiRoom);
+    medChunks = packSearchValues(med, room - Math.max(...aiChunks.map((c) => encodedLength(c ?? ''))));
+  }
+
+  const slices: Slice[] = [];
+  const countQueries: Plan['countQueries'] = [];
+  const search = input.prefilter !== null;
+  for (const country of countries) {
+    for (const [ai, aiChunk] of aiChunks.entries()) {
+      for (const [med, medChunk] of medChunks.entries()) {
+        const searchFilter = aiChunk === null || medChunk === null ? '' : `,title_and_abstract.search:${aiChunk},title_and_abstract.search:${medChunk}`;
+        const chunk = search ? `a${ai}m${med}` : '';
+        countQueries.push({
+          query: listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:${country}${searchFilter}`, { group_by: 'publication_year' }),
+          country,
+          chunk,
+          search,
+        });
+        for (let year = input.from; year <= input.to; year++) {
+          const query = listQuery(input.baseUrl, `publication_year:${year},authorships.countries:${country}${searchFilter}`, { per_page: String(perPage) });
+          slices.push({ id: [year, country, ...(chunk ? [chunk] : []), shortHash(query)].join('-'), year, country, chunk, query, search });
+        }
+      }
+    }
+  }
+  return { slices, countQueries, perPage, chunks: { ai: aiChunks.length, medical: medChunks.length } };
+}
+
+/** Requests a cursor walk over `works` records takes: full pages, plus the short or empty last one. */
+export function pagesFor(works: number, perPage: number): number {
+  return Math.floor(works / perPage) + 1;
+}

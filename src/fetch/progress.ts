@@ -1,0 +1,71 @@
+/**
+ * Fetch progress on stderr: a bar on a terminal (slices, pages, works, USD, ETA), plain lines
+ * every few seconds otherwise, so a scheduled job's log shows it is alive without flooding.
+ */
+import cliProgress from 'cli-progress';
+
+export interface FetchProgressState {
+  slicesDone: number;
+  slicesTotal: number;
+  pages: number;
+  /** Estimated pages this run will request (from the counts asked up front). */
+  pagesTotal: number;
+  works: number;
+  usd: number;
+}
+
+export interface FetchProgress {
+  update(state: FetchProgressState): void;
+  stop(state: FetchProgressState): void;
+}
+
+export const quietProgress: FetchProgress = { update() {}, stop() {} };
+
+/** Seconds between plain progress lines when stderr is not a terminal. */
+const PLAIN_INTERVAL_MS = 10_000;
+
+function line(s: FetchProgressState): string {
+  return `fetch: slices ${s.slicesDone}/${s.slicesTotal}, pages ${s.pages}/~${s.pagesTotal}, works ${s.works}, $${s.usd.toFixed(4)} spent`;
+}
+
+export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): FetchProgress {
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: 'fetch [{bar}] {percentage}% | slices {slicesDone}/{slicesTotal} | pages {value}/{total} | works {works} | ${usd} | ETA {eta_formatted}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    const payload = (s: FetchProgressState): Record<string, string | number> => ({ slicesDone: s.slicesDone, slicesTotal: s.slicesTotal, works: s.works, usd: s.usd.toFixed(4) });
+    return {
+      update(s) {
+        if (!started) {
+          bar.start(Math.max(s.pagesTotal, s.pages), s.pages, payload(s));
+          started = true;
+        }
+        bar.setTotal(Math.max(s.pagesTotal, s.pages));
+        bar.update(s.pages, payload(s));
+      },
+      stop(s) {
+        if (started) {
+          bar.update(s.pages, payload(s));
+          bar.stop();
+        }
+      },
+    };
+  }
+  let last = -Infinity;
+  return {
+    update(s) {
+      if (now() - last < PLAIN_INTERVAL_MS) return;
+      last = now();
+      stream.write(`${line(s)}\n`);
+    },
+    stop(s) {
+      stream.write(`${line(s)}\n`);
+    },
+  };
+}
