@@ -11,7 +11,8 @@ import { normalizeWork, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
-export type RawRecord = { origin: string; raw: unknown } | { origin: string; parseError: string; text: string };
+export type { ReadRecord as RawRecord } from '../store/store.js';
+import type { ReadRecord as RawRecord } from '../store/store.js';
 
 export interface SnapshotFile {
   path: string;

@@ -80,6 +80,7 @@ export async function loadFromApi(
       maxRps: api.maxRps,
       concurrency: api.concurrency,
       refresh: api.refresh,
+      yes: api.yes,
     },
   );
   const source: ApiSource = {

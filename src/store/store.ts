@@ -37,10 +37,19 @@ function rawText(raw: unknown): string | null {
   return text.length > MAX_REJECT_RAW ? `${text.slice(0, MAX_REJECT_RAW)}…` : text;
 }
 
-/** Normalizes raw records into a batch: usable works, and rejects with their reasons. */
-export function toBatch(raws: readonly { origin: string; raw: unknown }[]): IngestBatch {
-  const batch: IngestBatch = { works: [], rejects: [], recordsRead: raws.length };
-  for (const { origin, raw } of raws) {
+/** A record as read: parsed JSON, or the text of a record that could not be parsed. */
+export type ReadRecord = { origin: string; raw: unknown } | { origin: string; parseError: string; text: string };
+
+/** Normalizes records into a batch: usable works, and rejects with their reasons, in read order. */
+export function toBatch(records: readonly ReadRecord[]): IngestBatch {
+  const batch: IngestBatch = { works: [], rejects: [], recordsRead: records.length };
+  for (const record of records) {
+    const { origin } = record;
+    if ('parseError' in record) {
+      batch.rejects.push({ kind: 'rejected', origin, workId: null, reason: record.parseError, raw: rawText(record.text) });
+      continue;
+    }
+    const { raw } = record;
     const n = normalizeWork(raw);
     if (!n.ok) {
       batch.rejects.push({ kind: 'rejected', origin, workId: n.workId, reason: n.reason, raw: rawText(raw) });
@@ -90,16 +99,28 @@ export class Store implements WorkSink {
     return reader.getRowObjectsJS() as T[];
   }
 
-  async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.connection.run('begin transaction');
-    try {
-      const out = await body();
-      await this.connection.run('commit');
-      return out;
-    } catch (err) {
-      await this.connection.run('rollback');
-      throw err;
-    }
+  /** The tail of the queue of transactions; parallel fetch slices commit through one connection. */
+  private lastTransaction: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `body` in a transaction. Transactions are queued, one at a time: DuckDB has one
+   * transaction per connection, and parallel slices commit pages concurrently.
+   */
+  transaction<T>(body: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      await this.connection.run('begin transaction');
+      try {
+        const out = await body();
+        await this.connection.run('commit');
+        return out;
+      } catch (err) {
+        await this.connection.run('rollback');
+        throw err;
+      }
+    };
+    const next = this.lastTransaction.then(run, run);
+    this.lastTransaction = next.catch(() => undefined);
+    return next;
   }
 
   /** Empties every data table, for a load that replaces the data set (a new snapshot). */

@@ -23,6 +23,7 @@ interface RawWork {
   id: string;
   publication_year: number;
   title?: string | null;
+  display_name?: string | null;
   abstract_inverted_index?: unknown;
   authorships?: { countries?: string[]; institutions?: { country_code?: string | null }[] }[];
 }
@@ -47,7 +48,8 @@ function independentCounts(works: RawWork[], rules: KeywordRules, countries: str
       a.countries?.forEach((c) => codes.add(c));
       a.institutions?.forEach((i) => i.country_code && codes.add(i.country_code));
     }
-    const c = classify({ title: w.title ?? null, abstract: rebuildAbstract(w.abstract_inverted_index).text }, rules);
+    // `display_name` is OpenAlex's copy of the title; select= subsets (W3215744714) carry only it.
+    const c = classify({ title: w.title ?? w.display_name ?? null, abstract: rebuildAbstract(w.abstract_inverted_index).text }, rules);
     if (!(c.isMedical && c.isAi)) continue;
     for (const k of countries) if (codes.has(k)) counts.set(`${w.publication_year},${k}`, (counts.get(`${w.publication_year},${k}`) ?? 0) + 1);
   }

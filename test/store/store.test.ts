@@ -70,3 +70,22 @@ describe('Store', () => {
     expect((await s.counters()).records_read).toBe(1);
   });
 });
+
+describe('Store under parallel slices', () => {
+  it('commits pages from concurrent slices one transaction at a time, losing none', async () => {
+    const s = await open();
+    const pages = Array.from({ length: 20 }, (_, i) =>
+      s.commitPage({
+        raws: [rec(i * 2, null), rec(i * 2 + 1, null)],
+        checkpoint: { sliceId: `slice-${i % 4}`, query: 'q', cursor: `c${i}`, pagesDone: i, worksStored: 2, done: false },
+      }),
+    );
+    await Promise.all(pages);
+    const [row] = await s.query<{ n: number }>('classified_count');
+    expect(row?.n).toBe(0);
+    expect((await s.counters()).records_read).toBe(40);
+    let n = 0;
+    for await (const _ of s.iterateWorks()) n++;
+    expect(n).toBe(40);
+  });
+});
