@@ -53,20 +53,27 @@ export interface Plan {
 }
 
 /**
- * Writes one keyword as a search alternative: one word bare, several as a "quoted phrase".
+ * Writes one keyword as search alternatives: one word bare, several as a "quoted phrase".
  * Characters that are syntax in a filter (`,` separates filters, `|` values, `"` quotes,
  * parentheses group) are replaced by spaces, which OpenAlex's analyzer treats as word breaks
  * anyway, so the words searched are the words the local classifier matches. Lower case keeps
- * a keyword such as "OR" from being read as an operator (search is case-insensitive).
+ * a keyword such as "OR" from being read as an operator (search is case-insensitive). A term
+ * in a script without spaces (Chinese) is quoted, since the analyzer splits it per character.
+ * A last word in -sis gets its -ses plural spelled out: the classifier accepts both, and an
+ * English stemmer does not bring them together (diagnosis -> diagnosi, diagnoses -> diagnos).
  */
-export function searchAlternative(term: string): string | null {
+export function searchAlternatives(term: string): string[] {
   const words = term
     .toLowerCase()
     .replace(/[,|"()\-/:]+/g, ' ')
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  if (words.length === 0) return null;
-  return words.length === 1 ? words[0]! : `"${words.join(' ')}"`;
+  if (words.length === 0) return [];
+  const quote = (ws: string[]): string => (ws.length === 1 && /^[\x00-\x7f]*$/.test(ws[0]!) ? ws[0]! : `"${ws.join(' ')}"`);
+  const out = [quote(words)];
+  const last = words[words.length - 1]!;
+  if (last.endsWith('sis')) out.push(quote([...words.slice(0, -1), `${last.slice(0, -3)}ses`]));
+  return out;
 }
 
 /**
@@ -141,8 +148,8 @@ export function planSlices(input: PlanInput): Plan {
   let aiChunks: (string | null)[] = [null];
   let medChunks: (string | null)[] = [null];
   if (input.prefilter !== null) {
-    const ai = pruneAlternatives(input.prefilter.ai.map(searchAlternative).filter((a): a is string => a !== null));
-    const med = pruneAlternatives(input.prefilter.medical.map(searchAlternative).filter((a): a is string => a !== null));
+    const ai = pruneAlternatives(input.prefilter.ai.flatMap(searchAlternatives));
+    const med = pruneAlternatives(input.prefilter.medical.flatMap(searchAlternatives));
     if (ai.length === 0 || med.length === 0) throw new Error('the search prefilter needs at least one AI and one medical keyword');
     const aiNeed = encodedLength(ai.join('|'));
     const medNeed = encodedLength(med.join('|'));

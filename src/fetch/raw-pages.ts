@@ -1,6 +1,6 @@
 /**
  * Raw pages on disk: every page's records as the API sent them, one gzipped JSON Lines file per
- * page under `<dataDir>/raw/<sliceId>/`, so classifying again never costs API money (the files
+ * page under `<dataDir>/<sliceId>/`, so classifying again never costs API money (the files
  * read like snapshot parts: one work per line). Written to a temporary name and renamed, so a
  * kill leaves either the whole page or none of it.
  */
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 export function rawSliceDir(dataDir: string, sliceId: string): string {
-  return join(dataDir, 'raw', sliceId);
+  return join(dataDir, sliceId);
 }
 
 export function rawPagePath(dataDir: string, sliceId: string, pageNo: number): string {

@@ -38,9 +38,9 @@ describe('fetchWorks against the local OpenAlex', () => {
     expect(summary.queries.every((q) => !q.includes('test-key'))).toBe(true);
 
     const rawIds: string[] = [];
-    for (const slice of await readdir(join(dir, 'data', 'raw'))) {
-      for (const file of await readdir(join(dir, 'data', 'raw', slice))) {
-        const text = gunzipSync(await readFile(join(dir, 'data', 'raw', slice, file))).toString('utf8');
+    for (const slice of await readdir(join(dir, 'data'))) {
+      for (const file of await readdir(join(dir, 'data', slice))) {
+        const text = gunzipSync(await readFile(join(dir, 'data', slice, file))).toString('utf8');
         for (const line of text.split('\n')) if (line) rawIds.push(String((JSON.parse(line) as { id: string }).id).replace('https://openalex.org/', ''));
       }
     }

@@ -9,6 +9,8 @@
 /** Folds case and accents, splits on anything that is not a letter or digit, stems. */
 export function analyze(text: string): string[] {
   return text
+    // Like the standard tokenizer: every CJK ideograph is a token of its own.
+    .replace(/(\p{Script=Han})/gu, ' $1 ')
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
@@ -17,11 +19,15 @@ export function analyze(text: string): string[] {
     .map(stem);
 }
 
-/** Plural and possessive endings only: enough to show stemming, never so much it merges words. */
+/**
+ * Plural endings only, the way an English stemmer treats them: networks, therapies, boxes and
+ * "AIs" lose them; "diagnoses" keeps a form unlike "diagnosis", as under a Porter stemmer (the
+ * planner has to spell such plurals out).
+ */
 function stem(token: string): string {
   if (token.length > 4 && token.endsWith('ies')) return `${token.slice(0, -3)}y`;
-  if (token.endsWith('sses')) return token.slice(0, -2);
-  if (token.length > 3 && token.endsWith('s') && !/(?:ss|us|is)$/.test(token)) return token.slice(0, -1);
+  if (/(?:sses|xes|ches|shes|zes)$/.test(token)) return token.slice(0, -2);
+  if (token.length >= 3 && token.endsWith('s') && !/(?:ss|us|is)$/.test(token)) return token.slice(0, -1);
   return token;
 }
 
