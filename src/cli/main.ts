@@ -59,7 +59,8 @@ const sourceOptions = (c: Command): Command =>
     .option('--concurrency <n>', 'slices fetched in parallel', '6')
     .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
     .option('--refresh', 'fetch again slices already completed')
-    .option('--yes', 'start even when the estimate exceeds --budget-usd');
+    .option('--yes', 'start even when the estimate exceeds --budget-usd')
+    .option('--per-page <n>', 'results per API page, 1-100 (default 100)');
 const reportOptions = (c: Command): Command =>
   c
     .option('--out <dir>', 'output folder', DEFAULT_OUT)

@@ -118,6 +118,7 @@ export interface FetchFlags {
   refresh?: boolean;
   prefilter?: string;
   yes?: boolean;
+  perPage?: string;
 }
 
 export interface ParsedFetchOptions {
@@ -127,6 +128,7 @@ export interface ParsedFetchOptions {
   refresh: boolean;
   prefilter: 'keywords' | 'none';
   yes: boolean;
+  perPage: number;
 }
 
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
@@ -142,5 +144,7 @@ export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
     refresh: o.refresh === true,
     prefilter: oneOf(p, '--prefilter', o.prefilter, ['keywords', 'none'] as const, 'keywords'),
     yes: o.yes === true,
+    // OpenAlex's maximum: cost is per call, so full pages buy the most works per dollar.
+    perPage: integer(p, '--per-page', o.perPage, 100, 1, 100),
   };
 }

@@ -8,8 +8,8 @@ import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
 import { systemClock, type Clock } from './gate.js';
 import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
-import { quietProgress, stderrProgress, type FetchProgress } from './progress.js';
-import { clearRawSlice, writeRawPage } from './raw-pages.js';
+import { quietProgress, stderrProgress, type FetchProgress, type FetchProgressState } from './progress.js';
+import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
 import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
 import type { SliceCheckpoint, WorkSink } from './sink.js';
 
@@ -87,6 +87,8 @@ export interface FetchSummary {
   /** Slices already complete from an earlier run (not requested again). */
   slicesSkipped: number;
   pages: number;
+  /** Pages found on disk from a run stopped before committing them: stored without a request. */
+  pagesReplayed: number;
   requests: number;
   worksReceived: number;
   usdSpent: number;
@@ -255,26 +257,35 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     );
   }
 
-  const state = { slicesDone: est.slices.length - todo.length, slicesTotal: plan.slices.length, pages: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
+  const state = { slicesDone: est.slices.length - todo.length, slicesTotal: plan.slices.length, pages: 0, replayed: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
   const report = (): void => progress.update({ ...state, usd: session.spentUsd });
+  const finalState = (): FetchProgressState => ({ ...state, usd: session.spentUsd });
   const estimates = new Map(est.slices.map((s) => [s.sliceId, s]));
   const perPage = plan.perPage;
 
   async function runSlice(slice: Slice): Promise<void> {
     const cp = await checkpointOf(checkpoints, slice);
     if (cp?.done) return;
-    if (cp === null) await clearRawSlice(options.dataDir, slice.id);
+    if (options.refresh && cp === null) await clearRawSlice(options.dataDir, slice.id);
     let cursor = cp?.cursor ?? '*';
     let pagesDone = cp?.pagesDone ?? 0;
     let received = cp?.worksStored ?? 0;
     for (;;) {
       const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
-      const page = await session.get(pageUrl, slice.search, readListPage);
+      // A page that reached the disk but not the store (a kill in between) is replayed, not bought again.
+      const kept = options.refresh ? null : await readRawPage(options.dataDir, slice.id, pagesDone + 1);
+      let page: ListPage;
+      if (kept !== null && kept.meta.query === slice.query && kept.meta.cursor === cursor) {
+        page = { count: kept.meta.count, nextCursor: kept.meta.nextCursor, results: kept.records };
+        state.replayed++;
+      } else {
+        page = await session.get(pageUrl, slice.search, readListPage);
+        await writeRawPage(options.dataDir, slice.id, pagesDone + 1, page.results, { query: slice.query, cursor, nextCursor: page.nextCursor, count: page.count });
+      }
       // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
       const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
       pagesDone++;
       received += page.results.length;
-      await writeRawPage(options.dataDir, slice.id, pagesDone, page.results);
       await sink.commitPage({
         raws: page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw })),
         checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
@@ -307,13 +318,14 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
       }),
     ),
   );
-  progress.stop({ ...state, usd: session.spentUsd });
+  progress.stop(finalState());
 
   const summary: FetchSummary = {
     queries: plan.slices.map((s) => s.query),
     slices: plan.slices.length,
     slicesSkipped: est.slices.length - todo.length,
     pages: state.pages,
+    pagesReplayed: state.replayed,
     requests: session.requests,
     worksReceived: state.works,
     usdSpent: session.spentUsd,

@@ -1,30 +1,59 @@
 /**
  * Raw pages on disk: every page's records as the API sent them, one gzipped JSON Lines file per
  * page under `<dataDir>/<sliceId>/`, so classifying again never costs API money (the files
- * read like snapshot parts: one work per line). Written to a temporary name and renamed, so a
- * kill leaves either the whole page or none of it.
+ * read like snapshot parts: one work per line). Beside each, a small `.cursor` file says which
+ * request it answers and where the walk goes next, so a run killed after a page reached the disk
+ * but before it was committed replays it from disk instead of asking the API again.
+ * Both are written to temporary names and renamed, the page last, so a kill leaves either the
+ * whole page or none of it.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+export interface RawPageMeta {
+  /** The slice query and the cursor sent: the page answers exactly this request. */
+  query: string;
+  cursor: string;
+  nextCursor: string | null;
+  count: number;
+}
 
 export function rawSliceDir(dataDir: string, sliceId: string): string {
   return join(dataDir, sliceId);
 }
 
-export function rawPagePath(dataDir: string, sliceId: string, pageNo: number): string {
-  return join(rawSliceDir(dataDir, sliceId), `page_${String(pageNo).padStart(5, '0')}.jsonl.gz`);
+function pageBase(dataDir: string, sliceId: string, pageNo: number): string {
+  return join(rawSliceDir(dataDir, sliceId), `page_${String(pageNo).padStart(5, '0')}`);
 }
 
-export async function writeRawPage(dataDir: string, sliceId: string, pageNo: number, records: readonly unknown[]): Promise<string> {
-  const file = rawPagePath(dataDir, sliceId, pageNo);
-  await mkdir(rawSliceDir(dataDir, sliceId), { recursive: true });
-  // JSON.stringify escapes nothing beyond JSON, so U+2028 in titles stays inside its line; `\n` splits lines.
-  const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
+async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, gzipSync(text));
+  await writeFile(tmp, data);
   await rename(tmp, file);
-  return file;
+}
+
+export async function writeRawPage(dataDir: string, sliceId: string, pageNo: number, records: readonly unknown[], meta: RawPageMeta): Promise<string> {
+  const base = pageBase(dataDir, sliceId, pageNo);
+  await mkdir(rawSliceDir(dataDir, sliceId), { recursive: true });
+  // JSON.stringify leaves U+2028 inside its line; only `\n` separates records.
+  const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
+  await writeAtomic(`${base}.cursor`, JSON.stringify(meta));
+  await writeAtomic(`${base}.jsonl.gz`, gzipSync(text));
+  return `${base}.jsonl.gz`;
+}
+
+/** A page kept on disk, or null when it is missing or unreadable (then it is fetched again). */
+export async function readRawPage(dataDir: string, sliceId: string, pageNo: number): Promise<{ meta: RawPageMeta; records: unknown[] } | null> {
+  const base = pageBase(dataDir, sliceId, pageNo);
+  try {
+    const meta = JSON.parse(await readFile(`${base}.cursor`, 'utf8')) as RawPageMeta;
+    const text = gunzipSync(await readFile(`${base}.jsonl.gz`)).toString('utf8');
+    const records = text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
+    return { meta, records };
+  } catch {
+    return null;
+  }
 }
 
 /** Drops a slice's pages before it is fetched again from the start (`--refresh`). */

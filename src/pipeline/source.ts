@@ -29,6 +29,7 @@ export interface ApiSettings {
   refresh: boolean;
   prefilter: 'keywords' | 'none';
   yes: boolean;
+  perPage: number;
 }
 
 /**
@@ -81,6 +82,7 @@ export async function loadFromApi(
       concurrency: api.concurrency,
       refresh: api.refresh,
       yes: api.yes,
+      perPage: api.perPage,
     },
   );
   const source: ApiSource = {

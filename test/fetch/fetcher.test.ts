@@ -39,7 +39,7 @@ describe('fetchWorks against the local OpenAlex', () => {
 
     const rawIds: string[] = [];
     for (const slice of await readdir(join(dir, 'data'))) {
-      for (const file of await readdir(join(dir, 'data', slice))) {
+      for (const file of (await readdir(join(dir, 'data', slice))).filter((f) => f.endsWith('.jsonl.gz'))) {
         const text = gunzipSync(await readFile(join(dir, 'data', slice, file))).toString('utf8');
         for (const line of text.split('\n')) if (line) rawIds.push(String((JSON.parse(line) as { id: string }).id).replace('https://openalex.org/', ''));
       }
