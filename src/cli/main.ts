@@ -11,6 +11,7 @@ import { produceReport } from '../pipeline/report.js';
 import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { toCsv } from '../report/csv.js';
+import { register as registerEstimate } from './estimate.js';
 import { Store } from '../store/store.js';
 import {
   DEFAULT_DB,
@@ -166,6 +167,8 @@ windowOptions(dbOption(program.command('aggregate')))
 reportOptions(windowOptions(dbOption(program.command('report'))))
   .description('write the charts, CSVs, manifest and summary from the classified works')
   .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
+
+registerEstimate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -204,7 +204,12 @@ function stopError(session: Session): Error | null {
  */
 export async function estimate(options: EstimateOptions, effects: FetchEffects = {}): Promise<Estimate> {
   const plan = planSlices(options);
-  const session = makeSession({ ...options, budgetUsd: options.budgetUsd ?? 0.1 }, effects);
+  const budgetUsd = options.budgetUsd ?? 0.1;
+  const countUsd = plan.countQueries.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
+  if (countUsd > budgetUsd + 1e-9) {
+    throw new UserError(`counting the slices takes ${plan.countQueries.length} calls (~${formatUsd(countUsd)}), more than the budget of ${formatUsd(budgetUsd)}`, ExitCode.budgetExhausted);
+  }
+  const session = makeSession({ ...options, budgetUsd }, effects);
   try {
     return await countSlices(session, plan, options.checkpoints);
   } catch (e) {

@@ -1,0 +1,101 @@
+/**
+ * `medai-trends estimate`: what a fetch would cost before it costs anything but the counting
+ * (one `group_by=publication_year` call per country and keyword chunk): works, pages and USD per
+ * year x country, against the budget a fetch would run with.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadKeywordRules, searchTerms } from '../classify/keywords.js';
+import { ExitCode, UserError } from '../errors.js';
+import { estimate, type Estimate } from '../fetch/fetcher.js';
+import { DEFAULT_BASE_URL, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
+import { Store } from '../store/store.js';
+import { parseFetch, parsePolicy, parseWindow, Problems, type FetchFlags } from './options.js';
+
+interface EstimateFlags extends FetchFlags {
+  from?: string;
+  to?: string;
+  countries?: string;
+  countryPolicy?: string;
+  keywords?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** One row per year x country (keyword chunks summed): the grain a reader plans by. */
+export function estimateTable(est: Estimate): string {
+  const rows = new Map<string, { works: number; pages: number; usd: number }>();
+  for (const s of est.slices) {
+    const key = `${s.year} ${s.country}`;
+    const row = rows.get(key) ?? { works: 0, pages: 0, usd: 0 };
+    row.works += s.works;
+    row.pages += s.pagesLeft;
+    row.usd += s.usdLeft;
+    rows.set(key, row);
+  }
+  const lines = ['year country      works  pages     usd'];
+  for (const [key, r] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
+    const [year, country] = key.split(' ');
+    lines.push(`${year} ${country!.padEnd(7)} ${String(r.works).padStart(10)} ${String(r.pages).padStart(6)} ${r.usd.toFixed(4).padStart(7)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('estimate')
+    .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')
+    .option('--from <year>', 'first year (default 2010)')
+    .option('--to <year>', 'last year (default 2021)')
+    .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)')
+    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
+    .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
+    .option('--max-rps <n>', 'API requests per second', '10')
+    .option('--budget-usd <usd>', 'the fetch budget to compare the estimate with', '1')
+    .option('--db <path>', 'count slices already fetched into this database as done')
+    .option('--json', 'print the estimate as JSON instead of a table')
+    .action(async (o: EstimateFlags) => {
+      const p = new Problems();
+      const window = parseWindow(p, o);
+      const policy = parsePolicy(p, o.countryPolicy);
+      const f = parseFetch(p, o);
+      p.throwIfAny();
+      const apiKey = process.env.OPENALEX_API_KEY ?? '';
+      if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
+      const rules = await loadKeywordRules(o.keywords);
+      // Only an existing database is read: estimating must not create one as a side effect.
+      const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
+      try {
+        const est = await estimate({
+          baseUrl: process.env.OPENALEX_BASE_URL ?? DEFAULT_BASE_URL,
+          apiKey,
+          from: window.from,
+          to: window.to,
+          countries: fetchCountries(window.countries, policy),
+          prefilter: f.prefilter === 'none' ? null : searchTerms(rules),
+          maxRps: f.maxRps,
+          perPage: f.perPage,
+          budgetUsd: f.budgetUsd,
+          ...(store === null ? {} : { checkpoints: store }),
+        });
+        const within = est.usdLeft <= f.budgetUsd;
+        if (o.json === true) {
+          process.stdout.write(`${JSON.stringify({ ...est, budgetUsd: f.budgetUsd, withinBudget: within }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(estimateTable(est));
+        process.stdout.write(
+          `total: ${est.works} works (a work with authors in two countries, or matching two keyword chunks, counts in each), ` +
+            `${est.pagesLeft} pages to request in ${est.slices.filter((s) => !s.done).length} of ${est.slices.length} slices, ` +
+            `about $${est.usdLeft.toFixed(4)}; counting took ${est.countRequests} calls ($${est.countUsd.toFixed(4)}).\n` +
+            (within
+              ? `within --budget-usd $${f.budgetUsd}.\n`
+              : `exceeds --budget-usd $${f.budgetUsd}: a fetch would refuse to start without --yes, and with it would stop at the cap and resume on the next run.\n`),
+        );
+      } finally {
+        store?.close();
+      }
+    });
+}
