@@ -161,7 +161,12 @@ async function checkpointOf(sink: Pick<WorkSink, 'getCheckpoint'> | undefined, s
   return cp !== null && cp.query === slice.query ? cp : null;
 }
 
-async function countSlices(session: Session, plan: Plan, checkpoints: Pick<WorkSink, 'getCheckpoint'> | undefined): Promise<Estimate> {
+async function countSlices(
+  session: Session,
+  plan: Plan,
+  checkpoints: Pick<WorkSink, 'getCheckpoint'> | undefined,
+  saved: Map<string, SliceCheckpoint> = new Map(),
+): Promise<Estimate> {
   const countsBy = new Map<string, Map<number, number>>();
   const limit = pLimit(4);
   const countUsdBefore = session.spentUsd;
@@ -178,6 +183,7 @@ async function countSlices(session: Session, plan: Plan, checkpoints: Pick<WorkS
     const works = countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0;
     const pages = pagesFor(works, plan.perPage);
     const cp = await checkpointOf(checkpoints, slice);
+    if (cp !== null) saved.set(slice.id, cp);
     const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
     slices.push({ sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false });
   }
@@ -243,9 +249,12 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
   const session = makeSession(options, effects);
   const checkpoints = options.refresh ? undefined : sink;
 
+  // Checkpoints are read once, here, before any worker commits: the store's connection then
+  // serves only the workers' commits, one transaction at a time.
+  const saved = new Map<string, SliceCheckpoint>();
   let est: Estimate;
   try {
-    est = await countSlices(session, plan, checkpoints);
+    est = await countSlices(session, plan, checkpoints, saved);
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Nothing was fetched yet', clock);
     throw e;
@@ -269,7 +278,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
   const perPage = plan.perPage;
 
   async function runSlice(slice: Slice): Promise<void> {
-    const cp = await checkpointOf(checkpoints, slice);
+    const cp = saved.get(slice.id) ?? null;
     if (cp?.done) return;
     if (options.refresh && cp === null) await clearRawSlice(options.dataDir, slice.id);
     let cursor = cp?.cursor ?? '*';
