@@ -62,7 +62,7 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.9rem
 th,td{padding:.3rem .7rem;border-bottom:1px solid var(--rule);text-align:right}
 th:first-child,td:first-child{text-align:left}
 thead th{vertical-align:bottom}
-tr.incomplete td{font-style:italic;background:var(--band)}
+tr.incomplete td,tr.incomplete th{font-style:italic;background:var(--band)}
 tfoot td{font-weight:bold;border-bottom:none}
 fieldset{border:none;padding:0;margin:0 0 .75rem;display:flex;gap:1.25rem;flex-wrap:wrap}
 legend{font-weight:bold;margin-right:.5rem;float:left}
@@ -145,7 +145,8 @@ export interface ReportPage {
   meta: string;
   theme: Theme;
   metric: Metric;
-  specs: Partial<Record<Metric, TopLevelSpec>>;
+  /** Per metric: the full figure spec offered for download, and the untitled one shown on the page. */
+  specs: Partial<Record<Metric, { download: TopLevelSpec; shown: TopLevelSpec }>>;
   svg: string;
   names: readonly string[];
   rows: readonly TableRow[];
@@ -166,7 +167,7 @@ export function formatInt(n: number): string {
   return INT.format(n);
 }
 export function formatPct(n: number | null): string {
-  return n === null ? 'n/a' : PCT.format(n);
+  return n === null ? '–' : PCT.format(n);
 }
 
 const METRIC_LABEL: Readonly<Record<Metric, string>> = {
@@ -263,8 +264,8 @@ ${scripts(r.libraries)}
   var view = null;
   function show(metric) {
     var spec = specs[metric];
-    link.href = 'data:application/json;charset=utf-8,' + encodeURIComponent(JSON.stringify(spec, null, 2));
-    return vegaEmbed(chart, spec, { renderer: 'svg', actions: false, tooltip: { theme: ${JSON.stringify(r.theme)} } })
+    link.href = 'data:application/json;charset=utf-8,' + encodeURIComponent(JSON.stringify(spec.download, null, 2));
+    return vegaEmbed(chart, spec.shown, { renderer: 'svg', actions: false, tooltip: { theme: ${JSON.stringify(r.theme)} } })
       .then(function (result) { if (view) view.finalize(); view = result.view; chart.setAttribute('data-metric', metric); })
       .catch(function (e) { chart.textContent = 'Chart failed to render: ' + e.message; });
   }

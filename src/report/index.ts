@@ -13,7 +13,7 @@ import { toCsv } from './csv.js';
 import { embedSnippet, figurePage, formatInt, formatPct, reportPage, type TableRow } from './html.js';
 import { renderPng, renderSvg } from './render.js';
 import { buildSeries, cagr, checkInput, incompleteYears, overtake, yearOverYear } from './series.js';
-import { buildSpec, sentence, yearRange, type ChartInput } from './spec.js';
+import { buildSpec, sentence, untitled, yearRange, type ChartInput } from './spec.js';
 import {
   DEFAULT_TITLE,
   FORMATS,
@@ -207,10 +207,11 @@ export async function buildReport(
     const description = `${o.title}. ${METHOD_SUBTITLE}.`;
     files.set('figure2.html', figurePage({ title: o.title, description, spec, svg, theme: o.theme, libraries: libs }));
     files.set('figure2.embed.html', embedSnippet(spec, libs));
-    const specs: Partial<Record<Metric, TopLevelSpec>> = {};
+    const specs: Partial<Record<Metric, { download: TopLevelSpec; shown: TopLevelSpec }>> = {};
     for (const m of METRICS) {
       const s = m === o.metric ? spec : tryMetric(input, o, m);
-      if (s) specs[m] = s;
+      // The page's own heading carries the title, so the chart on the page does not repeat it.
+      if (s) specs[m] = { download: s, shown: untitled(s) };
     }
     const rows: TableRow[] = [];
     const late = new Set(incomplete);

@@ -4,7 +4,7 @@
  * font files we name, so text looks the same on every machine and never silently disappears.
  */
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.js';
@@ -33,9 +33,13 @@ export function renderPng(svg: string, scale: number, fontFiles: readonly string
         'On Debian or Ubuntu: apt-get install fonts-dejavu-core.',
     );
   }
-  const resvg = new Resvg(svg, {
+  return new Resvg(svg, resvgOptions(scale, fontFiles)).render().asPng();
+}
+
+/** System fonts are never loaded: the PNG must look the same on every machine. */
+export function resvgOptions(scale: number, fontFiles: readonly string[] = FONT_FILES): ResvgRenderOptions {
+  return {
     fitTo: { mode: 'zoom', value: scale },
     font: { fontFiles: [...fontFiles], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
-  });
-  return resvg.render().asPng();
+  };
 }

@@ -80,6 +80,8 @@ const BOLD_CHAR_EM = 0.68;
 const AXIS_FONT_SIZE = 11;
 const NOTE_LINE_HEIGHT = NOTE_FONT_SIZE + 4;
 const MARGIN = 14;
+/** Room above the plot for the y-axis title when the chart has no title of its own. */
+const UNTITLED_TOP = 36;
 
 export function palette(theme: Theme): Palette {
   return PALETTES[theme];
@@ -89,13 +91,42 @@ function cycle<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, i) => items[i % items.length] as T);
 }
 
-/** A round upper bound for the y axis (1, 2, 2.5 or 5 times a power of ten, about five ticks). */
+/**
+ * A round y-axis top and tick step: steps of 1, 2 or 5 times a power of ten, 3 to 7 intervals,
+ * the lowest top that fits (on a tie, the interval count nearest 5). The ticks are then set explicitly so the top
+ * gridline is the top of the plot and the end labels can be placed on a known scale.
+ */
+export function niceScale(max: number): { max: number; step: number } {
+  if (!(max > 0)) return { max: 1, step: 0.2 };
+  let best: { max: number; step: number } | undefined;
+  const p0 = Math.floor(Math.log10(max)) - 2;
+  for (let p = p0; p <= p0 + 3; p++) {
+    for (const m of [1, 2, 5]) {
+      const step = m * 10 ** p;
+      const n = Math.ceil(max / step - 1e-9);
+      if (n < 3 || n > 7) continue;
+      const top = round(n * step);
+      const nearer = best !== undefined && Math.abs(n - 5) < Math.abs(best.max / best.step - 5);
+      if (!best || top < best.max - 1e-12 || (Math.abs(top - best.max) <= 1e-12 && nearer)) {
+        best = { max: top, step: round(step) };
+      }
+    }
+  }
+  return best ?? { max, step: max / 5 };
+}
+
 export function niceMax(max: number): number {
-  if (!(max > 0)) return 1;
-  const rough = max / 5;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
-  return Math.ceil(max / step) * step;
+  return niceScale(max).max;
+}
+
+/** Removes binary noise (0.30000000000000004) so spec values and goldens stay readable. */
+function round(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
+export function axisTicks(scale: { max: number; step: number }): number[] {
+  const n = Math.round(scale.max / scale.step);
+  return Array.from({ length: n + 1 }, (_, i) => round(i * scale.step));
 }
 
 /**
@@ -202,6 +233,16 @@ export function noteLines(c: ChartInput, maxChars: number): string[] {
   return parts.flatMap((p) => wrap(p, maxChars));
 }
 
+/**
+ * The chart for a page that already shows the title and subtitle above it: same spec without
+ * them, and the top margin shrunk to what the y-axis title needs.
+ */
+export function untitled(spec: TopLevelSpec): TopLevelSpec {
+  const { title: _title, ...rest } = spec;
+  const padding = typeof spec.padding === 'object' ? { ...spec.padding, top: UNTITLED_TOP } : spec.padding;
+  return { ...rest, padding } as TopLevelSpec;
+}
+
 /** The widest y-axis label, as d3-format would print the axis maximum. */
 function axisLabelChars(metric: Metric, yMax: number): number {
   return metric === 'share' ? `${Math.round(yMax * 100)}%`.length : yMax.toLocaleString('en-US').length;
@@ -214,7 +255,8 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   const shapes = cycle(SHAPES, c.names.length);
   const names = [...c.names];
   const maxValue = Math.max(0, ...c.series.map((p) => p.value ?? 0));
-  const yMax = c.metric === 'share' ? Math.min(1, niceMax(maxValue)) : niceMax(maxValue);
+  const yScale = niceScale(maxValue);
+  const yMax = yScale.max;
   const firstIncomplete = c.incomplete[0];
   const lastComplete = firstIncomplete === undefined ? c.to : firstIncomplete - 1;
 
@@ -258,7 +300,7 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
     type: 'quantitative' as const,
     title: mt.axisTitle,
     scale: { domain: [0, yMax], nice: false },
-    axis: { format: mt.axisFormat, tickCount: 5 },
+    axis: { format: mt.axisFormat, values: axisTicks(yScale) },
   };
   const color = {
     field: 'name',

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { chartSpec, countryName, DEFAULT_TITLE, resolveOptions, type ReportOptions } from '../../src/report/index.js';
+import { axisTicks, dodgeLabels, niceMax, niceScale, noteLines, wrap, yearRange, yearTicks } from '../../src/report/spec.js';
+import { renderSvg } from '../../src/report/render.js';
+import { csetLikeInput, fourCountryInput } from './fixtures.js';
+
+const base: ReportOptions = { outDir: '', formats: ['svg'] };
+
+/** Finds the layer whose mark has a given type (and optionally a dash), for content checks. */
+function layers(spec: object): { mark: { type: string; strokeDash?: number[] }; transform?: { filter: string }[]; data?: { values: Record<string, unknown>[] }; encoding?: Record<string, unknown> }[] {
+  return (spec as { layer: never[] }).layer;
+}
+
+describe('layout helpers', () => {
+  it.each([
+    [11642, 12000, 2000],
+    [9034, 10000, 2000],
+    [12001, 14000, 2000],
+    [0.2535, 0.3, 0.05],
+    [3861, 4000, 1000],
+    [100, 100, 20],
+    [45, 50, 10],
+    [0, 1, 0.2],
+  ])('y axis for a maximum of %d: top %d, step %d', (max, top, step) => {
+    expect(niceScale(max)).toEqual({ max: top, step });
+    expect(niceMax(max)).toBe(top);
+  });
+
+  it('axis ticks run from 0 to the top without float noise', () => {
+    expect(axisTicks({ max: 0.3, step: 0.05 })).toEqual([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
+    expect(axisTicks({ max: 12000, step: 2000 })).toEqual([0, 2000, 4000, 6000, 8000, 10000, 12000]);
+  });
+
+  it('end labels closer than the gap are pushed apart, and stay in the plot', () => {
+    // 11,642 and 11,389 on a 0-12,000 axis 340 px tall are 7 px apart: too close for 12 px text.
+    const [us, cn] = dodgeLabels([11642, 11389], 12000, 340, 15);
+    const px = (v: number) => 340 * (1 - v / 12000);
+    expect(px(cn as number) - px(us as number)).toBeCloseTo(15, 9);
+    expect(us).toBe(11642); // the upper one keeps its place
+    const low = dodgeLabels([10, 0, 5], 12000, 340, 15).map(px);
+    expect(Math.max(...low)).toBeLessThanOrEqual(340);
+    const sorted = [...low].sort((a, b) => a - b);
+    expect((sorted[1] as number) - (sorted[0] as number)).toBeGreaterThanOrEqual(15 - 1e-9);
+    expect((sorted[2] as number) - (sorted[1] as number)).toBeGreaterThanOrEqual(15 - 1e-9);
+    // Labels far apart are not moved.
+    const apart = dodgeLabels([11000, 500], 12000, 340, 15);
+    expect(apart[0]).toBeCloseTo(11000, 6);
+    expect(apart[1]).toBeCloseTo(500, 6);
+  });
+
+  it('wraps notes on word boundaries within the budget', () => {
+    const lines = wrap('Source: OpenAlex snapshot files, data as of 2022-04-30. HK, MO and TW counted separately from CN.', 40);
+    expect(lines.every((l) => l.length <= 40)).toBe(true);
+    expect(lines.join(' ')).toBe('Source: OpenAlex snapshot files, data as of 2022-04-30. HK, MO and TW counted separately from CN.');
+  });
+
+  it.each([
+    [2010, 2021, 12],
+    [2000, 2021, 11],
+    [1990, 2021, 7],
+  ])('year ticks %i-%i: %i ticks starting at the first year', (from, to, n) => {
+    const t = yearTicks(from, to);
+    expect(t).toHaveLength(n);
+    expect(t[0]).toBe(from);
+  });
+
+  it('names years as a range', () => {
+    expect(yearRange([2021])).toBe('2021');
+    expect(yearRange([2020, 2021])).toBe('2020–2021');
+    expect(yearRange([])).toBe('');
+  });
+
+  it.each([
+    ['US', 'United States'],
+    ['CN', 'China'],
+    ['HK', 'Hong Kong'],
+    ['TW', 'Taiwan'],
+    ['QZ', 'QZ'],
+  ])('country %s is shown as %s', (code, name) => {
+    expect(countryName(code)).toBe(name);
+  });
+});
+
+describe('the Figure 2 spec', () => {
+  const spec = chartSpec(csetLikeInput(), resolveOptions(base));
+  const json = JSON.stringify(spec);
+
+  it('has the CSET title, the method subtitle and a source note with date and country policy', () => {
+    expect(spec.title).toEqual({
+      text: DEFAULT_TITLE,
+      subtitle: 'Papers with medical and AI keywords in title or abstract, full counting by author affiliation',
+    });
+    const note = layers(spec).at(-1)?.encoding?.text as { value: string[] };
+    expect(note.value.join(' ')).toBe(
+      'Source: OpenAlex snapshot files, data as of 2022-04-30. HK, MO and TW counted separately from CN. Dashed lines and shaded area: 2021 incomplete, because OpenAlex indexing lags publication.',
+    );
+  });
+
+  it('draws complete years solid and the incomplete year dashed, joined at the last complete year', () => {
+    const lines = layers(spec).filter((l) => l.mark.type === 'line');
+    expect(lines.map((l) => [l.transform?.[0]?.filter, l.mark.strokeDash ?? null])).toEqual([
+      ['datum.year <= 2020', null],
+      ['datum.year >= 2020', [5, 4]],
+    ]);
+    const band = layers(spec).find((l) => l.mark.type === 'rect');
+    expect(band?.data?.values).toEqual([{ start: 2020.5, end: 2021 }]);
+  });
+
+  it('with nothing incomplete there is no dashed line, band or note about it', () => {
+    const complete = chartSpec(csetLikeInput({ dataDate: '2026-05-11' }), resolveOptions(base));
+    expect(layers(complete).filter((l) => l.mark.type === 'line')).toHaveLength(1);
+    expect(layers(complete).some((l) => l.mark.type === 'rect')).toBe(false);
+    expect(JSON.stringify(complete)).not.toContain('incomplete,');
+    // incompleteYears overrides the data-date rule.
+    const two = chartSpec(csetLikeInput({ dataDate: '2026-05-11' }), resolveOptions({ ...base, incompleteYears: 2 }));
+    expect(layers(two).find((l) => l.mark.type === 'rect')?.data?.values).toEqual([{ start: 2019.5, end: 2021 }]);
+  });
+
+  it('labels each line at its end with the country name, in the line colour, with no legend', () => {
+    const text = layers(spec).find((l) => l.mark.type === 'text' && l.data?.values[0]?.name !== undefined);
+    expect(text?.data?.values.map((v) => [v.name, v.year])).toEqual([
+      ['United States', 2021],
+      ['China', 2021],
+    ]);
+    expect(json).toContain('"legend":null');
+    expect(json).not.toMatch(/"legend":\{/);
+  });
+
+  it('uses thousands separators on the axis and in the tooltip, and colours from the Okabe-Ito set', () => {
+    expect(json).toContain('"format":",d"');
+    expect(json).toContain('"range":["#0072B2","#E69F00"]');
+  });
+
+  it('takes the title override and keeps the plot size asked for', () => {
+    const custom = chartSpec(csetLikeInput(), resolveOptions({ ...base, title: 'Medical AI, China and US', width: 480, height: 300 }));
+    expect(custom).toMatchObject({ title: { text: 'Medical AI, China and US' }, width: 480, height: 300 });
+  });
+
+  it('explains share and its denominator in the note, and indexes to the first year on the axis', () => {
+    const share = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'share' }));
+    expect(JSON.stringify(share)).toContain('Share of world medical-AI papers');
+    expect(JSON.stringify(share)).toContain('"format":".0%"');
+    const index = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'index' }));
+    expect(JSON.stringify(index)).toContain('Index (2010 = 100)');
+  });
+
+  it('wraps long notes so no line runs past the figure', () => {
+    const lines = noteLines(
+      {
+        ...({} as Parameters<typeof noteLines>[0]),
+        sourceLabel: 'OpenAlex API (filter: publication_year 2010-2021, has_abstract true)',
+        dataDate: '2026-05-11',
+        countryPolicy: 'HK and MO folded into CN; TW counted separately',
+        metric: 'share',
+        incomplete: [2025, 2026],
+      },
+      80,
+    );
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+  });
+
+  it('options are checked together, every problem listed', () => {
+    expect(() =>
+      resolveOptions({ outDir: '', formats: ['svg', 'pdf' as 'svg'], width: 50, height: 1.5, theme: 'neon' as 'dark', metric: 'ratio' as 'count' }),
+    ).toThrow(/format "pdf"[\s\S]*width[\s\S]*height[\s\S]*theme "neon"[\s\S]*metric "ratio"/);
+  });
+});
+
+describe('the rendered SVG', () => {
+  it('shows title, labels, thousands-separated ticks and year ticks as text', async () => {
+    const svg = await renderSvg(chartSpec(fourCountryInput(), resolveOptions(base)));
+    for (const text of [DEFAULT_TITLE, 'United States', 'China', 'Hong Kong', 'Taiwan', '12,000', '2010', '2021', 'data as of 2022-04-30']) {
+      expect(svg).toContain(text);
+    }
+    // Fixed margins: 600 x 340 plot plus axis, labels and note gives a predictable figure size.
+    const [, w, h] = /width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
+    expect(Number(w)).toBeGreaterThan(700);
+    expect(Number(w)).toBeLessThan(820);
+    expect(Number(h)).toBeGreaterThan(480);
+    expect(Number(h)).toBeLessThan(540);
+  });
+});
