@@ -2,7 +2,7 @@
  * Classifies one work as medical and/or AI from its title and abstract with a compiled keyword
  * rule. Pure: the same text and rules give the same answer, here and in queries/classify.sql.
  */
-import { searchableText, type Group, type KeywordRules, type KeywordTerm } from './keywords.js';
+import { WORD_TOKEN, searchableText, type Group, type KeywordRules, type KeywordTerm } from './keywords.js';
 
 export interface Classification {
   isMedical: boolean;
@@ -44,9 +44,11 @@ interface TextIndex {
   wide: Set<string>;
 }
 
+const TOKEN = new RegExp(WORD_TOKEN, 'g');
+
 function indexText(text: string): TextIndex {
   const tokens = new Set<string>();
-  for (const m of text.matchAll(/[A-Za-z0-9]+/g)) tokens.add(m[0].toLowerCase());
+  for (const m of text.matchAll(TOKEN)) tokens.add(m[0].toLowerCase());
   const wide = new Set<string>();
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) wide.add(text[i] as string);
   return { tokens, wide };
@@ -61,7 +63,7 @@ function mayMatch(t: KeywordTerm, text: string, index: TextIndex): boolean {
 
 /** The term matches and no veto phrase of it is present. */
 function termMatches(t: KeywordTerm, masked: string, index: TextIndex): boolean {
-  return mayMatch(t, masked, index) && t.regex.test(masked) && !(t.vetoRegex !== null && t.vetoRegex.test(masked));
+  return mayMatch(t, masked, index) && (t.byToken || t.regex.test(masked)) && !(t.vetoRegex !== null && t.vetoRegex.test(masked));
 }
 
 function summarize(groups: Set<Group>, labels: string[], rules: KeywordRules): Classification {

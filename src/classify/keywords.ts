@@ -32,6 +32,12 @@ export interface KeywordTerm {
    * contains one. `none` terms: empty (the term itself is the literal every match contains).
    */
   readonly keyTokens: readonly string[];
+  /**
+   * True when holding one of `keyTokens` is the whole test: a case-insensitive one-word term
+   * matches exactly where the text has a word token equal to one of its spellings, so neither
+   * engine needs the regex (it stays the definition; a test checks they agree).
+   */
+  readonly byToken: boolean;
   readonly regex: RegExp;
   /** Phrases that switch this term off for a text containing any of them. */
   readonly vetoes: readonly { phrase: string; source: string; pattern: string }[];
@@ -126,10 +132,13 @@ export function termPattern(term: string, boundaries: Boundaries, caseSensitive:
   return `\\b${parts.join(WORD_SEPARATOR)}\\b`;
 }
 
+/** What `\b` counts as a word character in both engines; a text's tokens are runs of these. */
+export const WORD_TOKEN = '[A-Za-z0-9_]+';
+
 /**
  * Lower-case ASCII tokens of which a match must contain at least one: the longest letter/digit
  * run of the term, in every spelling the plural allows. Every run in a term pattern is bordered
- * by `\b`, a separator or punctuation, so in a matching text it is a whole `[A-Za-z0-9]+` token.
+ * by `\b`, a separator or punctuation, so in a matching text it is a whole WORD_TOKEN token.
  */
 function tokenKey(term: string): string[] {
   const words = term.split(/[\s-]+/).filter((w) => w.length > 0);
@@ -250,7 +259,8 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
       const caseSensitive = flags.includes('case') || list.boundaries === 'none';
       const pattern = termPattern(term, list.boundaries, caseSensitive);
       const keyTokens = list.boundaries === 'word' ? tokenKey(term) : [];
-      terms.set(label, { group: list.group, term, label, source, caseSensitive, boundaries: list.boundaries, pattern, keyTokens, regex: compile(pattern), vetoes: [] });
+      const byToken = list.boundaries === 'word' && !caseSensitive && /^[A-Za-z0-9]+$/.test(term);
+      terms.set(label, { group: list.group, term, label, source, caseSensitive, boundaries: list.boundaries, pattern, keyTokens, byToken, regex: compile(pattern), vetoes: [] });
     }
   }
 

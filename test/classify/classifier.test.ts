@@ -1,73 +1,16 @@
 /**
- * The keyword rule, case by case. Every record here is CONSTRUCTED (hand-written to exercise one
- * rule or trap), not taken from OpenAlex; real-record numbers are in corpus.test.ts.
+ * The keyword rule, case by case, on the CONSTRUCTED records of cases.ts; real-record numbers
+ * are in corpus.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classify, classifyWithDetail } from '../../src/classify/classifier.js';
 import { loadKeywordRules, searchTerms, type KeywordRules } from '../../src/classify/keywords.js';
+import { cases } from './cases.js';
 
 let rules: KeywordRules;
 beforeAll(async () => {
   rules = await loadKeywordRules();
 });
-
-type Case = [name: string, title: string | null, abstract: string | null, isAi: boolean, isMedical: boolean, mustMatch: string[]];
-
-// Constructed records: [what it tests, title, abstract, AI half, medical half, terms that must be reported].
-const cases: Case[] = [
-  ['both halves in the title', 'Deep learning for detecting pneumonia in chest radiographs', null, true, true, ['ai:deep learning', 'medical:pneumonia', 'medical:radiograph']],
-  ['AI half only', 'A survey of convolutional neural networks for image recognition', null, true, false, ['ai:neural network']],
-  ['medical half only', 'Outcomes of patients after hip surgery', null, false, true, ['medical:patient', 'medical:surgery']],
-  ['neither', 'Soil nitrogen in alpine meadows', 'We sampled 40 plots.', false, false, []],
-  ['halves split between title and abstract', 'Random forests revisited', 'Applied to hospital admissions.', true, true, ['ai:random forest', 'medical:hospital']],
-  ['null title, abstract only', null, 'Machine learning predicts sepsis.', true, true, ['ai:machine learning', 'medical:sepsis']],
-  ['both fields null', null, null, false, false, []],
-  // Hyphen and space variants, case.
-  ['hyphenated phrase', 'A deep-learning model of tumour growth', null, true, true, ['ai:deep learning', 'medical:tumour']],
-  ['upper case phrase', 'MACHINE LEARNING IN CARDIOLOGY', null, true, true, ['ai:machine learning', 'medical:cardiology']],
-  ['en dash between words', 'Machine\u2013learning triage in the emergency department', null, true, true, ['ai:machine learning', 'medical:emergency department']],
-  ['line break between words', 'Support vector\nmachines for diagnosis', null, true, true, ['ai:support vector machine', 'medical:diagnosis']],
-  ['phrase does not span title and abstract', 'Going deep', 'learning from patients', false, true, ['medical:patient']],
-  // Plurals.
-  ['plural -s', 'Neural networks and clinicians', null, true, true, ['ai:neural network', 'medical:clinician']],
-  ['plural -ies', 'Large language models and therapies', null, true, true, ['ai:large language model', 'medical:therapy']],
-  ['plural -sis/-ses', 'Transformers improve differential diagnoses', null, true, true, ['ai:transformer', 'medical:diagnosis']],
-  ['no stem matching beyond plurals', 'Learned therapeuticals', null, false, false, []],
-  // British spellings.
-  ['British tumour/paediatric', 'Artificial intelligence in paediatric tumours', null, true, true, ['ai:artificial intelligence', 'medical:paediatric', 'medical:tumour']],
-  ['British self-organising / neighbour', 'Self-organising maps and k-nearest neighbours for anaemia', null, true, true, ['ai:k-nearest neighbour', 'ai:self-organising map', 'medical:anaemia']],
-  ['British language modelling', 'Language modelling of haematology reports', null, true, true, ['ai:language modelling', 'medical:haematology']],
-  // Word boundaries.
-  ['no match inside a longer word', 'Maintained pain in patients who said so', null, false, true, ['medical:patient']],
-  ['ANN is case-sensitive: not Ann', 'Ann Arbor hospital study', null, false, true, ['medical:hospital']],
-  ['ANN acronym', 'An ANN for ICU mortality', null, true, true, ['ai:ANN', 'medical:ICU']],
-  // Trap: bare "AI".
-  ['AI acronym counts', 'AI in radiology', null, true, true, ['ai:AI', 'medical:radiology']],
-  ['lower-case "ai" is not AI', 'The ai of the Maori healer', 'patients', false, true, ['medical:patient']],
-  ['AI = aortic insufficiency', 'Severe AI after valve repair', 'Patients with aortic insufficiency (AI) were followed.', false, true, ['medical:patient']],
-  ['AI = artificial insemination', 'AI in dairy cows', 'Artificial insemination (AI) success and uterine disease.', false, true, ['medical:disease']],
-  ['AI = aromatase inhibitor', 'Adherence to AI therapy', 'Aromatase inhibitors (AIs) in breast cancer.', false, true, ['medical:cancer', 'medical:therapy']],
-  ['AI vetoed, artificial intelligence still counts', 'Artificial intelligence to grade AI', 'Aortic insufficiency (AI) in patients.', true, true, ['ai:artificial intelligence', 'medical:patient']],
-  // Trap: biological neural networks.
-  ['biological neural network masked', 'Neural network activity in the hippocampus of epilepsy patients', null, false, true, ['medical:epilepsy', 'medical:patient']],
-  ['neural networks of the brain masked', 'Neural networks of the brain in schizophrenia', null, false, true, ['medical:schizophrenia']],
-  ['computing neural network kept beside a masked one', 'A neural network model of neural network activity in epilepsy', null, true, true, ['ai:neural network', 'medical:epilepsy']],
-  // Trap: surgical robotics is not AI.
-  ['robotic surgery is not AI', 'Robotic surgery versus laparoscopy in rectal cancer', null, false, true, ['medical:cancer', 'medical:surgery']],
-  ['robot-assisted is not AI', 'Robot-assisted prostatectomy outcomes', 'Patients treated with a surgical robot.', false, true, ['medical:patient', 'medical:surgical']],
-  // Trap: plain "learning".
-  ['plain learning is not AI', 'Learning curve of endoscopic surgery', 'Residents learning to operate on patients.', false, true, ['medical:patient', 'medical:surgery']],
-  ['deep learning as a study approach', 'Deep learning in medical students', 'Students shifted from a surface approach to deep learning.', false, true, ['medical:medical']],
-  // Non-medical uses of medical words.
-  ['machine fault diagnosis is not medical', 'Deep learning for bearing fault diagnosis', null, true, false, ['ai:deep learning']],
-  ['plant disease is not medical', 'CNNs detect plant diseases in leaves', null, true, false, ['ai:CNN']],
-  ['transformer-2 splicing factor is not AI', 'Transformer-2 beta regulates splicing in cancer', null, false, true, ['medical:cancer']],
-  ['computer vision syndrome is a disease, not AI', 'Computer vision syndrome among nurses', null, false, true, ['medical:nurse']],
-  // Chinese, no word boundaries.
-  ['Chinese title', '基于深度学习的肺癌诊断', null, true, true, ['ai:深度学习', 'medical:癌', 'medical:诊断']],
-  ['traditional Chinese', '人工智慧於臨床醫學之應用', null, true, true, ['ai:人工智慧', 'medical:臨床', 'medical:醫學']],
-  ['Chinese and English mixed', 'Machine learning 模型预测患者预后', null, true, true, ['ai:machine learning', 'medical:患者']],
-];
 
 describe('classify (constructed records)', () => {
   it.each(cases)('%s', (_name, title, abstract, isAi, isMedical, mustMatch) => {

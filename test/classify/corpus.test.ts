@@ -1,14 +1,15 @@
 /** Numbers of the shipped keyword rule on the real corpus (../shared/data/openalex/works.jsonl.gz). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classify, type Classification } from '../../src/classify/classifier.js';
-import { loadKeywordRules } from '../../src/classify/keywords.js';
+import { classify, classifyWithDetail, type Classification } from '../../src/classify/classifier.js';
+import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import type { Work } from '../../src/model/work.js';
 import { corpusWorks } from './corpus.js';
 
+let rules: KeywordRules;
 let works: Work[];
 let results: Map<string, Classification>;
 beforeAll(async () => {
-  const rules = await loadKeywordRules();
+  rules = await loadKeywordRules();
   works = await corpusWorks();
   results = new Map(works.map((w) => [w.id, classify(w, rules)]));
 });
@@ -25,6 +26,14 @@ describe('shipped rule on the real corpus', () => {
       medical: all.filter((c) => c.isMedical).length,
       medicalAi: all.filter((c) => c.isMedicalAi).length,
     }).toEqual({ ai: 278, medical: 506, medicalAi: 42 });
+  });
+
+  it('fast path (token pre-check, one-word terms by token) equals the plain regex path on every work', () => {
+    const differ = works.filter((w) => {
+      const { masked: _m, vetoed: _v, hits: _h, ...slow } = classifyWithDetail(w, rules);
+      return JSON.stringify(slow) !== JSON.stringify(results.get(w.id));
+    });
+    expect(differ.map((w) => w.id)).toEqual([]);
   });
 
   // Medical-AI papers named in PROVENANCE.md for the search-results sample.

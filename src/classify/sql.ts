@@ -1,0 +1,62 @@
+/**
+ * Runs the keyword rule inside DuckDB (queries/classify_works.sql) over a `works` table, with the
+ * very regex sources the TypeScript classifier compiles, bound as parameters.
+ */
+import { BOOLEAN, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FIELD_JOINER, WORD_TOKEN, type KeywordRules } from './keywords.js';
+
+/** queries/ is resolved from this file so the SQL is found from any working directory. */
+const SQL = fileURLToPath(new URL('../../queries/classify_works.sql', import.meta.url));
+
+export interface SqlClassification {
+  work_id: string;
+  is_medical: boolean;
+  is_ai: boolean;
+  is_medical_ai: boolean;
+  matched_terms: string[];
+}
+
+/** The bound parameters of classify_works.sql for a rule; '' stands for "no mask" / "no veto". */
+export function classifySqlParams(rules: KeywordRules): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
+  const list = LIST(VARCHAR);
+  const keys = rules.terms.flatMap((t) => t.keyTokens.map((token) => ({ label: t.label, token })));
+  return {
+    params: {
+      labels: listValue(rules.terms.map((t) => t.label)),
+      groups: listValue(rules.terms.map((t) => t.group)),
+      patterns: listValue(rules.terms.map((t) => t.pattern)),
+      vetoes: listValue(rules.terms.map((t) => t.vetoPattern ?? '')),
+      literals: listValue(rules.terms.map((t) => (t.boundaries === 'none' ? t.term : ''))),
+      by_token: listValue(rules.terms.map((t) => t.byToken)),
+      key_labels: listValue(keys.map((k) => k.label)),
+      key_tokens: listValue(keys.map((k) => k.token)),
+      mask: rules.maskPattern ?? '',
+      joiner: FIELD_JOINER,
+      word_token: WORD_TOKEN,
+      require: listValue([...rules.require]),
+    },
+    types: {
+      labels: list,
+      groups: list,
+      patterns: list,
+      vetoes: list,
+      literals: list,
+      by_token: LIST(BOOLEAN),
+      key_labels: list,
+      key_tokens: list,
+      mask: VARCHAR,
+      joiner: VARCHAR,
+      word_token: VARCHAR,
+      require: list,
+    },
+  };
+}
+
+/** Classifies every row of the connection's `works` table in the database. */
+export async function classifyWorksInDatabase(connection: DuckDBConnection, rules: KeywordRules): Promise<SqlClassification[]> {
+  const { params, types } = classifySqlParams(rules);
+  const reader = await connection.runAndReadAll(readFileSync(SQL, 'utf8'), params, types);
+  return reader.getRowObjectsJS() as unknown as SqlClassification[];
+}

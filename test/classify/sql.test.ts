@@ -1,0 +1,74 @@
+/**
+ * The SQL twin of the classifier (queries/classify_works.sql) must give the same verdict and the
+ * same matched terms as the TypeScript classifier on every real record of the corpus and on
+ * every constructed trap, in a real in-memory DuckDB.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classify } from '../../src/classify/classifier.js';
+import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
+import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
+import { cases } from './cases.js';
+import { corpusWorks } from './corpus.js';
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+let rules: KeywordRules;
+const texts = new Map<string, { title: string | null; abstract: string | null }>();
+let rows: SqlClassification[];
+
+beforeAll(async () => {
+  rules = await loadKeywordRules();
+  instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  connection = await instance.connect();
+  // The store's own table definition, so the SQL runs against the real shape.
+  await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
+  for (const w of await corpusWorks()) texts.set(w.id, { title: w.title, abstract: w.abstract });
+  cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
+  const app = await connection.createAppender('works');
+  for (const [id, t] of texts) {
+    app.appendVarchar(id);
+    app.appendInteger(2020);
+    if (t.title === null) app.appendNull();
+    else app.appendVarchar(t.title);
+    if (t.abstract === null) app.appendNull();
+    else app.appendVarchar(t.abstract);
+    for (let i = 0; i < 6; i++) app.appendNull();
+    app.appendVarchar('test');
+    app.endRow();
+  }
+  app.flushSync();
+  app.closeSync();
+  rows = await classifyWorksInDatabase(connection, rules);
+});
+
+afterAll(() => {
+  connection?.closeSync();
+  instance?.closeSync();
+});
+
+describe('SQL and TypeScript classifiers', () => {
+  it('return one row per work', () => {
+    expect(rows.length).toBe(texts.size);
+    expect(texts.size).toBe(2290 + cases.length);
+  });
+
+  it('agree on every record: verdicts and matched terms', () => {
+    const disagreements: string[] = [];
+    for (const row of rows) {
+      const ts = classify(texts.get(row.work_id) ?? { title: null, abstract: null }, rules);
+      const sql = { isMedical: row.is_medical, isAi: row.is_ai, isMedicalAi: row.is_medical_ai, matchedTerms: row.matched_terms };
+      if (JSON.stringify(sql) !== JSON.stringify(ts)) disagreements.push(`${row.work_id}: sql ${JSON.stringify(sql)} ts ${JSON.stringify(ts)}`);
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  it('tag something in both halves, so agreement is not agreement on nothing', () => {
+    expect(rows.filter((r) => r.is_medical_ai).length).toBeGreaterThan(40);
+    expect(rows.filter((r) => r.matched_terms.includes('ai:深度学习')).length).toBeGreaterThan(0);
+    // The vetoed "AI" of the aortic-insufficiency case is absent in SQL too.
+    const vetoCase = cases.findIndex(([name]) => name === 'AI = aortic insufficiency');
+    expect(rows.find((r) => r.work_id === `constructed-${vetoCase}`)?.is_ai).toBe(false);
+  });
+});
