@@ -122,6 +122,11 @@ export async function getJson(url: string, options: GetOptions, now: () => numbe
   if (status === 429 && /insufficient budget/i.test(messageOf(body))) {
     return { ok: false, kind: 'budget', message: messageOf(body), rate };
   }
+  // OpenAlex's error table also lists 403 as "rate limit exceeded; slow down": treated as a throttle
+  // when the body says so (a 403 for a bad field, as older recordings show, stays final).
+  if (status === 403 && /rate limit/i.test(messageOf(body))) {
+    return { ok: false, kind: 'retry', reason: 'HTTP 403 rate limit', status: 429, retryAfterMs: parseRetryAfter(headers['retry-after'], now()), rate };
+  }
   const retryReason = RETRY_STATUS.get(status);
   if (retryReason !== undefined) {
     return { ok: false, kind: 'retry', reason: `HTTP ${status} ${retryReason}`, status, retryAfterMs: parseRetryAfter(headers['retry-after'], now()), rate };

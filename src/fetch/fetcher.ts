@@ -161,32 +161,39 @@ async function checkpointOf(sink: Pick<WorkSink, 'getCheckpoint'> | undefined, s
   return cp !== null && cp.query === slice.query ? cp : null;
 }
 
-async function countSlices(
-  session: Session,
-  plan: Plan,
-  checkpoints: Pick<WorkSink, 'getCheckpoint'> | undefined,
-  saved: Map<string, SliceCheckpoint> = new Map(),
-): Promise<Estimate> {
+/** Every slice's saved checkpoint, read once before any worker starts committing. */
+async function readCheckpoints(plan: Plan, sink: Pick<WorkSink, 'getCheckpoint'> | undefined): Promise<Map<string, SliceCheckpoint>> {
+  const saved = new Map<string, SliceCheckpoint>();
+  for (const slice of plan.slices) {
+    const cp = await checkpointOf(sink, slice);
+    if (cp !== null) saved.set(slice.id, cp);
+  }
+  return saved;
+}
+
+async function countSlices(session: Session, plan: Plan, saved: Map<string, SliceCheckpoint>): Promise<Estimate> {
+  // A count query whose slices are all done would buy numbers nobody needs.
+  const open = new Set(plan.slices.filter((s) => saved.get(s.id)?.done !== true).map((s) => `${s.country}|${s.chunk}`));
   const countsBy = new Map<string, Map<number, number>>();
   const limit = pLimit(4);
   const countUsdBefore = session.spentUsd;
   const requestsBefore = session.requests;
   await Promise.all(
-    plan.countQueries.map((q) =>
-      limit(async () => {
-        countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups));
-      }),
-    ),
+    plan.countQueries
+      .filter((q) => open.has(`${q.country}|${q.chunk}`))
+      .map((q) =>
+        limit(async () => {
+          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups));
+        }),
+      ),
   );
-  const slices: SliceEstimate[] = [];
-  for (const slice of plan.slices) {
-    const works = countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0;
-    const pages = pagesFor(works, plan.perPage);
-    const cp = await checkpointOf(checkpoints, slice);
-    if (cp !== null) saved.set(slice.id, cp);
+  const slices: SliceEstimate[] = plan.slices.map((slice) => {
+    const cp = saved.get(slice.id);
+    const works = cp?.done ? cp.worksStored : (countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0);
+    const pages = cp?.done ? cp.pagesDone : pagesFor(works, plan.perPage);
     const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
-    slices.push({ sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false });
-  }
+    return { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false };
+  });
   return {
     slices,
     works: slices.reduce((n, s) => n + s.works, 0),
@@ -217,9 +224,9 @@ export async function estimate(options: EstimateOptions, effects: FetchEffects =
   }
   const session = makeSession({ ...options, budgetUsd }, effects);
   try {
-    return await countSlices(session, plan, options.checkpoints);
+    return await countSlices(session, plan, await readCheckpoints(plan, options.checkpoints));
   } catch (e) {
-    if (e instanceof Stopped) throw budgetError(session, 'counting the slices', null);
+    if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
     throw e;
   }
 }
@@ -251,10 +258,10 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
 
   // Checkpoints are read once, here, before any worker commits: the store's connection then
   // serves only the workers' commits, one transaction at a time.
-  const saved = new Map<string, SliceCheckpoint>();
+  const saved = await readCheckpoints(plan, checkpoints);
   let est: Estimate;
   try {
-    est = await countSlices(session, plan, checkpoints, saved);
+    est = await countSlices(session, plan, saved);
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Nothing was fetched yet', clock);
     throw e;

@@ -3,6 +3,7 @@
  * cursor walk that fits OpenAlex's query limits. Pure: no I/O, so every limit is testable.
  */
 import { createHash } from 'node:crypto';
+import { UserError } from '../errors.js';
 
 /** OpenAlex's documented query limits (developers.openalex.org, 2026). */
 export const LIMITS = {
@@ -102,7 +103,7 @@ export function packSearchValues(alternatives: string[], maxEncoded: number): st
     return list.length <= LIMITS.maxOrValues && value.length <= LIMITS.maxSearchChars && encodedLength(value) <= maxEncoded;
   };
   for (const alt of alternatives) {
-    if (!fits([alt])) throw new Error(`keyword ${alt} alone exceeds the OpenAlex query limits`);
+    if (!fits([alt])) throw new UserError(`keyword ${alt} alone exceeds the OpenAlex query limits`);
     if (fits([...current, alt])) {
       current.push(alt);
     } else {
@@ -136,7 +137,7 @@ function shortHash(text: string): string {
 export function planSlices(input: PlanInput): Plan {
   const perPage = input.perPage ?? LIMITS.maxPerPage;
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > LIMITS.maxPerPage) {
-    throw new Error(`per_page must be 1-${LIMITS.maxPerPage}, got ${perPage}`);
+    throw new UserError(`per_page must be 1-${LIMITS.maxPerPage}, got ${perPage}`);
   }
   const countries = [...new Set(input.countries.map((c) => c.trim().toUpperCase()))].sort();
   // Room the two search values may take: the URL limit minus the widest URL without them.
@@ -150,7 +151,7 @@ export function planSlices(input: PlanInput): Plan {
   if (input.prefilter !== null) {
     const ai = pruneAlternatives(input.prefilter.ai.flatMap(searchAlternatives));
     const med = pruneAlternatives(input.prefilter.medical.flatMap(searchAlternatives));
-    if (ai.length === 0 || med.length === 0) throw new Error('the search prefilter needs at least one AI and one medical keyword');
+    if (ai.length === 0 || med.length === 0) throw new UserError('the search prefilter needs at least one AI and one medical keyword');
     const aiNeed = encodedLength(ai.join('|'));
     const medNeed = encodedLength(med.join('|'));
     // Give each list what it needs when one is short, else half the room each.

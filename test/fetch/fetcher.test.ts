@@ -45,6 +45,12 @@ describe('fetchWorks against the local OpenAlex', () => {
       }
     }
     expect([...new Set(rawIds)].sort()).toEqual(expected);
+
+    // Run again: every slice is done, so nothing is requested, not even the counts.
+    const again = await fetchWorks(sink, testOptions(server.url, join(dir, 'data'), { perPage: 10 }), quiet);
+    expect(again.requests).toBe(0);
+    expect(again.slicesSkipped).toBe(24);
+    expect(again.estimate.works).toBe(summary.worksReceived);
   });
 
   it('with faults on 10% of requests gives the same ids and counts as a fault-free run', async () => {
