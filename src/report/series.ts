@@ -33,7 +33,6 @@ export function checkInput(input: ReportInput, metric: Metric): void {
     if (seenCountry.has(c)) problems.push(`country ${c} is listed twice`);
     seenCountry.add(c);
   }
-  if (!DATE.test(input.dataDate)) problems.push(`data date "${input.dataDate}" is not YYYY-MM-DD`);
   const seen = new Set<string>();
   for (const r of input.counts) {
     const key = `${r.year}|${r.country}`;
@@ -95,7 +94,10 @@ export function incompleteYears(from: number, to: number, dataDate: string, coun
     for (let y = Math.max(from, to - count + 1); y <= to; y++) years.push(y);
     return years;
   }
-  const dataYear = Number(DATE.exec(dataDate)?.[1]);
+  const match = DATE.exec(dataDate);
+  // Without a usable data date (e.g. "unknown") nothing is marked by default; the note still shows it.
+  if (!match) return years;
+  const dataYear = Number(match[1]);
   for (let y = Math.max(from, dataYear - 1); y <= to; y++) years.push(y);
   return years;
 }

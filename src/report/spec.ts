@@ -96,7 +96,9 @@ function cycle<T>(items: readonly T[], n: number): T[] {
  * the lowest top that fits (on a tie, the interval count nearest 5). The ticks are then set explicitly so the top
  * gridline is the top of the plot and the end labels can be placed on a known scale.
  */
-export function niceScale(max: number): { max: number; step: number } {
+export function niceScale(max: number, integer = false): { max: number; step: number } {
+  // Paper counts are whole numbers: a tiny count (a test run, a small country) gets unit ticks.
+  if (integer && max <= 6) return { max: Math.max(1, Math.ceil(max)), step: 1 };
   if (!(max > 0)) return { max: 1, step: 0.2 };
   let best: { max: number; step: number } | undefined;
   const p0 = Math.floor(Math.log10(max)) - 2;
@@ -255,7 +257,7 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   const shapes = cycle(SHAPES, c.names.length);
   const names = [...c.names];
   const maxValue = Math.max(0, ...c.series.map((p) => p.value ?? 0));
-  const yScale = niceScale(maxValue);
+  const yScale = niceScale(maxValue, c.metric === 'count');
   const yMax = yScale.max;
   const firstIncomplete = c.incomplete[0];
   const lastComplete = firstIncomplete === undefined ? c.to : firstIncomplete - 1;

@@ -26,6 +26,15 @@ describe('layout helpers', () => {
     expect(niceMax(max)).toBe(top);
   });
 
+  it.each([
+    [0, 1],
+    [1, 1],
+    [2, 2],
+    [6, 6],
+  ])('a count axis for at most %d papers has whole-number ticks up to %d', (max, top) => {
+    expect(niceScale(max, true)).toEqual({ max: top, step: 1 });
+  });
+
   it('axis ticks run from 0 to the top without float noise', () => {
     expect(axisTicks({ max: 0.3, step: 0.05 })).toEqual([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
     expect(axisTicks({ max: 12000, step: 2000 })).toEqual([0, 2000, 4000, 6000, 8000, 10000, 12000]);
