@@ -51,6 +51,13 @@ describe('fetchWorks against the local OpenAlex', () => {
     expect(again.requests).toBe(0);
     expect(again.slicesSkipped).toBe(24);
     expect(again.estimate.works).toBe(summary.worksReceived);
+
+    // --refresh ignores the checkpoints and the kept pages: every page is bought once more.
+    const refreshed = await fetchWorks(sink, testOptions(server.url, join(dir, 'data'), { perPage: 10, refresh: true }), quiet);
+    expect(refreshed.pages).toBe(summary.pages);
+    expect(refreshed.pagesReplayed).toBe(0);
+    expect([...server.stats.pageHits.values()].every((n) => n === 2)).toBe(true);
+    expect([...sink.works.keys()].sort()).toEqual(expected);
   });
 
   it('with faults on 10% of requests gives the same ids and counts as a fault-free run', async () => {
