@@ -68,6 +68,7 @@ fieldset{border:none;padding:0;margin:0 0 .75rem;display:flex;gap:1.25rem;flex-w
 legend{font-weight:bold;margin-right:.5rem;float:left}
 pre{background:var(--band);padding:.75rem;overflow:auto;font-size:.8rem;max-height:28rem}
 a{color:inherit}
+abbr{text-decoration:none}
 ul.findings li{margin:.2rem 0}
 #vg-tooltip-element{font-family:"DejaVu Sans",system-ui,sans-serif}`;
 }
@@ -178,7 +179,7 @@ const METRIC_LABEL: Readonly<Record<Metric, string>> = {
 
 function table(r: ReportPage): string {
   const head = r.names
-    .map((n) => `<th scope="col">${escapeHtml(n)}<br><span class="muted">papers</span></th><th scope="col"><span class="muted">vs. previous year</span></th>`)
+    .map((n) => `<th scope="col">${escapeHtml(n)}<br><span class="muted">papers</span></th><th scope="col"><abbr class="muted" title="change from the previous year">YoY</abbr></th>`)
     .join('');
   const body = r.rows
     .map((row) => {

@@ -36,6 +36,8 @@ interface Palette {
   axis: string;
   band: string;
   lines: readonly string[];
+  /** The same hues for end-label text, darkened (or lightened) to at least 4.5:1 contrast. */
+  labels: readonly string[];
 }
 
 /**
@@ -50,8 +52,9 @@ const PALETTES: Readonly<Record<Theme, Palette>> = {
     muted: '#5f5f5f',
     grid: '#e3e3e3',
     axis: '#888888',
-    band: '#efefef',
+    band: '#dadada',
     lines: ['#0072B2', '#E69F00', '#000000', '#CC79A7', '#56B4E9', '#D55E00', '#009E73'],
+    labels: ['#0072B2', '#9A6700', '#000000', '#A8457F', '#1F78A8', '#A84A00', '#007A59'],
   },
   dark: {
     background: '#1b1e23',
@@ -59,8 +62,9 @@ const PALETTES: Readonly<Record<Theme, Palette>> = {
     muted: '#b0b0b0',
     grid: '#3a3f47',
     axis: '#8a8f98',
-    band: '#2a2e35',
+    band: '#3c424c',
     lines: ['#56B4E9', '#E69F00', '#f2f2f2', '#CC79A7', '#0072B2', '#D55E00', '#009E73'],
+    labels: ['#56B4E9', '#E69F00', '#f2f2f2', '#CC79A7', '#6CA8E0', '#E8732A', '#009E73'],
   },
 };
 
@@ -283,7 +287,13 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
     c.height,
     LABEL_FONT_SIZE + 3,
   );
-  const labels = ends.map((e, i) => ({ name: e.name, year: e.year, labelValue: labelY[i] ?? e.value }));
+  const labelColours = cycle(pal.labels, names.length);
+  const labels = ends.map((e, i) => ({
+    name: e.name,
+    year: e.year,
+    labelValue: labelY[i] ?? e.value,
+    colour: labelColours[names.indexOf(e.name)],
+  }));
 
   const axisLeft = Math.ceil(axisLabelChars(c.metric, yMax) * AXIS_FONT_SIZE * CHAR_EM) + 8;
   const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
@@ -315,7 +325,8 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   if (firstIncomplete !== undefined) {
     layers.push({
       data: { values: [{ start: Math.max(c.from, firstIncomplete - 0.5), end: c.to }] },
-      mark: { type: 'rect', color: pal.band },
+      // Translucent so the gridlines still show through the incomplete years.
+      mark: { type: 'rect', color: pal.band, opacity: 0.5 },
       encoding: {
         x: { field: 'start', type: 'quantitative' },
         x2: { field: 'end' },
@@ -378,7 +389,8 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
         x: { field: 'year', type: 'quantitative' },
         y: { field: 'labelValue', type: 'quantitative' },
         text: { field: 'name', type: 'nominal' },
-        color,
+        // Colours straight from the data: a second range on the shared colour scale would be merged away.
+        color: { field: 'colour', type: 'nominal', scale: null },
       },
     },
     {
