@@ -101,6 +101,8 @@ export interface FetchSummary {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Counting calls in flight for a bare estimate; the rate gate still caps requests per second. */
+const ESTIMATE_CONCURRENCY = 4;
 
 const silentLogger: FetchLogger = { info() {}, warn() {} };
 const stderrLogger: FetchLogger = {
@@ -171,11 +173,11 @@ async function readCheckpoints(plan: Plan, sink: Pick<WorkSink, 'getCheckpoint'>
   return saved;
 }
 
-async function countSlices(session: Session, plan: Plan, saved: Map<string, SliceCheckpoint>): Promise<Estimate> {
+async function countSlices(session: Session, plan: Plan, saved: Map<string, SliceCheckpoint>, concurrency: number): Promise<Estimate> {
   // A count query whose slices are all done would buy numbers nobody needs.
   const open = new Set(plan.slices.filter((s) => saved.get(s.id)?.done !== true).map((s) => `${s.country}|${s.chunk}`));
   const countsBy = new Map<string, Map<number, number>>();
-  const limit = pLimit(4);
+  const limit = pLimit(concurrency);
   const countUsdBefore = session.spentUsd;
   const requestsBefore = session.requests;
   await Promise.all(
@@ -224,7 +226,7 @@ export async function estimate(options: EstimateOptions, effects: FetchEffects =
   }
   const session = makeSession({ ...options, budgetUsd }, effects);
   try {
-    return await countSlices(session, plan, await readCheckpoints(plan, options.checkpoints));
+    return await countSlices(session, plan, await readCheckpoints(plan, options.checkpoints), ESTIMATE_CONCURRENCY);
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
     throw e;
@@ -261,7 +263,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
   const saved = await readCheckpoints(plan, checkpoints);
   let est: Estimate;
   try {
-    est = await countSlices(session, plan, saved);
+    est = await countSlices(session, plan, saved, options.concurrency);
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Nothing was fetched yet', clock);
     throw e;
