@@ -68,7 +68,8 @@ const PALETTES: Readonly<Record<Theme, Palette>> = {
   },
 };
 
-const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'wedge'];
+/** One more shape than colours, so colour and shape never repeat together before 56 lines. */
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'wedge', 'triangle-right'];
 
 /** DejaVu first because the PNG renderer is given exactly those font files; the rest are for browsers. */
 export const FONT = 'DejaVu Sans, Helvetica Neue, Arial, sans-serif';
@@ -84,6 +85,12 @@ const BOLD_CHAR_EM = 0.68;
 const AXIS_FONT_SIZE = 11;
 const NOTE_LINE_HEIGHT = NOTE_FONT_SIZE + 4;
 const MARGIN = 14;
+const TITLE_FONT_SIZE = 17;
+const TITLE_LINE_HEIGHT = 21;
+const SUBTITLE_FONT_SIZE = 12;
+const SUBTITLE_LINE_HEIGHT = 15;
+/** Room above the plot for a one-line title, one-line subtitle and the y-axis title. */
+const TITLED_TOP = 98;
 /** Room above the plot for the y-axis title when the chart has no title of its own. */
 const UNTITLED_TOP = 36;
 
@@ -299,6 +306,11 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
   const fullWidth = axisLeft + c.width + labelRight;
   const notes = noteLines(c, Math.floor(fullWidth / (NOTE_FONT_SIZE * CHAR_EM)));
+  // A long --title or a narrow figure wraps instead of running off the edge; the top margin grows.
+  const titleLines = wrap(c.title, Math.floor(fullWidth / (TITLE_FONT_SIZE * BOLD_CHAR_EM)));
+  const subtitleLines = wrap(c.subtitle, Math.floor(fullWidth / (SUBTITLE_FONT_SIZE * CHAR_EM)));
+  const top =
+    TITLED_TOP + (titleLines.length - 1) * TITLE_LINE_HEIGHT + (subtitleLines.length - 1) * SUBTITLE_LINE_HEIGHT;
 
   const x = {
     field: 'year',
@@ -331,6 +343,14 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
         x: { field: 'start', type: 'quantitative' },
         x2: { field: 'end' },
       },
+    });
+  }
+  if (c.metric === 'index') {
+    // The base level, so growth above or below the first year reads at a glance.
+    layers.push({
+      data: { values: [{ base: 100 }] },
+      mark: { type: 'rule', color: pal.axis, strokeWidth: 1 },
+      encoding: { y: { field: 'base', type: 'quantitative' } },
     });
   }
   layers.push(
@@ -414,13 +434,16 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `${c.title}. ${c.subtitle}.`,
-    title: { text: c.title, subtitle: c.subtitle },
+    title: {
+      text: titleLines.length === 1 ? c.title : titleLines,
+      subtitle: subtitleLines.length === 1 ? c.subtitle : subtitleLines,
+    },
     width: c.width,
     height: c.height,
     // Fixed margins (computed above) instead of Vega's estimate-driven autosize: same input, same size.
     autosize: { type: 'none' },
     padding: {
-      top: 98,
+      top,
       right: labelRight + MARGIN,
       bottom: 32 + notes.length * NOTE_LINE_HEIGHT + MARGIN,
       left: axisLeft + MARGIN,
@@ -433,10 +456,12 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
       view: { stroke: null },
       title: {
         anchor: 'start',
-        fontSize: 17,
+        fontSize: TITLE_FONT_SIZE,
+        lineHeight: TITLE_LINE_HEIGHT,
         fontWeight: 'bold',
         color: pal.text,
-        subtitleFontSize: 12,
+        subtitleFontSize: SUBTITLE_FONT_SIZE,
+        subtitleLineHeight: SUBTITLE_LINE_HEIGHT,
         subtitleColor: pal.muted,
         subtitlePadding: 6,
         offset: 28,

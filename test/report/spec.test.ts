@@ -153,6 +153,41 @@ describe('the Figure 2 spec', () => {
     expect(JSON.stringify(index)).toContain('Index (2010 = 100)');
   });
 
+  it('wraps a long title on a narrow figure and makes room for it above the plot', () => {
+    const long = 'Medical-AI papers by year: the United States and China compared, with indexing lag marked';
+    const narrow = chartSpec(csetLikeInput(), resolveOptions({ ...base, title: long, width: 260, height: 220 }));
+    const title = narrow.title as { text: string[]; subtitle: string[] };
+    expect(title.text.length).toBeGreaterThan(1);
+    expect(title.text.join(' ')).toBe(long);
+    expect(title.subtitle.length).toBeGreaterThan(1);
+    const top = (sp: typeof spec) => (sp.padding as { top: number }).top;
+    expect(top(narrow)).toBeGreaterThan(top(spec));
+    // The default title fits the default width on one line.
+    expect(typeof (spec.title as { text: unknown }).text).toBe('string');
+  });
+
+  it('index charts get a rule at 100; count charts do not', () => {
+    const index = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'index' }));
+    expect(layers(index).find((l) => l.mark.type === 'rule')?.data?.values).toEqual([{ base: 100 }]);
+    expect(layers(spec).some((l) => l.mark.type === 'rule')).toBe(false);
+  });
+
+  it('handles a one-year window and more countries than colours', async () => {
+    const one = csetLikeInput({ from: 2021, to: 2021, counts: csetLikeInput().counts.filter((r) => r.year === 2021) });
+    const svg = await renderSvg(chartSpec(one, resolveOptions(base)));
+    expect(svg).toContain('United States');
+    const codes = ['US', 'CN', 'GB', 'DE', 'JP', 'KR', 'IN', 'FR'];
+    const many = csetLikeInput({
+      countries: codes,
+      counts: codes.flatMap((country, k) => Array.from({ length: 12 }, (_, i) => ({ year: 2010 + i, country, papers: (k + 1) * 100 + i * 50 }))),
+    });
+    const manySpec = chartSpec(many, resolveOptions(base));
+    const range = (JSON.stringify(manySpec).match(/"range":\[[^\]]*\]/g) ?? [])[0];
+    expect(range).toBe('"range":["#0072B2","#E69F00","#000000","#CC79A7","#56B4E9","#D55E00","#009E73","#0072B2"]');
+    // Colours repeat at the eighth line, shapes do not: it stays distinguishable from the first.
+    expect(JSON.stringify(manySpec)).toContain('"circle","square","triangle-up","diamond","cross","triangle-down","wedge","triangle-right"');
+  });
+
   it('wraps long notes so no line runs past the figure', () => {
     const lines = noteLines(
       {
