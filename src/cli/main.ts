@@ -12,6 +12,8 @@ import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/sou
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { toCsv } from '../report/csv.js';
 import { register as registerEstimate } from './estimate.js';
+import { register as registerEvaluate } from './evaluate.js';
+import { register as registerExplain } from './explain.js';
 import { Store } from '../store/store.js';
 import {
   DEFAULT_DB,
@@ -169,6 +171,8 @@ reportOptions(windowOptions(dbOption(program.command('report'))))
   .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
 
 registerEstimate(program);
+registerExplain(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);

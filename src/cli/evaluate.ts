@@ -1,0 +1,71 @@
+/**
+ * `medai-trends evaluate`: scores the AI half of the keyword rule against MeSH labels on a
+ * corpus (snapshot files or the store), prints the figures and writes reports/evaluation.md.
+ */
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { loadKeywordRules } from '../classify/keywords.js';
+import { UserError } from '../errors.js';
+import { evaluate, evaluationMarkdown, summaryLines } from '../evaluate/evaluate.js';
+import { loadMeshSubtree } from '../evaluate/mesh.js';
+import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
+import type { Work } from '../model/work.js';
+import { DEFAULT_DB } from './options.js';
+
+interface EvaluateFlags {
+  db: string;
+  snapshot?: string[];
+  keywords?: string;
+  meshSubtree?: string;
+  report: string;
+  samples: string;
+}
+
+/** A path under the working directory as a relative one; others as they are. */
+function relativeToCwd(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? path : r;
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('precision, recall and F1 of the AI half against MeSH labels; writes reports/evaluation.md')
+    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
+    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .option('--mesh-subtree <file>', 'MeSH AI subtree list to use instead of data/mesh/ai-subtree.tsv')
+    .option('--report <file>', 'where to write the Markdown report', 'reports/evaluation.md')
+    .option('--samples <n>', 'false positives and false negatives to list', '10')
+    .action(async (o: EvaluateFlags) => {
+      const samples = Number(o.samples);
+      if (!Number.isInteger(samples) || samples < 0) throw new UserError(`--samples must be a whole number, got "${o.samples}"`);
+      const rules = await loadKeywordRules(o.keywords);
+      const subtree = await loadMeshSubtree(o.meshSubtree);
+      let corpus: string;
+      let works: AsyncIterable<Work> | Iterable<Work>;
+      let close = (): void => {};
+      if (o.snapshot !== undefined) {
+        const read = await readSnapshotWorks(o.snapshot);
+        if (read.rejected.length > 0) process.stderr.write(`evaluate: ${read.rejected.length} records skipped (not usable works), e.g. ${read.rejected[0]?.origin}: ${read.rejected[0]?.reason}\n`);
+        works = read.works.values();
+        corpus = `snapshot ${o.snapshot.map((s) => `\`${s}\``).join(', ')}`;
+      } else {
+        const store = await openExistingStore(o.db);
+        close = () => store.close();
+        works = store.iterateWorks();
+        corpus = `database \`${o.db}\``;
+      }
+      try {
+        const ev = await evaluate(works, rules, subtree, samples);
+        if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
+        if (ev.labelled === 0) process.stderr.write('evaluate: no work has MeSH headings, so nothing can be scored\n');
+        await mkdir(dirname(o.report), { recursive: true });
+        await writeFile(o.report, evaluationMarkdown(ev, { corpus, rules, subtree, display: relativeToCwd }));
+        process.stdout.write(`${summaryLines(ev).join('\n')}\nwrote ${o.report}\n`);
+      } finally {
+        close();
+      }
+    });
+}

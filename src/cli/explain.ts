@@ -1,0 +1,116 @@
+/**
+ * `medai-trends explain <openalex-id>`: prints why one work is in or out of the medical-AI count:
+ * each matched term with the list line defining it and the text it matched, the masks and vetoes
+ * that applied, the MeSH label when there is one, and the verdict stored by the last classify run.
+ */
+import type { Command } from 'commander';
+import { VARCHAR } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { classifyWithDetail, type ClassificationDetail } from '../classify/classifier.js';
+import { loadKeywordRules, type KeywordRules } from '../classify/keywords.js';
+import { UserError } from '../errors.js';
+import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js';
+import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
+import { shortWorkId, type Work } from '../model/work.js';
+import { DEFAULT_DB } from './options.js';
+
+interface ExplainFlags {
+  db: string;
+  snapshot?: string[];
+  keywords?: string;
+}
+
+export interface StoredVerdict {
+  isMedical: boolean;
+  isAi: boolean;
+  matchedTerms: string[];
+}
+
+const STORED_SQL = fileURLToPath(new URL('../../queries/classify_stored.sql', import.meta.url));
+
+function excerpt(text: string | null, max = 300): string {
+  if (text === null) return '(none)';
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
+}
+
+/** The explanation as text lines: pure, so it is tested without a terminal. */
+export function explanationLines(work: Work, rules: KeywordRules, d: ClassificationDetail, mesh: MeshLabel | null, stored: StoredVerdict | null): string[] {
+  const group = (g: string) => d.hits.filter((h) => h.label.startsWith(`${g}:`));
+  const half = (g: 'ai' | 'medical', on: boolean): string[] => [
+    `${g === 'ai' ? 'AI' : 'Medical'} half: ${on ? 'yes' : 'no'}`,
+    ...(group(g).length === 0 ? ['  no term matched'] : group(g).map((h) => `  ${h.label}  matched "${h.text.replace(/\s+/g, ' ')}"  (${h.source})`)),
+  ];
+  const missing = rules.require.filter((g) => !(g === 'ai' ? d.isAi : d.isMedical));
+  const lines = [
+    `${work.id} (${work.year}): ${work.title ?? '(no title)'}`,
+    `Abstract: ${excerpt(work.abstract)}`,
+    '',
+    d.isMedicalAi
+      ? `IN: medical AI (every required group matched: ${rules.require.join(', ')})`
+      : `OUT: not medical AI (no ${missing.map((g) => (g === 'ai' ? 'AI' : 'medical')).join(' and no ')} term)`,
+    '',
+    ...half('ai', d.isAi),
+    ...half('medical', d.isMedical),
+  ];
+  if (d.masked.length > 0) {
+    lines.push('', 'Masked before matching (exclusions):', ...d.masked.map((m) => `  "${m.text.replace(/\s+/g, ' ')}" by mask "${m.phrase}" (${m.source})`));
+  }
+  if (d.vetoed.length > 0) {
+    lines.push('', 'Switched off by a veto phrase in the text:', ...d.vetoed.map((v) => `  ${v.label} because of "${v.phrase}" (${v.source})`));
+  }
+  lines.push(
+    '',
+    mesh === null
+      ? 'MeSH: no headings (not indexed for MEDLINE), so no independent label'
+      : `MeSH: ${mesh.ai ? `AI-positive (${mesh.headings.join(', ')})` : 'no heading in the AI subtree'}`,
+  );
+  if (stored !== null) {
+    const same = stored.isAi === d.isAi && stored.isMedical === d.isMedical && JSON.stringify(stored.matchedTerms) === JSON.stringify(d.matchedTerms);
+    lines.push(
+      same
+        ? 'Stored verdict (last classify run): the same'
+        : `Stored verdict (last classify run) differs: medical ${stored.isMedical}, AI ${stored.isAi}, terms ${stored.matchedTerms.join(', ') || '-'}; rerun \`medai-trends classify\` with these keyword lists to update it`,
+    );
+  }
+  lines.push(`Keyword rule: ${rules.dir}`);
+  return lines;
+}
+
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')
+    .description('print why one work is in or out of the medical-AI count')
+    .option('--db <path>', 'DuckDB database to read the work from', DEFAULT_DB)
+    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .action(async (rawId: string, o: ExplainFlags) => {
+      const id = shortWorkId(rawId.trim());
+      if (id === null) throw new UserError(`"${rawId}" is not an OpenAlex work id (W followed by digits)`);
+      const rules = await loadKeywordRules(o.keywords);
+      const subtree = await loadMeshSubtree();
+      let work: Work | null;
+      let stored: StoredVerdict | null = null;
+      let where: string;
+      if (o.snapshot !== undefined) {
+        work = (await readSnapshotWorks(o.snapshot)).works.get(id) ?? null;
+        where = `the snapshot files ${o.snapshot.join(', ')}`;
+      } else {
+        const store = await openExistingStore(o.db);
+        try {
+          work = await store.getWork(id);
+          const rows = (await store.connection.runAndReadAll(readFileSync(STORED_SQL, 'utf8'), { work_id: id }, { work_id: VARCHAR })).getRowObjectsJS();
+          const r = rows[0];
+          if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
+        } finally {
+          store.close();
+        }
+        where = `the database ${o.db}`;
+      }
+      if (work === null) throw new UserError(`${id} is not in ${where}`);
+      const detail = classifyWithDetail(work, rules);
+      process.stdout.write(`${explanationLines(work, rules, detail, meshLabel(work.mesh, subtree), stored).join('\n')}\n`);
+    });
+}

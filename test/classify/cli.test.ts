@@ -1,0 +1,78 @@
+/** `explain` and `evaluate` through the real CLI, on the real corpus: from snapshot files and from a store. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { CORPUS } from './corpus.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'medai-classify-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('explain --snapshot', () => {
+  it('says why BioBERT is in, term by term with the list line', async () => {
+    const r = await runCli(['explain', 'https://openalex.org/W2911489562', '--snapshot', CORPUS]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('W2911489562 (2019): BioBERT');
+    expect(r.stdout).toContain('IN: medical AI');
+    expect(r.stdout).toMatch(/ai:BioBERT {2}matched "BioBERT" {2}\(.*ai\.en\.txt:\d+\)/);
+    expect(r.stdout).toMatch(/medical:biomedical {2}matched "biomedical"/);
+  });
+
+  it('says why a work is out and which half is missing', async () => {
+    // The Cytoscape paper: MeSH calls it AI (Neural Networks, Computer), its text does not.
+    const r = await runCli(['explain', 'W2159675211', '--snapshot', CORPUS]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('OUT: not medical AI (no AI');
+    expect(r.stdout).toContain('MeSH: AI-positive (Neural Networks, Computer)');
+  });
+
+  it('rejects an unknown or malformed id with a usage error', async () => {
+    const missing = await runCli(['explain', 'W1', '--snapshot', CORPUS]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('W1 is not in the snapshot files');
+    const bad = await runCli(['explain', 'doi:10.1/x', '--snapshot', CORPUS]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('is not an OpenAlex work id');
+  });
+});
+
+describe('evaluate --snapshot', () => {
+  it('prints the figures and writes the report', async () => {
+    const report = join(dir, 'out', 'evaluation.md');
+    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--report', report, '--samples', '3']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('408 works with MeSH headings; AI-positive 18');
+    expect(r.stdout).toContain('precision 0.739 [0.535-0.875] (17/23), recall 0.944 [0.742-0.990] (17/18)');
+    const md = await readFile(report, 'utf8');
+    expect(md).toContain('## False positives (tagged AI, no MeSH AI heading): 6, 3 shown');
+  });
+
+  it('refuses a bad --samples and a missing database', async () => {
+    expect((await runCli(['evaluate', '--snapshot', CORPUS, '--samples', 'many'])).code).toBe(2);
+    const r = await runCli(['evaluate', '--db', join(dir, 'nothing.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no database at');
+  });
+});
+
+describe('explain and evaluate --db', () => {
+  it('read the works the pipeline stored, and compare with the stored verdict', async () => {
+    const db = join(dir, 'store.duckdb');
+    expect((await runCli(['fetch', '--snapshot', CORPUS, '--db', db])).code).toBe(0);
+    expect((await runCli(['classify', '--db', db])).code).toBe(0);
+    const r = await runCli(['explain', 'W3160137267', '--db', db]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('IN: medical AI');
+    expect(r.stdout).toContain('Stored verdict (last classify run): the same');
+    const ev = await runCli(['evaluate', '--db', db, '--report', join(dir, 'db-eval.md')]);
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toContain('recall 0.944');
+  });
+});
