@@ -12,7 +12,7 @@ import { countryName } from './countries.js';
 import { toCsv } from './csv.js';
 import { embedSnippet, figurePage, formatInt, formatPct, reportPage, type TableRow } from './html.js';
 import { renderPng, renderSvg } from './render.js';
-import { buildSeries, cagr, checkInput, incompleteYears, overtake, yearOverYear } from './series.js';
+import { buildSeries, cagr, checkInput, incompleteYears, overtake, papersOf, yearOverYear } from './series.js';
 import { buildSpec, sentence, untitled, yearRange, type ChartInput } from './spec.js';
 import {
   DEFAULT_TITLE,
@@ -146,8 +146,7 @@ export function findings(input: ReportInput, incomplete: readonly number[]): str
   const out: string[] = [];
   const lastComplete = incomplete.length > 0 ? (incomplete[0] as number) - 1 : input.to;
   const late = new Set(incomplete);
-  const papers = (c: string, y: number) =>
-    input.counts.find((r) => r.country === c && r.year === y)?.papers ?? 0;
+  const papers = (c: string, y: number) => papersOf(input.counts, c, y) ?? 0;
   if (input.countries.includes('CN') && input.countries.includes('US') && input.from < input.to) {
     const o = overtake(input.counts, 'CN', 'US', input.from, input.to);
     const at = `(${input.to}: China ${formatInt(papers('CN', input.to))}, United States ${formatInt(papers('US', input.to))})`;
@@ -220,7 +219,7 @@ export async function buildReport(
         year: y,
         incomplete: late.has(y),
         cells: input.countries.map((c) => ({
-          papers: input.counts.find((r) => r.country === c && r.year === y)?.papers ?? 0,
+          papers: papersOf(input.counts, c, y) ?? 0,
           yoy: yearOverYear(input.counts, c, y),
         })),
       });

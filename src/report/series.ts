@@ -135,18 +135,30 @@ export function buildSeries(
   return out;
 }
 
+const indexes = new WeakMap<readonly CountRow[], Map<string, number>>();
+
+/** Papers for one country and year; a keyed index per rows array keeps big tables linear. */
+export function papersOf(rows: readonly CountRow[], country: string, year: number): number | undefined {
+  let index = indexes.get(rows);
+  if (!index) {
+    index = new Map(rows.map((r) => [`${r.year}|${r.country}`, r.papers]));
+    indexes.set(rows, index);
+  }
+  return index.get(`${year}|${country}`);
+}
+
 /** Growth from the previous year as a fraction; null for the first year or from zero. */
 export function yearOverYear(rows: readonly CountRow[], country: string, year: number): number | null {
-  const now = rows.find((r) => r.country === country && r.year === year)?.papers;
-  const before = rows.find((r) => r.country === country && r.year === year - 1)?.papers;
+  const now = papersOf(rows, country, year);
+  const before = papersOf(rows, country, year - 1);
   if (now === undefined || before === undefined || before === 0) return null;
   return now / before - 1;
 }
 
 /** Compound annual growth rate between two years; null when the start is zero or the span empty. */
 export function cagr(rows: readonly CountRow[], country: string, start: number, end: number): number | null {
-  const a = rows.find((r) => r.country === country && r.year === start)?.papers;
-  const b = rows.find((r) => r.country === country && r.year === end)?.papers;
+  const a = papersOf(rows, country, start);
+  const b = papersOf(rows, country, end);
   if (a === undefined || b === undefined || a === 0 || end <= start) return null;
   return (b / a) ** (1 / (end - start)) - 1;
 }
@@ -162,7 +174,7 @@ export interface Overtake {
 
 /** When `leader` (e.g. CN) first moved ahead of `other` (e.g. US) in the window, if it did. */
 export function overtake(rows: readonly CountRow[], leader: string, other: string, from: number, to: number): Overtake {
-  const papers = (c: string, y: number) => rows.find((r) => r.country === c && r.year === y)?.papers ?? 0;
+  const papers = (c: string, y: number) => papersOf(rows, c, y) ?? 0;
   const ahead = (y: number) => papers(leader, y) > papers(other, y);
   let year: number | null = null;
   let all = true;

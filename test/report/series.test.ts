@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../src/errors.js';
 import type { CountRow, ReportInput } from '../../src/report/index.js';
+import { findings } from '../../src/report/index.js';
 import { buildSeries, cagr, checkInput, incompleteYears, overtake, yearOverYear } from '../../src/report/series.js';
 import { CN, csetLikeInput, US, WORLD } from './fixtures.js';
 
@@ -155,5 +156,33 @@ describe('who overtook whom', () => {
     const r = rows(series);
     const to = 2010 + (series.US.length - 1);
     expect(overtake(r, 'CN', 'US', 2010, to)).toEqual(expected);
+  });
+});
+
+describe('findings for report.html', () => {
+  it.each([
+    ['never', csetLikeInput(), "China's count did not overtake the United States' between 2010 and 2021 (2021: China 11,389, United States 11,642)."],
+    [
+      'in an incomplete year',
+      csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2021 && r.country === 'CN' ? { ...r, papers: 12000 } : r)) }),
+      "China's count overtook the United States' in 2021, a year whose counts are still incomplete (2021: China 12,000, United States 11,642).",
+    ],
+    [
+      'and fell behind again',
+      csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2019 && r.country === 'CN' ? { ...r, papers: 7000 } : r)) }),
+      "China's count overtook the United States' in 2019; the United States was ahead again by 2021 (2021: China 11,389, United States 11,642).",
+    ],
+  ])('China and the United States: %s', (_, input, sentence) => {
+    expect(findings(input, [2021])[0]).toBe(sentence);
+  });
+
+  it('gives each country its first and last count and the growth over complete years', () => {
+    expect(findings(csetLikeInput(), [2021]).slice(1)).toEqual([
+      'United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2020: +31.2%.',
+      'China: 289 papers in 2010, 11,389 in 2021; compound annual growth 2010–2020: +41.1%.',
+    ]);
+    // Without China or the United States there is no crossing to report.
+    const hk = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US') });
+    expect(findings(hk, [])).toEqual(['United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2021: +30.7%.']);
   });
 });
