@@ -141,6 +141,10 @@ function tryMetric(input: ReportInput, o: ResolvedOptions, metric: Metric): TopL
   }
 }
 
+function papersText(n: number): string {
+  return `${formatInt(n)} ${n === 1 ? 'paper' : 'papers'}`;
+}
+
 /** Plain-language findings for report.html: the CN/US crossing and each country's growth. */
 export function findings(input: ReportInput, incomplete: readonly number[]): string[] {
   const out: string[] = [];
@@ -156,7 +160,13 @@ export function findings(input: ReportInput, incomplete: readonly number[]): str
       out.push(`China's count did not overtake the United States' between ${input.from} and ${input.to} ${at}.`);
     } else {
       const caveat = late.has(o.year) ? ', a year whose counts are still incomplete' : '';
-      const after = o.aheadAtEnd ? '' : `; the United States was ahead again by ${input.to}`;
+      const cnEnd = papers('CN', input.to);
+      const usEnd = papers('US', input.to);
+      const after = o.aheadAtEnd
+        ? ''
+        : usEnd > cnEnd
+          ? `; the United States was ahead again by ${input.to}`
+          : `; the two were level in ${input.to}`;
       out.push(`China's count overtook the United States' in ${o.year}${caveat}${after} ${at}.`);
     }
   }
@@ -164,7 +174,7 @@ export function findings(input: ReportInput, incomplete: readonly number[]): str
     const g = cagr(input.counts, c, input.from, lastComplete);
     const span = lastComplete > input.from ? `${input.from}–${lastComplete}` : String(input.from);
     out.push(
-      `${countryName(c)}: ${formatInt(papers(c, input.from))} papers in ${input.from}, ` +
+      `${countryName(c)}: ${papersText(papers(c, input.from))} in ${input.from}, ` +
         `${formatInt(papers(c, input.to))} in ${input.to}; compound annual growth ${span}: ${formatPct(g)}.`,
     );
   }

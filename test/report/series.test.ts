@@ -172,6 +172,15 @@ describe('findings for report.html', () => {
       csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2019 && r.country === 'CN' ? { ...r, papers: 7000 } : r)) }),
       "China's count overtook the United States' in 2019; the United States was ahead again by 2021 (2021: China 11,389, United States 11,642).",
     ],
+    [
+      'and ended level',
+      csetLikeInput({
+        counts: csetLikeInput().counts.map((r) =>
+          r.country === 'CN' && r.year === 2019 ? { ...r, papers: 7000 } : r.country === 'CN' && r.year === 2021 ? { ...r, papers: 11642 } : r,
+        ),
+      }),
+      "China's count overtook the United States' in 2019; the two were level in 2021 (2021: China 11,642, United States 11,642).",
+    ],
   ])('China and the United States: %s', (_, input, sentence) => {
     expect(findings(input, [2021])[0]).toBe(sentence);
   });
@@ -184,5 +193,7 @@ describe('findings for report.html', () => {
     // Without China or the United States there is no crossing to report.
     const hk = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US') });
     expect(findings(hk, [])).toEqual(['United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2021: +30.7%.']);
+    const single = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US').map((r) => (r.year === 2010 ? { ...r, papers: 1 } : r)) });
+    expect(findings(single, [])[0]).toMatch(/^United States: 1 paper in 2010,/);
   });
 });
