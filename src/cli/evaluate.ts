@@ -20,6 +20,19 @@ interface EvaluateFlags {
   meshSubtree?: string;
   report: string;
   samples: string;
+  from?: string;
+  to?: string;
+}
+
+function year(flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (!/^\d{4}$/.test(value)) throw new UserError(`${flag} must be a year, got "${value}"`);
+  return Number(value);
+}
+
+/** Only the works of the year window, so the error rates match the years a report counts. */
+async function* inWindow(works: AsyncIterable<Work> | Iterable<Work>, from: number | null, to: number | null): AsyncGenerator<Work> {
+  for await (const w of works) if ((from === null || w.year >= from) && (to === null || w.year <= to)) yield w;
 }
 
 /** A path under the working directory as a relative one; others as they are. */
@@ -38,9 +51,14 @@ export function register(program: Command): void {
     .option('--mesh-subtree <file>', 'MeSH AI subtree list to use instead of data/mesh/ai-subtree.tsv')
     .option('--report <file>', 'where to write the Markdown report', 'reports/evaluation.md')
     .option('--samples <n>', 'false positives and false negatives to list', '10')
+    .option('--from <year>', 'score only works published in or after this year (default: all)')
+    .option('--to <year>', 'score only works published in or before this year (default: all)')
     .action(async (o: EvaluateFlags) => {
       const samples = Number(o.samples);
       if (!Number.isInteger(samples) || samples < 0) throw new UserError(`--samples must be a whole number, got "${o.samples}"`);
+      const from = year('--from', o.from);
+      const to = year('--to', o.to);
+      if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}`);
       const rules = await loadKeywordRules(o.keywords);
       const subtree = await loadMeshSubtree(o.meshSubtree);
       let corpus: string;
@@ -58,7 +76,8 @@ export function register(program: Command): void {
         corpus = `database \`${o.db}\``;
       }
       try {
-        const ev = await evaluate(works, rules, subtree, samples);
+        if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;
+        const ev = await evaluate(inWindow(works, from, to), rules, subtree, samples);
         if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
         if (ev.labelled === 0) process.stderr.write('evaluate: no work has MeSH headings, so nothing can be scored\n');
         await mkdir(dirname(o.report), { recursive: true });

@@ -54,6 +54,14 @@ describe('evaluate --snapshot', () => {
     expect(md).toContain('## False positives (tagged AI, no MeSH AI heading): 6, 3 shown');
   });
 
+  it('scores only the year window when asked', async () => {
+    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--from', '2010', '--to', '2021', '--report', join(dir, 'window.md')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1099 works');
+    expect(r.stdout).toContain('192 works with MeSH headings; AI-positive 11');
+    expect((await runCli(['evaluate', '--snapshot', CORPUS, '--from', '2021', '--to', '2010'])).code).toBe(2);
+  });
+
   it('refuses a bad --samples and a missing database', async () => {
     expect((await runCli(['evaluate', '--snapshot', CORPUS, '--samples', 'many'])).code).toBe(2);
     const r = await runCli(['evaluate', '--db', join(dir, 'nothing.duckdb')]);
