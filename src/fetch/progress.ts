@@ -24,8 +24,15 @@ export const quietProgress: FetchProgress = { update() {}, stop() {} };
 /** Seconds between plain progress lines when stderr is not a terminal. */
 const PLAIN_INTERVAL_MS = 10_000;
 
-function line(s: FetchProgressState): string {
-  return `fetch: slices ${s.slicesDone}/${s.slicesTotal}, pages ${s.pages}/~${s.pagesTotal}, works ${s.works}, $${s.usd.toFixed(4)} spent`;
+function line(s: FetchProgressState, eta: string): string {
+  return `fetch: slices ${s.slicesDone}/${s.slicesTotal}, pages ${s.pages}/~${s.pagesTotal}, works ${s.works}, $${s.usd.toFixed(4)} spent${eta}`;
+}
+
+/** Time left at the pace so far, once there is a pace to go by. */
+function etaText(s: FetchProgressState, elapsedMs: number): string {
+  if (s.pages === 0 || elapsedMs <= 0 || s.pages >= s.pagesTotal) return '';
+  const seconds = Math.round(((s.pagesTotal - s.pages) * elapsedMs) / s.pages / 1000);
+  return `, ETA ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`}`;
 }
 
 export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): FetchProgress {
@@ -58,14 +65,16 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, now:
     };
   }
   let last = -Infinity;
+  let started: number | null = null;
   return {
     update(s) {
+      started ??= now();
       if (now() - last < PLAIN_INTERVAL_MS) return;
       last = now();
-      stream.write(`${line(s)}\n`);
+      stream.write(`${line(s, etaText(s, now() - started))}\n`);
     },
     stop(s) {
-      stream.write(`${line(s)}\n`);
+      stream.write(`${line(s, '')}\n`);
     },
   };
 }

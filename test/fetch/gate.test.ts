@@ -89,15 +89,16 @@ describe('plain progress lines', () => {
     let now = 0;
     const progress = stderrProgress(stream as unknown as NodeJS.WriteStream, () => now);
     const state = { slicesDone: 1, slicesTotal: 24, pages: 3, pagesTotal: 30, works: 250, usd: 0.0004 };
-    progress.update(state);
+    progress.update({ ...state, pages: 0 });
     now = 5_000;
     progress.update({ ...state, pages: 4 });
     now = 10_000;
-    progress.update({ ...state, pages: 9 });
+    progress.update({ ...state, pages: 10 });
     progress.stop({ ...state, slicesDone: 24, pages: 30 });
     expect(out.trim().split('\n')).toEqual([
-      'fetch: slices 1/24, pages 3/~30, works 250, $0.0004 spent',
-      'fetch: slices 1/24, pages 9/~30, works 250, $0.0004 spent',
+      'fetch: slices 1/24, pages 0/~30, works 250, $0.0004 spent',
+      // 10 pages in 10 s, 20 to go.
+      'fetch: slices 1/24, pages 10/~30, works 250, $0.0004 spent, ETA 20 s',
       'fetch: slices 24/24, pages 30/~30, works 250, $0.0004 spent',
     ]);
   });
