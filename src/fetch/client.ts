@@ -86,7 +86,10 @@ function parseBody(text: string): unknown {
 function messageOf(body: unknown): string {
   if (typeof body === 'object' && body !== null) {
     const b = body as Record<string, unknown>;
-    return [b.error, b.message].filter((x) => typeof x === 'string').join(': ');
+    const error = typeof b.error === 'string' ? b.error : '';
+    const message = typeof b.message === 'string' ? b.message : '';
+    // Some bodies repeat the error in the message; say it once.
+    return message.toLowerCase().startsWith(error.toLowerCase()) ? message || error : [error, message].filter(Boolean).join(': ');
   }
   return typeof body === 'string' ? body.slice(0, 200) : '';
 }

@@ -270,7 +270,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
   }
   const todo = est.slices.filter((s) => !s.done);
   logger.info(
-    `fetch: ${plan.slices.length} slices (${est.slices.length - todo.length} already done; search chunks ${plan.chunks.ai} AI x ${plan.chunks.medical} medical), ` +
+    `fetch: ${plan.slices.length} slices (${est.slices.length - todo.length} already done; ${options.prefilter === null ? 'no search prefilter' : `keyword search in ${plan.chunks.ai} AI x ${plan.chunks.medical} medical chunks`}), ` +
       `~${est.works} works, ~${est.pagesLeft} pages to request, ~${formatUsd(est.usdLeft)} (counting cost ${formatUsd(est.countUsd)}); budget ${formatUsd(options.budgetUsd)}`,
   );
   if (session.spentUsd + est.usdLeft > options.budgetUsd && options.yes !== true) {

@@ -52,6 +52,7 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, now:
         if (!started) {
           bar.start(Math.max(s.pagesTotal, s.pages), s.pages, payload(s));
           started = true;
+          return;
         }
         bar.setTotal(Math.max(s.pagesTotal, s.pages));
         bar.update(s.pages, payload(s));

@@ -479,7 +479,7 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
     if (budgetUsd !== undefined && stats.usdSpent + costUsd > budgetUsd + 1e-12) {
       count('429-budget');
       const reset = secondsToMidnightUtc(new Date());
-      return send(res, 429, { error: 'Insufficient budget', message: `Insufficient budget: this request costs $${costUsd} and $${Math.max(0, budgetUsd - stats.usdSpent).toFixed(4)} of your $${budgetUsd} daily budget remains. It resets at midnight UTC.` }, { ...rateHeaders(costUsd), 'retry-after': String(reset) });
+      return send(res, 429, { error: 'Insufficient budget', message: `This request costs $${costUsd} and $${Math.max(0, budgetUsd - stats.usdSpent).toFixed(4)} of your $${budgetUsd} daily budget remains. It resets at midnight UTC.` }, { ...rateHeaders(costUsd), 'retry-after': String(reset) });
     }
 
     let result: { body: unknown; pageKey: string | null };
