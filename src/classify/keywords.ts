@@ -132,6 +132,18 @@ export function termPattern(term: string, boundaries: Boundaries, caseSensitive:
   return `\\b${parts.join(WORD_SEPARATOR)}\\b`;
 }
 
+/**
+ * An acronym marked `acronym` does not count in a text that spells it out, e.g. "aortic
+ * insufficiency (AI)" or "Azadirachta indica (AI)": words whose initials are its letters, then the
+ * acronym in parentheses. Why: medicine reuses short acronyms for many things and abstracts define
+ * the one they mean; when the expansion is the AI sense ("artificial intelligence (AI)"), that
+ * phrase is itself a listed term, so switching the acronym off loses nothing.
+ */
+export function acronymDefinitionPattern(acronym: string): string {
+  const words = [...acronym].map((ch) => `[${ch.toLowerCase()}${ch}][A-Za-z]*`);
+  return `\\b${words.join(WORD_SEPARATOR)}[ \\t\\n\\r\\f\u00a0]*\\(${acronym}s?\\)`;
+}
+
 /** What `\b` counts as a word character in both engines; a text's tokens are runs of these. */
 export const WORD_TOKEN = '[A-Za-z0-9_]+';
 
@@ -240,8 +252,12 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
       const [termRaw, ...flagParts] = t.split('|').map((s) => s.trim());
       const term = termRaw ?? '';
       const flags = flagParts.flatMap((f) => f.split(',').map((s) => s.trim())).filter((f) => f.length > 0);
-      const unknown = flags.filter((f) => f !== 'case');
-      if (unknown.length > 0) problems.push(`${source}: unknown flag "${unknown.join('", "')}" (only "case")`);
+      const unknown = flags.filter((f) => f !== 'case' && f !== 'acronym');
+      if (unknown.length > 0) problems.push(`${source}: unknown flag "${unknown.join('", "')}" (only "case", "acronym")`);
+      if (flags.includes('acronym') && !(list.boundaries === 'word' && /^[A-Z]{2,8}$/.test(term))) {
+        problems.push(`${source}: "${term}" cannot be an acronym (2-8 capital letters, in a word list)`);
+        continue;
+      }
       if (list.boundaries === 'word' && !WORD_TERM.test(term)) {
         problems.push(`${source}: "${term}" is not a word-list term (ASCII letters, digits, spaces, hyphens; non-ASCII terms go in a "boundaries": "none" list)`);
         continue;
@@ -256,11 +272,12 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
         problems.push(`${source}: "${term}" is already defined at ${prior.source}`);
         continue;
       }
-      const caseSensitive = flags.includes('case') || list.boundaries === 'none';
+      const caseSensitive = flags.includes('case') || flags.includes('acronym') || list.boundaries === 'none';
       const pattern = termPattern(term, list.boundaries, caseSensitive);
       const keyTokens = list.boundaries === 'word' ? tokenKey(term) : [];
       const byToken = list.boundaries === 'word' && !caseSensitive && /^[A-Za-z0-9]+$/.test(term);
-      terms.set(label, { group: list.group, term, label, source, caseSensitive, boundaries: list.boundaries, pattern, keyTokens, byToken, regex: compile(pattern), vetoes: [] });
+      const vetoes = flags.includes('acronym') ? [{ phrase: `${term} spelled out in the text`, source, pattern: acronymDefinitionPattern(term) }] : [];
+      terms.set(label, { group: list.group, term, label, source, caseSensitive, boundaries: list.boundaries, pattern, keyTokens, byToken, regex: compile(pattern), vetoes });
     }
   }
 

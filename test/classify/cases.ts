@@ -38,6 +38,11 @@ export const cases: Case[] = [
   ['AI = aortic insufficiency', 'Severe AI after valve repair', 'Patients with aortic insufficiency (AI) were followed.', false, true, ['medical:patient']],
   ['AI = artificial insemination', 'AI in dairy cows', 'Artificial insemination (AI) success and uterine disease.', false, true, ['medical:disease']],
   ['AI = aromatase inhibitor', 'Adherence to AI therapy', 'Aromatase inhibitors (AIs) in breast cancer.', false, true, ['medical:cancer', 'medical:therapy']],
+  ['acronym spelled out as something else', 'Neem extract trial', 'Azadirachta indica (AI) lowered parasitaemia in malaria patients.', false, true, ['medical:malaria', 'medical:patient']],
+  ['acronym spelled out as something else, plural', 'Outcomes', 'Aromatase-inhibitors (AIs) in cancer.', false, true, ['medical:cancer']],
+  ['acronym spelled out as itself: the phrase counts', 'Diagnosis', 'We used Artificial Intelligence (AI) in hospitals.', true, true, ['ai:artificial intelligence', 'medical:hospital']],
+  ['acronym with hyphenated expansion', 'Long short-term memory (LSTM) for sepsis', null, true, true, ['ai:long short-term memory', 'medical:sepsis']],
+  ['acronym used without definition still counts', 'An LSTM for sepsis', null, true, true, ['ai:LSTM', 'medical:sepsis']],
   ['AI vetoed, artificial intelligence still counts', 'Artificial intelligence to grade AI', 'Aortic insufficiency (AI) in patients.', true, true, ['ai:artificial intelligence', 'medical:patient']],
   // Trap: biological neural networks.
   ['biological neural network masked', 'Neural network activity in the hippocampus of epilepsy patients', null, false, true, ['medical:epilepsy', 'medical:patient']],

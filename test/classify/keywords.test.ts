@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
-import { DEFAULT_KEYWORDS_DIR, loadKeywordRules, termPattern } from '../../src/classify/keywords.js';
+import { DEFAULT_KEYWORDS_DIR, acronymDefinitionPattern, loadKeywordRules, termPattern } from '../../src/classify/keywords.js';
 import { UserError } from '../../src/errors.js';
 
 let dir: string;
@@ -64,6 +64,7 @@ describe('loadKeywordRules', () => {
   it.each([
     ['a non-ASCII term in a word list', { 'ai.txt': 'ok term\nnaïve Bayes\n' }, /ai\.txt:2: "naïve Bayes"/],
     ['an unknown flag', { 'ai.txt': 'AI | shout\n' }, /ai\.txt:1: unknown flag "shout"/],
+    ['an acronym that is not capitals', { 'ai.txt': 'Ai | acronym\n' }, /ai\.txt:1: "Ai" cannot be an acronym/],
     ['a duplicate term', { 'ai.txt': 'deep learning\n# again\ndeep learning\n' }, /ai\.txt:3: "deep learning" is already defined at .*ai\.txt:1/],
     ['a veto of an unknown term', { 'ex.txt': 'veto | ai:ML | maximum likelihood\n' }, /ex\.txt:1: veto names "ai:ML"/],
     ['a malformed exclusion', { 'ex.txt': 'mask biological neural network\n' }, /ex\.txt:1: expected "mask \| <phrase>"/],
@@ -93,6 +94,20 @@ describe('loadKeywordRules', () => {
   ])('rejects a rule.json with %s', async (_name, rule, message) => {
     await writeRule({ 'ai.txt': 'x\n', 'med.txt': 'y\n', 'ex.txt': '' }, rule);
     await expect(loadKeywordRules(dir)).rejects.toThrow(message);
+  });
+});
+
+describe('acronymDefinitionPattern', () => {
+  it.each([
+    ['AI', 'aortic insufficiency (AI)', true],
+    ['AI', 'Azadirachta indica (AIs)', true],
+    ['AI', 'artificial-intelligence (AI)', true],
+    ['AI', 'AI (AI)', false],
+    ['AI', 'aortic valve insufficiency (AI)', false],
+    ['LSTM', 'long short-term memory (LSTM)', true],
+    ['NLP', 'no light perception(NLP)', true],
+  ])('%s in %j -> %s', (acronym, text, expected) => {
+    expect(new RegExp(acronymDefinitionPattern(acronym)).test(text)).toBe(expected);
   });
 });
 
