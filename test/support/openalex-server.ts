@@ -216,7 +216,12 @@ function parseFilter(filter: string | null): Predicate[] {
   return splitOutsideQuotes(filter, ',').map((part) => {
     const colon = part.indexOf(':');
     if (colon < 0) throw invalidParams(`Invalid filter: ${part} must be of the form field:value.`);
-    const field = part.slice(0, colon).trim().toLowerCase().replaceAll('-', '_');
+    const written = part.slice(0, colon).trim();
+    const field = written.toLowerCase().replaceAll('-', '_');
+    if (!FILTER_FIELDS.includes(field)) {
+      // Named as written, like the real message ("DOESNTEXIST is not a valid field").
+      throw invalidParams(`${written} is not a valid field. Valid fields are underscore or hyphenated versions of: ${FILTER_FIELDS.join(', ')}`);
+    }
     return filterPredicate(field, part.slice(colon + 1));
   });
 }
