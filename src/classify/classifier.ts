@@ -18,7 +18,7 @@ export interface ClassificationDetail extends Classification {
   /** Mask phrases found in the text (with the `file:line` defining them), in list order. */
   masked: { phrase: string; source: string; text: string }[];
   /** Terms that matched but were switched off by a veto phrase present in the text. */
-  vetoed: { label: string; phrase: string; source: string }[];
+  vetoed: { label: string; phrase: string; source: string; text: string }[];
   /** Matched terms with where they are defined and the first matching text. */
   hits: { label: string; source: string; text: string }[];
 }
@@ -105,9 +105,16 @@ export function classifyWithDetail(text: ClassifyInput, rules: KeywordRules): Cl
   for (const t of rules.terms) {
     const found = t.regex.exec(masked);
     if (found === null) continue;
-    const veto = t.vetoes.find((v) => new RegExp(v.pattern).test(masked));
-    if (veto !== undefined) {
-      vetoed.push({ label: t.label, phrase: veto.phrase, source: veto.source });
+    let veto: ClassificationDetail['vetoed'][number] | null = null;
+    for (const v of t.vetoes) {
+      const m = new RegExp(v.pattern).exec(masked);
+      if (m !== null) {
+        veto = { label: t.label, phrase: v.phrase, source: v.source, text: m[0] };
+        break;
+      }
+    }
+    if (veto !== null) {
+      vetoed.push(veto);
       continue;
     }
     groups.add(t.group);

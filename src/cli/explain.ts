@@ -58,7 +58,7 @@ export function explanationLines(work: Work, rules: KeywordRules, d: Classificat
     lines.push('', 'Masked before matching (exclusions):', ...d.masked.map((m) => `  "${m.text.replace(/\s+/g, ' ')}" by mask "${m.phrase}" (${m.source})`));
   }
   if (d.vetoed.length > 0) {
-    lines.push('', 'Switched off by a veto phrase in the text:', ...d.vetoed.map((v) => `  ${v.label} because of "${v.phrase}" (${v.source})`));
+    lines.push('', 'Switched off by a veto phrase in the text:', ...d.vetoed.map((v) => `  ${v.label} because the text has "${v.text.replace(/\s+/g, ' ')}" (veto "${v.phrase}", ${v.source})`));
   }
   lines.push(
     '',

@@ -33,6 +33,13 @@ describe('explain --snapshot', () => {
     expect(r.stdout).toContain('MeSH: AI-positive (Neural Networks, Computer)');
   });
 
+  it('shows the veto that took a work out, with the text that triggered it', async () => {
+    // An antimalarial study: "AI" there abbreviates the neem tree, Azadirachta indica.
+    const r = await runCli(['explain', 'W3158248441', '--snapshot', CORPUS]);
+    expect(r.stdout).toContain('OUT: not medical AI (no AI term)');
+    expect(r.stdout).toMatch(/ai:AI because the text has "Azadirachta indica \(AI\)" \(veto "AI spelled out in the text", .*ai\.en\.txt:\d+\)/);
+  });
+
   it('rejects an unknown or malformed id with a usage error', async () => {
     const missing = await runCli(['explain', 'W1', '--snapshot', CORPUS]);
     expect(missing.code).toBe(2);
