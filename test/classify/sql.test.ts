@@ -3,7 +3,7 @@
  * same matched terms as the TypeScript classifier on every real record of the corpus and on
  * every constructed trap, in a real in-memory DuckDB.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
@@ -11,6 +11,26 @@ import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords
 import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
 import { cases } from './cases.js';
 import { corpusWorks } from './corpus.js';
+
+/**
+ * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
+ * defaults: Unicode case folding (Kelvin sign, long s, dotted I), Unicode spaces and line
+ * separators (\s), underscores (\b), non-ASCII letters beside a term.
+ */
+const edgeTexts = [
+  'dee\u212a learning and \u212Ann', // KELVIN SIGN folds to k in RE2 (?i), not in JS
+  'machine learning with \u017Fupport vector machines', // LONG S folds to s in RE2 (?i)
+  'D\u0130agnos\u0130s by AI', // DOTTED CAPITAL I
+  'deep\u2028learning', // LINE SEPARATOR: \s in JS only
+  'deep\u2003learning', // EM SPACE: \s in JS only
+  'deep\u00a0learning', // NO-BREAK SPACE: listed separator
+  'deep\u2014learning', // EM DASH: not a separator
+  'deep_learning and machine_learning', // underscore is a word character for \b
+  'réseau neural network\u00e9', // non-ASCII letters next to a term: \b sees a boundary
+  'AI\u0301 and CNN\u00e9', // combining accent after an acronym
+  'ChatGPT\u{1F600} and LLMs\u{1F600}', // astral characters beside terms
+  '深度学习\u3000医学', // ideographic space between Chinese terms
+];
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;
@@ -26,6 +46,7 @@ beforeAll(async () => {
   await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
   for (const w of await corpusWorks()) texts.set(w.id, { title: w.title, abstract: w.abstract });
   cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
+  edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
   const app = await connection.createAppender('works');
   for (const [id, t] of texts) {
     app.appendVarchar(id);
@@ -49,9 +70,19 @@ afterAll(() => {
 });
 
 describe('SQL and TypeScript classifiers', () => {
+  it('compile every pattern in RE2, including terms, vetoes and masks no record reaches', async () => {
+    const patterns = [...rules.terms.flatMap((t) => [t.pattern, ...t.vetoes.map((v) => v.pattern), t.vetoPattern ?? '']), rules.maskPattern ?? ''].filter((p) => p !== '');
+    const reader = await connection.runAndReadAll(
+      'select count(*)::integer as n from (select unnest($p::varchar[]) as p) where regexp_matches($t, p) is not null',
+      { p: listValue(patterns), t: 'x' },
+      { p: LIST(VARCHAR), t: VARCHAR },
+    );
+    expect(reader.getRowObjectsJS()).toEqual([{ n: patterns.length }]);
+  });
+
   it('return one row per work', () => {
     expect(rows.length).toBe(texts.size);
-    expect(texts.size).toBe(2290 + cases.length);
+    expect(texts.size).toBe(2290 + cases.length + edgeTexts.length);
   });
 
   it('agree on every record: verdicts and matched terms', () => {
