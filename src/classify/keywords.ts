@@ -238,7 +238,8 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
       throw new UserError(`keyword rule: cannot read ${join(root, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     files.push({ path: name, sha256: createHash('sha256').update(buf).digest('hex') });
-    return buf.toString('utf8');
+    // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not part of a term.
+    return buf.toString('utf8').replace(/^\uFEFF/, '');
   };
 
   const rule = parseRuleFile(await read('rule.json'), join(root, 'rule.json'));

@@ -55,6 +55,12 @@ describe('loadKeywordRules', () => {
     expect(hash(second)).not.toBe(hash(first));
   });
 
+  it('reads lists saved with a byte-order mark and CRLF line ends', async () => {
+    await writeRule({ 'ai.txt': '\uFEFFdeep learning\r\nAI | acronym\r\n', 'med.txt': '\uFEFF# from a Windows editor\r\npatient\r\n', 'ex.txt': '' });
+    const c = classify({ title: 'Deep learning and AI for patients', abstract: null }, await loadKeywordRules(dir));
+    expect(c.matchedTerms).toEqual(['ai:AI', 'ai:deep learning', 'medical:patient']);
+  });
+
   it('honours a rule that requires only the AI half', async () => {
     await writeRule({ 'ai.txt': 'deep learning\n', 'med.txt': 'patient\n', 'ex.txt': '' }, { ...RULE, require: ['ai'] });
     const c = classify({ title: 'Deep learning for speech', abstract: null }, await loadKeywordRules(dir));
