@@ -359,7 +359,9 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     estimate: { works: est.works, pages: est.pagesLeft, usd: est.usdLeft },
   };
   if (session.stopReason !== null) {
-    const left = `${state.slicesDone} of ${plan.slices.length} slices done, checkpoints saved`;
+    const pagesLeft = Math.max(0, est.pagesLeft - state.pages);
+    const usdLeft = est.pagesLeft > 0 ? (est.usdLeft * pagesLeft) / est.pagesLeft : 0;
+    const left = `${state.slicesDone} of ${plan.slices.length} slices done, checkpoints saved; about ${pagesLeft} pages (~${formatUsd(usdLeft)}) left`;
     const error = stopError(session);
     if (error !== null) {
       if (error instanceof UserError) throw new UserError(`${error.message}. ${left}; rerun to resume.`, error.exitCode);

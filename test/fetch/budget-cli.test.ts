@@ -23,7 +23,7 @@ describe('medai-trends fetch when the OpenAlex budget runs out', () => {
 
     const first = await runCli(args, env);
     expect(first.code).toBe(4);
-    expect(first.stderr).toMatch(/OpenAlex budget exhausted .*resets at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(first.stderr).toMatch(/OpenAlex budget exhausted .*slices done, checkpoints saved; about \d+ pages \(~\$[\d.]+\) left\. The budget resets at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(first.stderr).not.toContain(KEY);
 
     server.setBudget(1);
