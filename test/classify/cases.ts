@@ -58,6 +58,7 @@ export const cases: Case[] = [
   ['machine fault diagnosis is not medical', 'Deep learning for bearing fault diagnosis', null, true, false, ['ai:deep learning']],
   ['plant disease is not medical', 'CNNs detect plant diseases in leaves', null, true, false, ['ai:CNN']],
   ['transformer-2 splicing factor is not AI', 'Transformer-2 beta regulates splicing in cancer', null, false, true, ['medical:cancer']],
+  ['diagnose as a generic verb is not medicine', 'Large language models', 'We diagnose the challenges of current LLMs.', true, false, ['ai:LLM']],
   ['drug trafficking is not medicine', 'Machine learning maps drug trafficking routes', null, true, false, ['ai:machine learning']],
   ['computer vision syndrome is a disease, not AI', 'Computer vision syndrome among nurses', null, false, true, ['medical:nurse']],
   // Chinese, no word boundaries.
