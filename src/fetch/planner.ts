@@ -62,6 +62,7 @@ export interface Plan {
  * in a script without spaces (Chinese) is quoted, since the analyzer splits it per character.
  * A last word in -sis gets its -ses plural spelled out: the classifier accepts both, and an
  * English stemmer does not bring them together (diagnosis -> diagnosi, diagnoses -> diagnos).
+ * Other plurals the classifier accepts (-s, -ies, -xes, -ches) share a stem with the singular.
  */
 export function searchAlternatives(term: string): string[] {
   const words = term
@@ -73,7 +74,10 @@ export function searchAlternatives(term: string): string[] {
   const quote = (ws: string[]): string => (ws.length === 1 && /^[\x00-\x7f]*$/.test(ws[0]!) ? ws[0]! : `"${ws.join(' ')}"`);
   const out = [quote(words)];
   const last = words[words.length - 1]!;
-  if (last.endsWith('sis')) out.push(quote([...words.slice(0, -1), `${last.slice(0, -3)}ses`]));
+  const head = words.slice(0, -1);
+  if (last.endsWith('sis')) out.push(quote([...head, `${last.slice(0, -3)}ses`]));
+  // Likewise -s + es (virus/viruses, lens/lenses): Porter reduces them to different stems.
+  else if (/^[a-z]+s$/.test(last)) out.push(quote([...head, `${last}es`]));
   return out;
 }
 

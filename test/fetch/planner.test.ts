@@ -19,6 +19,9 @@ describe('searchAlternatives', () => {
     ['a, b | c', ['"a b c"']],
     ['diagnosis', ['diagnosis', 'diagnoses']],
     ['differential diagnosis', ['"differential diagnosis"', '"differential diagnoses"']],
+    ['virus', ['virus', 'viruses']],
+    ['herpes simplex virus', ['"herpes simplex virus"', '"herpes simplex viruses"']],
+    ['therapy', ['therapy']],
     ['人工智能', ['"人工智能"']],
     ['  ', []],
   ])('%s -> %j', (term, expected) => {
