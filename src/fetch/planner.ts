@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 
 /** OpenAlex's documented query limits (developers.openalex.org, 2026). */
 export const LIMITS = {
-  /** Request URLs over about 4 KB are rejected; keep a margin under 4,096. */
+  /** OpenAlex answers 400 "Request URL too long" above 4,094 bytes; keep a margin (our URLs are ASCII). */
   maxUrlChars: 4000,
   /** At most 100 values may be OR-ed with `|` in one filter. */
   maxOrValues: 100,

@@ -46,6 +46,10 @@ describe('local OpenAlex server', () => {
     expect((await get('per_page=101')).status).toBe(400);
     expect((await get(`filter=authorships.countries:${Array.from({ length: 101 }, () => 'US').join('|')}`)).status).toBe(400);
     expect((await get(`filter=title_and_abstract.search:${'a'.repeat(1501)}`)).status).toBe(400);
+    const long = await get(`filter=title_and_abstract.search:${Array.from({ length: 150 }, (_, i) => `"long phrase number ${i}"`).join('|')}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error).toBe('Request URL too long');
+    expect(long.body.message).toMatch(/^Your request URL is \d+ bytes, over the 4094-byte limit/);
   });
 
   it('sends the rate-limit headers of the real API on every answer', async () => {

@@ -66,7 +66,8 @@ const SEARCH_COST_USD = 0.001;
 /** Documented query limits. */
 const MAX_PER_PAGE = 100;
 const MAX_OR_VALUES = 100;
-const MAX_URL_CHARS = 4096;
+/** "Your request URL is 4612 bytes, over the 4094-byte limit" (developers.openalex.org, searching guide). */
+const MAX_URL_BYTES = 4094;
 const MAX_SEARCH_CHARS = 1500;
 const BASIC_PAGING_LIMIT = 10_000;
 
@@ -474,9 +475,10 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
       count('404');
       return send(res, 404, { error: 'Not Found', message: `${url.pathname} is not an endpoint of this server.` }, {});
     }
-    if (rawUrl.length > MAX_URL_CHARS) {
-      count('414');
-      return send(res, 414, { error: 'URI Too Long', message: `Request URLs are limited to about ${MAX_URL_CHARS} characters; this one has ${rawUrl.length}.` }, {});
+    const urlBytes = Buffer.byteLength(`${req.headers.host ?? ''}${rawUrl}`) + 'https://'.length;
+    if (urlBytes > MAX_URL_BYTES) {
+      count('400-url');
+      return send(res, 400, { error: 'Request URL too long', message: `Your request URL is ${urlBytes} bytes, over the ${MAX_URL_BYTES}-byte limit (roughly 4 KB). Shorten the query or split it into several requests.` }, {});
     }
 
     const isSearch = /(?:^|,)\s*[\w.-]*\.search[\w.-]*:/.test(params.get('filter') ?? '') || params.has('search');
