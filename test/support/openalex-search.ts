@@ -20,9 +20,10 @@ export function analyze(text: string): string[] {
 }
 
 /**
- * Plural endings only, the way an English stemmer treats them: networks, therapies, boxes and
- * "AIs" lose them; "diagnoses" keeps a form unlike "diagnosis", as under a Porter stemmer (the
- * planner has to spell such plurals out).
+ * Plural endings only: networks, therapies, boxes and "AIs" lose them. OpenAlex documents the
+ * KStem filter; this is deliberately no stronger: "diagnoses" and "viruses" keep forms unlike
+ * "diagnosis" and "virus", as under stemmers that do not know them, so a planner that relies on
+ * stemming for those plurals fails the superset test here instead of losing works out there.
  */
 function stem(token: string): string {
   if (token.length > 4 && token.endsWith('ies')) return `${token.slice(0, -3)}y`;
