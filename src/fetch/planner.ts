@@ -63,6 +63,7 @@ export interface Plan {
  * A last word in -sis gets its -ses plural spelled out: the classifier accepts both, and an
  * English stemmer does not bring them together (diagnosis -> diagnosi, diagnoses -> diagnos).
  * Other plurals the classifier accepts (-s, -ies, -xes, -ches) share a stem with the singular.
+ * Chinese terms have no plural; the regex rule lives in classify/keywords.ts (pluralVariant).
  */
 export function searchAlternatives(term: string): string[] {
   const words = term
@@ -76,8 +77,10 @@ export function searchAlternatives(term: string): string[] {
   const last = words[words.length - 1]!;
   const head = words.slice(0, -1);
   if (last.endsWith('sis')) out.push(quote([...head, `${last.slice(0, -3)}ses`]));
-  // Likewise -s + es (virus/viruses, lens/lenses): Porter reduces them to different stems.
+  // Likewise virus/viruses and AI/AIs: a plural ending in -ses, -is or -us looks like a singular
+  // to a stemmer (it keeps the s of "analysis", "virus"), so it is not brought back to the term.
   else if (/^[a-z]+s$/.test(last)) out.push(quote([...head, `${last}es`]));
+  else if (/^[a-z]*[a-z][iu]$/.test(last)) out.push(quote([...head, `${last}s`]));
   return out;
 }
 

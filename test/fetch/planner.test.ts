@@ -12,7 +12,7 @@ function searchValues(query: string): string[] {
 
 describe('searchAlternatives', () => {
   it.each([
-    ['AI', ['ai']],
+    ['AI', ['ai', 'ais']],
     ['deep-learning', ['"deep learning"']],
     ['Machine  Learning', ['"machine learning"']],
     ['OR', ['or']],
@@ -84,7 +84,7 @@ describe('planSlices', () => {
   it('keeps short lists in one chunk each', () => {
     const plan = planSlices({ baseUrl: BASE, from: 2010, to: 2011, countries: ['US'], prefilter: { ai: ['deep learning', 'AI'], medical: ['patient', 'diagnosis'] } });
     expect(plan.chunks).toEqual({ ai: 1, medical: 1 });
-    expect(searchValues(plan.slices[0]!.query)).toEqual(['"deep learning"|ai', 'diagnoses|diagnosis|patient']);
+    expect(searchValues(plan.slices[0]!.query)).toEqual(['"deep learning"|ai|ais', 'diagnoses|diagnosis|patient']);
     expect(plan.slices.every((s) => s.search)).toBe(true);
   });
 
