@@ -4,7 +4,7 @@ with
 tagged as (
   select work_id, year, countries
   from classified
-  where is_medical and is_ai
+  where is_medical_ai
     and year between $from_year and $to_year
 ),
 

@@ -12,8 +12,8 @@ countries as (
 tagged as (
   select work_id, year, countries
   from classified
-  -- A paper is medical AI when it has both a medical and an AI keyword (see src/classify/).
-  where is_medical and is_ai
+  -- The keyword rule's verdict (both a medical and an AI keyword by default; see src/classify/).
+  where is_medical_ai
     and year between $from_year and $to_year
 ),
 

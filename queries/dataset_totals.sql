@@ -10,7 +10,7 @@ classified_total as (
     count(*)::integer as classified,
     count(*) filter (where is_medical)::integer as medical,
     count(*) filter (where is_ai)::integer as ai,
-    count(*) filter (where is_medical and is_ai)::integer as medical_ai
+    count(*) filter (where is_medical_ai)::integer as medical_ai
   from classified
 ),
 

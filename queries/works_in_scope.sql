@@ -8,6 +8,7 @@ final as (
     array_to_string(countries, ';') as countries,
     is_medical,
     is_ai,
+    is_medical_ai,
     array_to_string(matched_terms, ';') as matched_terms
   from works_scope
   order by length(work_id), work_id

@@ -9,6 +9,7 @@ final as (
     c.countries,
     c.is_medical,
     c.is_ai,
+    c.is_medical_ai,
     c.matched_terms
   from works w
   join classified c using (work_id)

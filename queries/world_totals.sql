@@ -10,7 +10,7 @@ tagged as (
   from classified
   -- The share denominator counts only papers that can be attributed to some country, so gaps in
   -- affiliation data do not depress every country's share alike.
-  where is_medical and is_ai and len(countries) > 0
+  where is_medical_ai and len(countries) > 0
     and year between $from_year and $to_year
   group by year
 ),

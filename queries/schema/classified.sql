@@ -4,6 +4,8 @@ create table if not exists classified (
   year integer not null,
   is_medical boolean not null,
   is_ai boolean not null,
+  -- The rule's verdict (rule.json says which groups must match), stored so SQL never re-derives it.
+  is_medical_ai boolean not null,
   matched_terms varchar[] not null,
   countries varchar[] not null
 )

@@ -6,6 +6,7 @@ import { LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countriesOf, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
+import { loadQuery } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import { quietEffects, type Effects } from './effects.js';
 
@@ -33,7 +34,9 @@ export async function classifyStore(
 ): Promise<ClassifySummary> {
   const summary: ClassifySummary = { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
   await store.transaction(async () => {
-    await store.connection.run('delete from classified');
+    // Recreated rather than emptied, so a database made by an older version gets today's columns.
+    await store.connection.run('drop table if exists classified');
+    await store.connection.run(loadQuery('schema/classified'));
     const app = await store.connection.createAppender('classified');
     for await (const work of store.iterateWorks()) {
       const c = classify(work, rules);
@@ -41,13 +44,14 @@ export async function classifyStore(
       app.appendInteger(work.year);
       app.appendBoolean(c.isMedical);
       app.appendBoolean(c.isAi);
+      app.appendBoolean(c.isMedicalAi);
       app.appendList(c.matchedTerms, VARCHAR_LIST);
       app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
       app.endRow();
       summary.classified++;
       if (c.isMedical) summary.medical++;
       if (c.isAi) summary.ai++;
-      if (c.isMedical && c.isAi) summary.medicalAi++;
+      if (c.isMedicalAi) summary.medicalAi++;
     }
     app.flushSync();
     app.closeSync();

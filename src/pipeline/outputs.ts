@@ -38,11 +38,11 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
     { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
     LIST_TYPES,
   );
-  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number], Cell>>('works_in_scope');
+  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>('works_in_scope');
   await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null))));
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
   await store.query('works_export_parquet', { path: join(outDir, 'works.parquet') });
-  return { works: rows.length, medicalAi: rows.filter((r) => r.is_medical === true && r.is_ai === true).length };
+  return { works: rows.length, medicalAi: rows.filter((r) => r.is_medical_ai === true).length };
 }
 
 export async function writeRejects(store: Store, outDir: string): Promise<number> {

@@ -14,7 +14,7 @@ async function withClassified(rows: [string, number, boolean, boolean, string[]]
   stores.push(s);
   for (const [id, year, med, ai, countries] of rows) {
     await s.connection.run(
-      `insert into classified values ($id, $year, $med, $ai, [], ${countries.length === 0 ? '[]::varchar[]' : `[${countries.map((c) => `'${c}'`).join(',')}]`})`,
+      `insert into classified values ($id, $year, $med, $ai, $med and $ai, [], ${countries.length === 0 ? '[]::varchar[]' : `[${countries.map((c) => `'${c}'`).join(',')}]`})`,
       { id, year, med, ai },
     );
   }
