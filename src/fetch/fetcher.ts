@@ -185,7 +185,8 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
       .filter((q) => open.has(`${q.country}|${q.chunk}`))
       .map((q) =>
         limit(async () => {
-          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups));
+          // Counts come before any page: every slice waits for them.
+          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups, Number.MAX_SAFE_INTEGER));
         }),
       ),
   );
@@ -302,7 +303,9 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
         page = { count: kept.meta.count, nextCursor: kept.meta.nextCursor, results: kept.records };
         state.replayed++;
       } else {
-        page = await session.get(pageUrl, slice.search, readListPage);
+        // The slice with the most pages left goes first, so the run does not end on one long walk.
+        const pagesLeft = (estimates.get(slice.id)?.pages ?? 0) - pagesDone;
+        page = await session.get(pageUrl, slice.search, readListPage, pagesLeft);
         await writeRawPage(options.dataDir, slice.id, pagesDone + 1, page.results, { query: slice.query, cursor, nextCursor: page.nextCursor, count: page.count });
       }
       // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.

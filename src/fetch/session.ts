@@ -74,8 +74,9 @@ export class Session {
   /**
    * GETs `url` until it yields a body `read` accepts, within the retry bounds and the budget.
    * `read` returns null for a 200 whose shape is wrong, which is retried like a cut-off body.
+   * `priority` orders waiting requests at the rate gate (higher first).
    */
-  async get<T>(url: string, search: boolean, read: (body: Record<string, unknown>) => T | null): Promise<T> {
+  async get<T>(url: string, search: boolean, read: (body: Record<string, unknown>) => T | null, priority = 0): Promise<T> {
     const cost = search ? COST_USD.search : COST_USD.list;
     let failures = 0;
     let throttles = 0;
@@ -89,7 +90,7 @@ export class Session {
       this.reservedUsd += cost;
       let result;
       try {
-        await this.gate.acquire();
+        await this.gate.acquire(priority);
         if (this.stopReason !== null) throw new Stopped();
         this.requests++;
         result = await getJson(url, { apiKey: this.o.apiKey, timeoutMs: this.o.timeoutMs, ...(this.o.dispatcher ? { dispatcher: this.o.dispatcher } : {}) }, this.o.clock.now);

@@ -61,8 +61,8 @@ describe('RateGate', () => {
     expect(sent).toHaveLength(300);
     for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(1000 / 30 - 1e-9);
     for (let i = 30; i < sent.length; i++) expect(sent[i]! - sent[i - 30]!).toBeGreaterThanOrEqual(1000);
-    // ...and still close to the cap: 300 requests in about ten seconds.
-    expect(gate.achievedRps()).toBeGreaterThan(29);
+    // ...and still close to the cap (the window's jitter margin gives up a few per cent).
+    expect(gate.achievedRps()).toBeGreaterThan(0.95 * 30);
   });
 
   it('holds every worker during a Retry-After pause', async () => {
@@ -78,6 +78,21 @@ describe('RateGate', () => {
     // Nothing is sent while the pause lasts, whichever worker asks.
     expect(sent.filter((t) => t > pausedAt && t < pausedAt + 3000)).toEqual([]);
     expect(sent.filter((t) => t >= pausedAt + 3000).length).toBe(35);
+  });
+
+  it('serves the waiter with the most pages left first, then first come', async () => {
+    const clock = virtualClock();
+    const gate = new RateGate(10, clock);
+    gate.pauseFor(500);
+    const order: string[] = [];
+    const waiters: [string, number][] = [
+      ['short', 1],
+      ['long', 9],
+      ['middle', 4],
+      ['long-later', 9],
+    ];
+    await Promise.all(waiters.map(([name, priority]) => gate.acquire(priority).then(() => order.push(name))));
+    expect(order).toEqual(['long', 'long-later', 'middle', 'short']);
   });
 });
 
