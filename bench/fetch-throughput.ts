@@ -19,13 +19,25 @@ const CAP_RPS = 30;
 const KEY = 'bench-key';
 const FROM = 2000;
 const TO = 2021;
-const COUNTRIES = ['CN', 'DE', 'FR', 'GB', 'JP', 'US'];
-/** Small pages, so the 2,290 real works make enough requests to measure a steady rate. */
-const PER_PAGE = 5;
 const quick = process.argv.includes('--quick');
 /** The sequential baseline's rate is steady after a few pages; this many keep it under a minute. */
 const SEQUENTIAL_PAGES = quick ? 20 : 60;
-const CONCURRENCIES = quick ? [12] : [6, 12, 24];
+
+interface Scenario {
+  name: string;
+  countries: string[];
+  /** Small pages, so the 2,290 real works make enough requests to measure a steady rate. */
+  perPage: number;
+  concurrencies: number[];
+}
+
+const SCENARIOS: Scenario[] = [
+  // 132 slices of a few pages each: many short last pages, the hardest case for works per request.
+  { name: 'many short slices', countries: ['CN', 'DE', 'FR', 'GB', 'JP', 'US'], perPage: 5, concurrencies: quick ? [12] : [6, 12, 24] },
+  // 22 slices of about a dozen pages, the proportions of a real fetch (thousands of works per
+  // slice at 100 per page), where the tail of the longest walks is what costs throughput.
+  { name: 'fewer, longer slices', countries: ['US'], perPage: 2, concurrencies: [12] },
+];
 
 interface Row {
   mode: string;
@@ -37,16 +49,16 @@ interface Row {
   throttled: number;
 }
 
-async function sequential(): Promise<Row> {
+async function sequential(sc: Scenario): Promise<Row> {
   const server = await startOpenAlexServer({ apiKey: KEY, latencyMs: LATENCY_MS, maxRps: CAP_RPS });
   try {
-    const filter = `publication_year:${FROM}-${TO},authorships.countries:${COUNTRIES.join('|')}`;
+    const filter = `publication_year:${FROM}-${TO},authorships.countries:${sc.countries.join('|')}`;
     let cursor: string | null = '*';
     let requests = 0;
     let works = 0;
     const started = performance.now();
     while (cursor !== null && requests < SEQUENTIAL_PAGES) {
-      const url = `${server.url}/works?${new URLSearchParams({ filter, per_page: String(PER_PAGE), cursor })}`;
+      const url = `${server.url}/works?${new URLSearchParams({ filter, per_page: String(sc.perPage), cursor })}`;
       const r = await getJson(url, { apiKey: KEY, timeoutMs: 30_000 });
       requests++;
       if (!r.ok) throw new Error(`sequential cursor failed: ${r.kind}`);
@@ -61,7 +73,7 @@ async function sequential(): Promise<Row> {
   }
 }
 
-async function parallel(concurrency: number): Promise<Row> {
+async function parallel(sc: Scenario, concurrency: number): Promise<Row> {
   const server = await startOpenAlexServer({ apiKey: KEY, latencyMs: LATENCY_MS, maxRps: CAP_RPS });
   const dir = await mkdtemp(join(tmpdir(), 'medai-bench-'));
   try {
@@ -73,14 +85,14 @@ async function parallel(concurrency: number): Promise<Row> {
         apiKey: KEY,
         from: FROM,
         to: TO,
-        countries: COUNTRIES,
+        countries: sc.countries,
         prefilter: null,
         dataDir: join(dir, 'raw'),
         budgetUsd: 10,
         maxRps: CAP_RPS,
         concurrency,
         refresh: false,
-        perPage: PER_PAGE,
+        perPage: sc.perPage,
       },
       { logger: { info() {}, warn() {} }, progress: { update() {}, stop() {} } },
     );
@@ -100,15 +112,17 @@ async function parallel(concurrency: number): Promise<Row> {
   }
 }
 
-const rows: Row[] = [await sequential()];
-for (const c of CONCURRENCIES) rows.push(await parallel(c));
-const base = rows[0]!;
-
-console.log(`local OpenAlex: ${LATENCY_MS} ms latency per request, cap ${CAP_RPS} req/s (server answers 429 above it), per_page ${PER_PAGE}, ${FROM}-${TO} x ${COUNTRIES.join(',')}`);
-console.log('| mode | requests | works | seconds | req/s | of cap | vs sequential (req/s) | works/s | 429s |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(
-    `| ${r.mode} | ${r.requests} | ${r.works} | ${r.seconds.toFixed(1)} | ${r.rps.toFixed(1)} | ${((100 * r.rps) / CAP_RPS).toFixed(0)}% | ${(r.rps / base.rps).toFixed(1)}x | ${r.worksPerSecond.toFixed(1)} | ${r.throttled} |`,
-  );
+console.log(`local OpenAlex: ${LATENCY_MS} ms latency per request, cap ${CAP_RPS} req/s (the server answers 429 above it); years ${FROM}-${TO}`);
+for (const sc of SCENARIOS) {
+  const rows: Row[] = [await sequential(sc)];
+  for (const c of sc.concurrencies) rows.push(await parallel(sc, c));
+  const base = rows[0]!;
+  console.log(`\n${sc.name}: ${sc.countries.join(',')}, per_page ${sc.perPage}`);
+  console.log('| mode | requests | works | seconds | req/s | of cap | req/s vs sequential | works/s | works/s vs sequential | 429s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.mode} | ${r.requests} | ${r.works} | ${r.seconds.toFixed(1)} | ${r.rps.toFixed(1)} | ${((100 * r.rps) / CAP_RPS).toFixed(0)}% | ${(r.rps / base.rps).toFixed(1)}x | ${r.worksPerSecond.toFixed(1)} | ${(r.worksPerSecond / base.worksPerSecond).toFixed(1)}x | ${r.throttled} |`,
+    );
+  }
 }
