@@ -9,9 +9,9 @@ import { gunzipSync } from 'node:zlib';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** `OPENALEX_DATA`, else `../shared/data/openalex` beside the repository. */
+/** `OPENALEX_DATA` (relative to the repository, as in paths.ts), else `../shared/data/openalex`. */
 export function openAlexDataDir(): string {
-  return process.env.OPENALEX_DATA ?? resolve(REPO_ROOT, '../shared/data/openalex');
+  return resolve(REPO_ROOT, process.env.OPENALEX_DATA ?? '../shared/data/openalex');
 }
 
 /**
