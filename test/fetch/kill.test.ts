@@ -78,6 +78,7 @@ let killedDb: Awaited<ReturnType<typeof readDb>>;
 let cleanDb: Awaited<ReturnType<typeof readDb>>;
 let dir: string;
 let finalServed: string[] = [];
+const countsCsv: Record<'killed' | 'clean', string> = { killed: '', clean: '' };
 
 beforeAll(async () => {
   // Latency spreads each run over a second or more, so kills land mid-walk, mid-commit and between pages.
@@ -119,6 +120,15 @@ beforeAll(async () => {
   }
   // Slice ids hash the query, which names the server's port: plan again for the clean server.
   cleanDb = await readDb(clean, planSlices({ baseUrl: cleanServer.url, from: FROM, to: TO, countries: COUNTRIES, prefilter: null, perPage: PER_PAGE }).slices);
+
+  // The counts the rest of the pipeline makes from each database.
+  for (const [name, path] of [['killed', db], ['clean', clean]] as const) {
+    const classified = await runCli(['classify', '--db', path]);
+    expect(classified.code).toBe(0);
+    const aggregated = await runCli(['aggregate', '--db', path, '--from', String(FROM), '--to', String(TO), '--countries', COUNTRIES.join(',')]);
+    expect(aggregated.code).toBe(0);
+    countsCsv[name] = aggregated.stdout;
+  }
 }, 240_000);
 
 afterAll(async () => {
@@ -133,6 +143,14 @@ describe(`fetch killed with SIGKILL ${TRIALS} times`, () => {
     // Kills left slices half-walked: a checkpoint with a cursor still to follow, resumed by the next run.
     const halfWalked = trialLog.flatMap((t) => [...t.before.values()].filter((c) => !c.done && c.pagesDone > 0));
     expect(halfWalked.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('gives the same counts.csv as an uninterrupted run', () => {
+    expect(countsCsv.killed.split('\n')[0]).toBe('year,country,papers');
+    expect(countsCsv.killed.split('\n').length).toBeGreaterThan((TO - FROM + 1) * COUNTRIES.length);
+    const papers = countsCsv.killed.trim().split('\n').slice(1).map((row) => Number(row.split(',')[2]));
+    expect(papers.reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+    expect(countsCsv.killed).toBe(countsCsv.clean);
   });
 
   it('ends with the same stored works as an uninterrupted run, every slice done', () => {
