@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
-import { getJson, type RateInfo } from './client.js';
+import { getJson, type GetResult, type RateInfo } from './client.js';
 import { RateGate, type Clock } from './gate.js';
 import { COST_USD } from './planner.js';
 
@@ -88,7 +88,7 @@ export class Session {
         throw new Stopped();
       }
       this.reservedUsd += cost;
-      let result;
+      let result: GetResult;
       try {
         await this.gate.acquire(priority);
         if (this.stopReason !== null) throw new Stopped();
