@@ -83,18 +83,23 @@ export interface FigurePage {
   libraries: readonly BrowserLibrary[];
 }
 
-/** figure2.html: the chart alone, interactive (tooltips, export), every byte it needs inlined. */
-export function figurePage(f: FigurePage): string {
+/** The head both pages share: the network-blocking CSP, the escaped title and the theme's style. */
+function pageHead(title: string, theme: Theme): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(f.title)}</title>
-<style>${pageStyle(f.theme)}</style>
+<title>${escapeHtml(title)}</title>
+<style>${pageStyle(theme)}</style>
 </head>
-<body>
+<body>`;
+}
+
+/** figure2.html: the chart alone, interactive (tooltips, export), every byte it needs inlined. */
+export function figurePage(f: FigurePage): string {
+  return `${pageHead(f.title, f.theme)}
 <main>
 <div id="chart" class="chart" role="figure" aria-label="${escapeHtml(f.description)}"><noscript>${f.svg}</noscript></div>
 </main>
@@ -217,16 +222,7 @@ function metricSwitch(r: ReportPage): string {
 export function reportPage(r: ReportPage): string {
   const csvHref = `data:text/csv;charset=utf-8,${encodeURIComponent(r.countsCsv)}`;
   const findings = r.findings.map((f) => `<li>${escapeHtml(f)}</li>`).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(r.title)}</title>
-<style>${pageStyle(r.theme)}</style>
-</head>
-<body>
+  return `${pageHead(r.title, r.theme)}
 <main>
 <header>
 <h1>${escapeHtml(r.title)}</h1>
