@@ -22,6 +22,16 @@ export const systemClock: Clock = {
  */
 const WINDOW_MARGIN_MS = 40;
 
+/**
+ * When the server throttles anyway (its limit is below --max-rps, or shared with other clients),
+ * the pace drops by a tenth per Retry-After and climbs back by 0.02 req/s per request sent: it
+ * settles just under the server's real limit instead of bursting into a 429 and a pause every
+ * second. A tenth, not a half: one stray 429 at the right pace should cost little.
+ */
+const THROTTLE_DECREASE = 0.9;
+const RECOVERY_PER_REQUEST = 0.02;
+const MIN_RPS = 0.5;
+
 interface Waiter {
   priority: number;
   order: number;
@@ -39,7 +49,8 @@ export class RateGate {
   private pausedUntil = 0;
   /** Send times of the last `maxRps` requests, oldest first. */
   private readonly sent: number[] = [];
-  private readonly interval: number;
+  /** The pace now: maxRps until the server throttles, then what it tolerates. */
+  private rate: number;
   private readonly waiting: Waiter[] = [];
   private pumping = false;
   private arrivals = 0;
@@ -52,8 +63,17 @@ export class RateGate {
     private readonly clock: Clock,
   ) {
     if (!(maxRps > 0)) throw new Error(`max requests per second must be positive, got ${maxRps}`);
-    // Spaced so that maxRps requests span the window plus its margin.
-    this.interval = (1000 + WINDOW_MARGIN_MS) / maxRps;
+    this.rate = maxRps;
+  }
+
+  /** Spaced so that `rate` requests span the window plus its margin. */
+  private get interval(): number {
+    return (1000 + WINDOW_MARGIN_MS) / this.rate;
+  }
+
+  /** Requests per second the gate currently aims at. */
+  get currentRps(): number {
+    return this.rate;
   }
 
   /** Waits for a slot; among waiters, higher `priority` first, then first come. */
@@ -90,6 +110,7 @@ export class RateGate {
         // slot back (at most one interval is caught up; the window check still bounds the second).
         this.nextAt = Math.max(at, now - this.interval) + this.interval;
         this.requests++;
+        this.rate = Math.min(this.maxRps, this.rate + RECOVERY_PER_REQUEST);
         this.firstAt ??= now;
         this.lastAt = now;
         chosen!.release();
@@ -99,9 +120,14 @@ export class RateGate {
     }
   }
 
-  /** Holds every worker until `ms` from now (a Retry-After); a longer pause already set wins. */
+  /**
+   * Holds every worker until `ms` from now (a Retry-After; a longer pause already set wins) and
+   * slows the pace. 429s that arrive while a pause holds answer the same burst: one cut for all.
+   */
   pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    const now = this.clock.now();
+    if (now >= this.pausedUntil) this.rate = Math.max(MIN_RPS, this.rate * THROTTLE_DECREASE);
+    this.pausedUntil = Math.max(this.pausedUntil, now + ms);
   }
 
   /** Requests per second achieved between the first and last request. */

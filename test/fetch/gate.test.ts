@@ -94,6 +94,22 @@ describe('RateGate', () => {
     await Promise.all(waiters.map(([name, priority]) => gate.acquire(priority).then(() => order.push(name))));
     expect(order).toEqual(['long', 'long-later', 'middle', 'short']);
   });
+
+  it('slows down a tenth per throttle burst and climbs back as requests go through', async () => {
+    const clock = virtualClock();
+    const gate = new RateGate(30, clock);
+    gate.pauseFor(1000);
+    // A second 429 from the same burst, while the pause holds: no second cut.
+    gate.pauseFor(1000);
+    expect(gate.currentRps).toBeCloseTo(27, 9);
+    const sent: number[] = [];
+    await workers(gate, clock, 8, 25, (t) => sent.push(t));
+    // Nothing before the pause ends, then wider spacing than at full pace...
+    expect(sent[0]).toBeGreaterThanOrEqual(1000);
+    expect(sent[1]! - sent[0]!).toBeGreaterThan((1000 + 40) / 30);
+    // ...back to the configured pace after 150 requests at +0.02 each.
+    expect(gate.currentRps).toBe(30);
+  });
 });
 
 describe('plain progress lines', () => {
