@@ -104,7 +104,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Counting calls in flight for a bare estimate; the rate gate still caps requests per second. */
 const ESTIMATE_CONCURRENCY = 4;
 
-const silentLogger: FetchLogger = { info() {}, warn() {} };
 const stderrLogger: FetchLogger = {
   info: (m) => process.stderr.write(`${m}\n`),
   warn: (m) => process.stderr.write(`warning: ${m}\n`),
