@@ -2,6 +2,7 @@
  * The DuckDB store: an embedded database file holding the works read, the records set aside,
  * fetch checkpoints and classifications. Every write of a page or batch is one transaction.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
@@ -95,32 +96,57 @@ export class Store implements WorkSink {
     params: Record<string, DuckDBValue> = {},
     types?: Record<string, DuckDBType>,
   ): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(loadQuery(name), params, types);
-    return reader.getRowObjectsJS() as T[];
+    return this.exclusive(async () => {
+      const reader = await this.connection.runAndReadAll(loadQuery(name), params, types);
+      return reader.getRowObjectsJS() as T[];
+    });
   }
 
-  /** The tail of the queue of transactions; parallel fetch slices commit through one connection. */
-  private lastTransaction: Promise<unknown> = Promise.resolve();
+  /** The tail of the queue of connection work; parallel fetch slices share one connection. */
+  private lastInQueue: Promise<unknown> = Promise.resolve();
+  /** Marks the async context of work already holding the connection, so it is not queued again. */
+  private readonly holder = new AsyncLocalStorage<Store>();
 
   /**
-   * Runs `body` in a transaction. Transactions are queued, one at a time: DuckDB has one
-   * transaction per connection, and parallel slices commit pages concurrently.
+   * Runs `fn` with the connection to itself. DuckDB has one transaction per connection, and a
+   * statement issued while another caller's transaction is open would run inside it (or cut off
+   * its pending result), so every use of the connection waits its turn. Work started from inside
+   * a turn (a query within a transaction) runs at once.
    */
-  transaction<T>(body: () => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      await this.connection.run('begin transaction');
-      try {
-        const out = await body();
-        await this.connection.run('commit');
-        return out;
-      } catch (err) {
-        await this.connection.run('rollback');
-        throw err;
-      }
-    };
-    const next = this.lastTransaction.then(run, run);
-    this.lastTransaction = next.catch(() => undefined);
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.holder.getStore() === this) return fn();
+    const run = (): Promise<T> => this.holder.run(this, fn);
+    const next = this.lastInQueue.then(run, run);
+    this.lastInQueue = next.catch(() => undefined);
     return next;
+  }
+
+  /** True while a transaction is open; one begun inside it joins it (DuckDB does not nest them). */
+  private transactionOpen = false;
+
+  /** Runs `body` in a transaction, rolled back whole if it throws. */
+  transaction<T>(body: () => Promise<T>): Promise<T> {
+    return this.exclusive(async (): Promise<T> => {
+      if (this.transactionOpen) return body();
+      this.transactionOpen = true;
+      try {
+        return await this.openTransaction(body);
+      } finally {
+        this.transactionOpen = false;
+      }
+    });
+  }
+
+  private async openTransaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const out = await body();
+      await this.connection.run('commit');
+      return out;
+    } catch (err) {
+      await this.connection.run('rollback');
+      throw err;
+    }
   }
 
   /** Empties every data table, for a load that replaces the data set (a new snapshot). */
@@ -133,17 +159,21 @@ export class Store implements WorkSink {
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    await this.connection.run('insert or replace into meta values ($key, $value)', { key, value: JSON.stringify(value) });
+    await this.exclusive(() => this.connection.run('insert or replace into meta values ($key, $value)', { key, value: JSON.stringify(value) }));
   }
 
   async getMeta<T>(key: string): Promise<T | null> {
-    const rows = (await this.connection.runAndReadAll('select value::varchar as v from meta where key = $key', { key })).getRowObjectsJS();
+    const rows = await this.exclusive(async () =>
+      (await this.connection.runAndReadAll('select value::varchar as v from meta where key = $key', { key })).getRowObjectsJS(),
+    );
     const v = rows[0]?.v;
     return typeof v === 'string' ? (JSON.parse(v) as T) : null;
   }
 
   async counters(): Promise<Record<string, number>> {
-    const rows = (await this.connection.runAndReadAll('select name, value::bigint as value from counters')).getRowObjectsJS();
+    const rows = await this.exclusive(async () =>
+      (await this.connection.runAndReadAll('select name, value::bigint as value from counters')).getRowObjectsJS(),
+    );
     return Object.fromEntries(rows.map((r) => [String(r.name), Number(r.value)]));
   }
 
@@ -208,9 +238,9 @@ export class Store implements WorkSink {
   }
 
   async getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null> {
-    const rows = (
-      await this.connection.runAndReadAll('select * from checkpoints where slice_id = $id', { id: sliceId })
-    ).getRowObjectsJS();
+    const rows = await this.exclusive(async () =>
+      (await this.connection.runAndReadAll('select * from checkpoints where slice_id = $id', { id: sliceId })).getRowObjectsJS(),
+    );
     const r = rows[0];
     if (r === undefined) return null;
     return {
@@ -224,8 +254,10 @@ export class Store implements WorkSink {
   }
 
   async getWork(id: string): Promise<Work | null> {
-    const reader = await this.connection.runAndReadAll(`${WORK_COLUMNS} where work_id = $id`, { id });
-    const row = reader.getRowObjectsJS()[0];
+    const rows = await this.exclusive(async () =>
+      (await this.connection.runAndReadAll(`${WORK_COLUMNS} where work_id = $id`, { id })).getRowObjectsJS(),
+    );
+    const row = rows[0];
     return row === undefined ? null : rowToWork(row);
   }
 

@@ -89,3 +89,34 @@ describe('Store under parallel slices', () => {
     expect(n).toBe(40);
   });
 });
+
+describe('Store reads during commits', () => {
+  it('serves checkpoint and meta reads issued while pages are being committed', async () => {
+    const s = await open();
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      const checkpoint = { sliceId: `s${i % 3}`, query: 'q', cursor: `c${i}`, pagesDone: i, worksStored: 1, done: false };
+      work.push(s.commitPage({ raws: [rec(i, null)], checkpoint }));
+      work.push(s.getCheckpoint(`s${i % 3}`), s.getMeta('source'), s.counters(), s.getWork(`W${i}`));
+    }
+    await Promise.all(work);
+    expect((await s.getCheckpoint('s1'))?.cursor).toBe('c19');
+    expect((await s.counters()).records_read).toBe(20);
+  });
+
+  it('a read issued while another caller holds a transaction waits for it, never seeing uncommitted rows', async () => {
+    const s = await open();
+    let inserted!: () => void;
+    const afterInsert = new Promise<void>((r) => (inserted = r));
+    const failing = s.transaction(async () => {
+      await s.commitBatch(toBatch([rec(99, null)]));
+      inserted();
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('page rejected after the insert');
+    });
+    await afterInsert;
+    const read = s.getWork('W99');
+    await expect(failing).rejects.toThrow('page rejected');
+    expect(await read).toBe(null);
+  });
+});
