@@ -3,6 +3,7 @@
  * together, so a user fixes a command line in one go rather than one error per try.
  */
 import { UserError } from '../errors.js';
+import type { ApiSettings } from '../pipeline/source.js';
 import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
 
@@ -121,15 +122,8 @@ export interface FetchFlags {
   perPage?: string;
 }
 
-export interface ParsedFetchOptions {
-  budgetUsd: number;
-  maxRps: number;
-  concurrency: number;
-  refresh: boolean;
-  prefilter: 'keywords' | 'none';
-  yes: boolean;
-  perPage: number;
-}
+/** The fetch settings a command line gives; the key and base URL come from the environment. */
+export type ParsedFetchOptions = Omit<ApiSettings, 'baseUrl' | 'apiKey'>;
 
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
   const budget = o.budgetUsd === undefined ? 1 : Number(o.budgetUsd);

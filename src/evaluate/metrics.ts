@@ -1,4 +1,5 @@
 /** Precision, recall and F1 with 95% intervals, for a classifier against binary labels. */
+import { seededRandom } from '../random.js';
 
 export interface Confusion {
   tp: number;
@@ -45,18 +46,6 @@ export function f1(c: Confusion): number | null {
   return d === 0 ? null : (2 * c.tp) / d;
 }
 
-/** Small seeded generator so the bootstrap interval is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * F1 is not a proportion, so it has no Wilson interval: a percentile bootstrap over the labelled
  * works instead (2,000 resamples, fixed seed, so reports are reproducible).
@@ -64,7 +53,7 @@ function mulberry32(seed: number): () => number {
 export function f1Bootstrap(c: Confusion, resamples = 2000, seed = 20240501): Interval | null {
   const n = c.tp + c.fp + c.fn + c.tn;
   if (n === 0 || c.tp + c.fp + c.fn === 0) return null;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const cut = [c.tp, c.tp + c.fp, c.tp + c.fp + c.fn];
   const values: number[] = [];
   for (let r = 0; r < resamples; r++) {

@@ -14,6 +14,7 @@ import { runCli } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from './helpers.js';
+import { seededRandom } from '../../src/random.js';
 
 const TRIALS = 10;
 const FROM = 2000;
@@ -24,17 +25,6 @@ const PER_PAGE = 10;
 const CONCURRENCY = 6;
 const ARGS = ['--from', String(FROM), '--to', String(TO), '--countries', COUNTRIES.join(','), '--prefilter', 'none', '--max-rps', '60', '--concurrency', String(CONCURRENCY), '--per-page', String(PER_PAGE)];
 const KEY = 'kill-test-key';
-
-/** mulberry32, so the kill moments are random but the same on every run of the test. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startFetch(server: OpenAlexServer, db: string): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), 'fetch', ...ARGS, '--db', db], {
@@ -86,7 +76,7 @@ beforeAll(async () => {
   slices = planSlices({ baseUrl: server.url, from: FROM, to: TO, countries: COUNTRIES, prefilter: null, perPage: PER_PAGE }).slices;
   dir = await tempDir('medai-kill-');
   const db = join(dir, 'killed.duckdb');
-  const random = seeded(20260525);
+  const random = seededRandom(20260525);
 
   for (let trial = 0; trial < TRIALS; trial++) {
     const before = (await readDb(db, slices)).checkpoints;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { rebuildAbstract } from '../../src/model/abstract.js';
 import { openAlexDataDir, readJsonLines } from './openalex-data.js';
 import { analyze, countBooleanOperators, matches, parseSearch, SearchSyntaxError, splitOutsideQuotes, type SearchNode } from './openalex-search.js';
+import { seededRandom } from '../../src/random.js';
 
 export type FaultKind = '5xx' | 'reset' | 'stall' | 'truncate';
 
@@ -250,18 +251,6 @@ function decodeCursor(cursor: string): string {
     // fall through to the 400 below
   }
   throw invalidParams(`cursor ${cursor} is not a valid cursor.`);
-}
-
-/** mulberry32: a small seeded generator, so a fault schedule replays exactly. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function secondsToMidnightUtc(now: Date): number {
