@@ -23,6 +23,8 @@ export interface IngestSummary {
 export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<IngestSummary> {
   const files = await findSnapshotFiles(specs);
   await store.clear();
+  // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
+  await store.connection.run('drop table if exists previous_works');
   const source: SnapshotSource = { kind: 'snapshot', files: files.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })) };
   await store.setMeta('source', source);
   let records: RawRecord[] = [];

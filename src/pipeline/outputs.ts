@@ -63,6 +63,8 @@ export interface Manifest {
     recordsRead: number;
     rejected: number;
     repaired: number;
+    /** Works a --refresh found OpenAlex no longer returns (deleted or merged away). */
+    retired: number;
     rejectReasons: { kind: string; reason: string; records: number }[];
     duplicateReads: number;
     distinctWorks: number;
@@ -115,6 +117,7 @@ export async function buildManifest(
       recordsRead: counters.records_read ?? 0,
       rejected: sum('rejected'),
       repaired: sum('repaired'),
+      retired: sum('retired'),
       rejectReasons: reasons,
       duplicateReads: counters.duplicates ?? 0,
       distinctWorks: t?.distinct_works ?? 0,
@@ -148,7 +151,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     `|---|${countries.map(() => '---:').join('|')}|`,
     ...years.map((y) => `| ${y} | ${countries.map((k) => cell(y, k).toLocaleString('en-US')).join(' | ')} |`),
     '',
-    `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}.`,
+    `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
     ...(c.rejectReasons.length > 0 ? ['', 'Set aside:', ...c.rejectReasons.map((r) => `- ${r.kind}: ${r.reason} (${r.records})`)] : []),
     '',

@@ -1,7 +1,9 @@
 /**
  * The fetch stage: fills the store from snapshot files or from the OpenAlex API.
  */
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { loadQuery } from '../store/queries.js';
 import { searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -65,6 +67,8 @@ export async function loadFromApi(
     effects.log('the database held snapshot data; clearing it for the API fetch');
     await store.clear();
   }
+  const dataDir = join(dirname(store.path === ':memory:' ? 'data/x' : store.path), 'raw');
+  if (api.refresh) await beginRefresh(store, dataDir, effects);
   // Loaded on demand: snapshot runs never need the HTTP stack.
   const { fetchWorks } = await import('../fetch/fetcher.js');
   const summary = await fetchWorks(
@@ -76,11 +80,13 @@ export async function loadFromApi(
       to: window.to,
       countries: fetchCountries(window.countries, policy),
       prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
-      dataDir: join(dirname(store.path === ':memory:' ? 'data/x' : store.path), 'raw'),
+      dataDir,
       budgetUsd: api.budgetUsd,
       maxRps: api.maxRps,
       concurrency: api.concurrency,
-      refresh: api.refresh,
+      // A refresh has already emptied the store and the raw pages, so from here it is an ordinary
+      // fetch, and a refresh that is stopped resumes like any other run.
+      refresh: false,
       yes: api.yes,
       perPage: api.perPage,
     },
@@ -93,5 +99,32 @@ export async function loadFromApi(
     usdSpent: summary.usdSpent,
   };
   await store.setMeta('source', source);
+  await finishRefresh(store, window, effects);
   return summary;
+}
+
+/**
+ * `--refresh` fetches a new copy of the data set: the store and the kept raw pages are emptied,
+ * and the ids held before are kept aside, so that once the new copy is complete the works OpenAlex
+ * no longer returns (deleted or merged away) are counted and reported rather than silently kept.
+ */
+async function beginRefresh(store: Store, dataDir: string, effects: Effects): Promise<void> {
+  await store.transaction(async () => {
+    // An earlier refresh that was stopped keeps its list: it holds the copy before that refresh.
+    await store.connection.run(loadQuery('schema/previous_works'));
+  });
+  await store.clear();
+  await rm(dataDir, { recursive: true, force: true });
+  effects.log('refresh: fetching a new copy; a stopped refresh resumes when run again without --refresh');
+}
+
+async function finishRefresh(store: Store, window: Window, effects: Effects): Promise<void> {
+  const tables = await store.connection.runAndReadAll("select 1 from duckdb_tables() where table_name = 'previous_works'");
+  if (tables.currentRowCount === 0) return;
+  await store.transaction(async () => {
+    await store.connection.run(loadQuery('retire_vanished_works'), { from_year: window.from, to_year: window.to });
+    await store.connection.run('drop table previous_works');
+  });
+  const [row] = await store.query<{ n: number }>('count_retired');
+  if ((row?.n ?? 0) > 0) effects.log(`refresh: ${row?.n} works held before are no longer returned by OpenAlex (deleted or merged); see rejects.jsonl`);
 }

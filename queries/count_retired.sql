@@ -1,0 +1,2 @@
+-- one row: how many works were set aside because OpenAlex no longer returns them
+select count(*)::integer as n from rejects where kind = 'retired'

@@ -1,0 +1,13 @@
+-- one row per work set aside: held before the refresh, in its window, but no longer returned by OpenAlex
+insert into rejects
+select
+  'retired' as kind,
+  'refresh' as origin,
+  p.work_id,
+  -- OpenAlex drops deleted works from its lists and lists a merged work only under the id it was
+  -- merged into, so a work a complete walk no longer returns is gone from the counts.
+  'no longer returned by OpenAlex (deleted, or merged into another work)' as reason,
+  null as raw
+from previous_works p
+anti join works w using (work_id)
+where p.year between $from_year and $to_year
