@@ -10,6 +10,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { estimate, type Estimate } from '../fetch/fetcher.js';
 import { DEFAULT_BASE_URL, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
 import { Store } from '../store/store.js';
+import { classifyOptions, windowOptions } from './flags.js';
 import { parseFetch, parsePolicy, parseWindow, Problems, type FetchFlags } from './options.js';
 
 interface EstimateFlags extends FetchFlags {
@@ -42,14 +43,8 @@ export function estimateTable(est: Estimate): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('estimate')
+  classifyOptions(windowOptions(program.command('estimate')))
     .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')
-    .option('--from <year>', 'first year (default 2010)')
-    .option('--to <year>', 'last year (default 2021)')
-    .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)')
-    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
     .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
     .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
     .option('--max-rps <n>', 'API requests per second', '10')

@@ -15,9 +15,8 @@ import { register as registerEstimate } from './estimate.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerExplain } from './explain.js';
 import { Store } from '../store/store.js';
+import { classifyOptions, dbOption, reportOptions, sourceOptions, windowOptions } from './flags.js';
 import {
-  DEFAULT_DB,
-  DEFAULT_OUT,
   Problems,
   parseFetch,
   parsePolicy,
@@ -43,37 +42,6 @@ const program = new Command('medai-trends')
   .version(TOOL_VERSION)
   .description('Yearly counts of medical-AI papers by country from OpenAlex, with Figure 2-style trend charts.')
   .showHelpAfterError();
-
-const dbOption = (c: Command): Command => c.option('--db <path>', 'DuckDB database file', DEFAULT_DB);
-const windowOptions = (c: Command): Command =>
-  c
-    .option('--from <year>', 'first year (default 2010)')
-    .option('--to <year>', 'last year (default 2021)')
-    .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)');
-const classifyOptions = (c: Command): Command =>
-  c
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
-    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate');
-const sourceOptions = (c: Command): Command =>
-  c
-    .option('--snapshot <paths...>', 'read OpenAlex snapshot parts / saved API pages (files, dirs or globs) instead of the API')
-    .option('--budget-usd <usd>', 'stop cleanly (resumable) before spending more than this on the API', '1')
-    .option('--max-rps <n>', 'API requests per second, across all workers', '10')
-    .option('--concurrency <n>', 'slices fetched in parallel', '6')
-    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
-    .option('--refresh', 'fetch again slices already completed')
-    .option('--yes', 'start even when the estimate exceeds --budget-usd')
-    .option('--per-page <n>', 'results per API page, 1-100 (default 100)');
-const reportOptions = (c: Command): Command =>
-  c
-    .option('--out <dir>', 'output folder', DEFAULT_OUT)
-    .option('--title <text>', 'chart title')
-    .option('--width <px>', 'plot width')
-    .option('--height <px>', 'plot height')
-    .option('--theme <theme>', 'light or dark')
-    .option('--metric <metric>', 'count, share (of the world total) or index (100 = first year)')
-    .option('--format <list>', 'svg,png,html,csv,json')
-    .option('--incomplete-years <n>', 'how many final years to mark as incomplete');
 
 async function withStore<T>(path: string, body: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.open(path);
