@@ -7,7 +7,7 @@ import { loadQuery } from '../store/queries.js';
 import { searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
-import type { FetchSummary } from '../fetch/fetcher.js';
+import { fetchWorks, type FetchSummary } from '../fetch/fetcher.js';
 import type { Store } from '../store/store.js';
 import type { Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -69,8 +69,6 @@ export async function loadFromApi(
   }
   const dataDir = join(dirname(store.path === ':memory:' ? 'data/x' : store.path), 'raw');
   if (api.refresh) await beginRefresh(store, dataDir, effects);
-  // Loaded on demand: snapshot runs never need the HTTP stack.
-  const { fetchWorks } = await import('../fetch/fetcher.js');
   const summary = await fetchWorks(
     store,
     {
