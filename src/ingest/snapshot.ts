@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import { normalizeWork, type Normalized } from '../model/work.js';
+import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
@@ -179,6 +179,58 @@ function* parseLine(name: string, l: { line: number; text: string }): Generator<
 /** Every record of every file, in file order. */
 export async function* readRecords(files: readonly SnapshotFile[]): AsyncGenerator<RawRecord> {
   for (const f of files) yield* readFileRecords(f);
+}
+
+/**
+ * OpenAlex lists the ids it merged away in the snapshot's `merged_ids/works/<date>.csv.gz`
+ * (columns merge_date,id,merge_into_id); a merged id redirects to the surviving work in the API,
+ * and a copy of the snapshot must drop it.
+ */
+const MERGED_IDS_FILE = /(?:^|\/)merged_ids\/works\/[^/]+\.csv(?:\.gz)?$/;
+
+export interface MergedId {
+  origin: string;
+  workId: string;
+  mergeIntoId: string;
+  mergeDate: string;
+}
+
+/** The merged-id lists inside the snapshot directories given (files and globs name works only). */
+export async function findMergedIdFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
+  const paths: string[] = [];
+  for (const spec of specs) {
+    if (/[*?]/.test(spec)) continue;
+    const abs = resolve(spec);
+    if ((await stat(abs).catch(() => null))?.isDirectory() !== true) continue;
+    paths.push(...(await walk(abs)).filter((p) => MERGED_IDS_FILE.test(p)));
+  }
+  const files: SnapshotFile[] = [];
+  for (const path of [...new Set(paths)].sort()) {
+    files.push({ path, bytes: (await stat(path)).size, sha256: await sha256Of(path), gzipped: await isGzip(path) });
+  }
+  return files;
+}
+
+/** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
+export async function* readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
+  const name = displayPath(file.path);
+  try {
+    for await (const { line, text } of splitLines(openMaybeGzip(file.path, file.gzipped))) {
+      if (text.trim() === '') continue;
+      if (line === 1) {
+        if (text.trim() !== 'merge_date,id,merge_into_id') throw new UserError(`snapshot: ${name}:1 is not a merged-id list (header merge_date,id,merge_into_id)`);
+        continue;
+      }
+      const [mergeDate = '', id, into] = text.trim().split(',');
+      const workId = shortWorkId(id);
+      const mergeIntoId = shortWorkId(into);
+      if (workId === null || mergeIntoId === null) yield { origin: `${name}:${line}`, error: 'merged-id row without two work ids', text };
+      else yield { origin: `${name}:${line}`, workId, mergeIntoId, mergeDate };
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`snapshot: cannot read ${name}: ${(err as Error).message}`);
+  }
 }
 
 /** Records validated into works, for consumers that do not store them (evaluate, explain). */

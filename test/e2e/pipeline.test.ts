@@ -3,7 +3,7 @@
  * the local OpenAlex server) must agree file for file, and the counts must equal a computation made
  * here from the raw JSON without the store, the SQL or the CLI.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -182,5 +182,36 @@ describe('bad input through the CLI', () => {
     expect(r.stderr).toMatch(/--from/);
     expect(r.stderr).toMatch(/"USA"/);
     expect(r.stderr).toMatch(/--metric/);
+  });
+});
+
+describe('snapshot merged_ids', () => {
+  it('drops works OpenAlex merged into others, so a merged duplicate is counted once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medai-merged-'));
+    // Constructed works: W2 is a duplicate record of W1 that OpenAlex merged into it.
+    const work = (id: string) =>
+      JSON.stringify({
+        id: `https://openalex.org/${id}`,
+        publication_year: 2020,
+        title: 'Deep learning for the diagnosis of lung cancer in patients',
+        authorships: [{ countries: ['US'], institutions: [{ country_code: 'US' }] }],
+      });
+    mkdirSync(join(dir, 'works', 'updated_date=2024-01-01'), { recursive: true });
+    mkdirSync(join(dir, 'merged_ids', 'works'), { recursive: true });
+    writeFileSync(join(dir, 'works', 'updated_date=2024-01-01', 'part_000.gz'), gzipSync(`${work('W1')}\n${work('W2')}\n${work('W3')}\n`));
+    writeFileSync(join(dir, 'merged_ids', 'works', '2024-02-01.csv.gz'), gzipSync('merge_date,id,merge_into_id\n2024-02-01,W2,W1\n2024-02-01,not-an-id,W1\n'));
+    const r = await runCli(['run', '--snapshot', dir, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out', 'counts.csv'), 'utf8')).toBe('year,country,papers\n2020,US,2\n');
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+    expect(manifest.counts).toMatchObject({ recordsRead: 3, distinctWorks: 2, retired: 1, rejected: 1 });
+    expect(manifest.source.mergedIdFiles).toHaveLength(1);
+    const rejects = readFileSync(join(dir, 'out', 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.kind, x.workId, x.reason])).toEqual(
+      expect.arrayContaining([
+        ['retired', 'W2', 'merged into W1 (OpenAlex merged_ids, 2024-02-01)'],
+        ['rejected', null, 'merged-id row without two work ids'],
+      ]),
+    );
   });
 });

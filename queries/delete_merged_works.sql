@@ -1,0 +1,2 @@
+-- removes every stored work whose id OpenAlex merged into another (already set aside as retired)
+delete from works where work_id in (select work_id from merged_ids)
