@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { readWorks } from '../ingest/snapshot.js';
-import type { Work } from '../model/work.js';
+import { isNewerCopy, type Work } from '../model/work.js';
 import { Store } from '../store/store.js';
 
 export interface SnapshotRead {
@@ -24,7 +24,7 @@ export async function readSnapshotWorks(specs: readonly string[]): Promise<Snaps
       continue;
     }
     const prior = works.get(result.work.id);
-    if (prior === undefined || (result.work.updatedDate ?? '') > (prior.updatedDate ?? '')) works.set(result.work.id, result.work);
+    if (prior === undefined || isNewerCopy(result.work, prior)) works.set(result.work.id, result.work);
   }
   return { works, rejected };
 }

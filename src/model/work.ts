@@ -35,6 +35,15 @@ export interface Work {
   updatedDate: string | null;
 }
 
+/**
+ * Whether `candidate` should replace `kept` as the copy of a work read twice: only when OpenAlex
+ * updated it later, so the result does not depend on the order files or slices were read in.
+ * (queries/merge_works.sql applies the same rule inside the database.)
+ */
+export function isNewerCopy(candidate: Work, kept: Work): boolean {
+  return (candidate.updatedDate ?? '') > (kept.updatedDate ?? '');
+}
+
 /** Where a record came from: `file:line`, `file#results[i]` or a page URL without credentials. */
 export type Origin = string;
 

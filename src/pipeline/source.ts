@@ -67,7 +67,8 @@ export async function loadFromApi(
     effects.log('the database held snapshot data; clearing it for the API fetch');
     await store.clear();
   }
-  const dataDir = join(dirname(store.path === ':memory:' ? 'data/x' : store.path), 'raw');
+  // Raw pages sit beside the database file (data/raw/ for the default data/medai.duckdb).
+  const dataDir = store.path === ':memory:' ? join('data', 'raw') : join(dirname(store.path), 'raw');
   if (api.refresh) await beginRefresh(store, dataDir, effects);
   const summary = await fetchWorks(
     store,

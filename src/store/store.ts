@@ -7,10 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { normalizeWork, type Authorship, type MeshHeading, type Work } from '../model/work.js';
+import { isNewerCopy, normalizeWork, type Authorship, type MeshHeading, type Work } from '../model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
 
+/** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified'];
 
 /** Raw text kept with a reject: enough to see what was wrong without storing a huge record twice. */
@@ -152,7 +153,7 @@ export class Store implements WorkSink {
   /** Empties every data table, for a load that replaces the data set (a new snapshot). */
   async clear(): Promise<void> {
     await this.transaction(async () => {
-      for (const t of ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified']) {
+      for (const t of SCHEMA) {
         await this.connection.run(`delete from ${t}`);
       }
     });
@@ -189,7 +190,7 @@ export class Store implements WorkSink {
     for (const w of batch.works) {
       const seen = byId.get(w.work.id);
       if (seen !== undefined) duplicates++;
-      if (seen === undefined || (w.work.updatedDate ?? '') > (seen.work.updatedDate ?? '')) byId.set(w.work.id, w);
+      if (seen === undefined || isNewerCopy(w.work, seen.work)) byId.set(w.work.id, w);
     }
     return this.transaction(async () => {
       await this.connection.run('delete from works_stage');
