@@ -1,14 +1,9 @@
 /** Reads the real OpenAlex corpus once per test file (by path: it is never copied into the repo). */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readWorks } from '../../src/ingest/snapshot.js';
 import type { Work } from '../../src/model/work.js';
+import { WORKS_FILE } from '../support/paths.js';
 
-export const OPENALEX_DATA = resolve(
-  fileURLToPath(new URL('../../', import.meta.url)),
-  process.env.OPENALEX_DATA ?? '../shared/data/openalex',
-);
-export const CORPUS = resolve(OPENALEX_DATA, 'works.jsonl.gz');
+export const CORPUS = WORKS_FILE;
 
 let cached: Promise<Work[]> | null = null;
 

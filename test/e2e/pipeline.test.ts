@@ -6,13 +6,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import { rebuildAbstract } from '../../src/model/abstract.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
+import { readJsonLines, readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 
 const WINDOW = ['--from', '2010', '--to', '2021', '--countries', 'US,CN'];
@@ -29,11 +30,7 @@ interface RawWork {
 }
 
 function rawWorks(): RawWork[] {
-  return gunzipSync(readFileSync(WORKS_FILE))
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as RawWork);
+  return readJsonLines(WORKS_FILE) as RawWork[];
 }
 
 /** The counts computed straight from the raw records: the independent check on the pipeline. */
@@ -142,7 +139,7 @@ describe('medai-trends run, end to end on the real records', () => {
 describe('bad input through the CLI', () => {
   it('sets bad records aside with their reasons, counts them, and still reports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medai-bad-'));
-    const good = gunzipSync(readFileSync(WORKS_FILE)).toString('utf8').split('\n').slice(0, 50).join('\n');
+    const good = readJsonLineTexts(WORKS_FILE).slice(0, 50).join('\n');
     // Constructed defects after 50 real lines: not JSON, no id, no year, wrong type, and a duplicate.
     const bad = ['{"id": "W1", oops', '{"publication_year": 2020}', '{"id": "https://openalex.org/W2"}', '{"id": "W3", "publication_year": 2020, "title": 5}'];
     const firstLine = good.split('\n')[0]!;

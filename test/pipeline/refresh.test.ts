@@ -5,11 +5,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
+import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 
 const ARGS = ['--from', '2019', '--to', '2021', '--countries', 'US', '--prefilter', 'none', '--per-page', '25'];
@@ -31,7 +32,7 @@ describe('fetch --refresh', () => {
   it('drops works OpenAlex deleted or merged away, reports them, and keeps the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medai-refresh-'));
     const db = join(dir, 'db.duckdb');
-    const lines = gunzipSync(readFileSync(WORKS_FILE)).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = readJsonLineTexts(WORKS_FILE);
     const inScope = lines.filter((l) => {
       const w = JSON.parse(l) as { publication_year: number };
       return w.publication_year >= 2019 && w.publication_year <= 2021 && /"(?:countries|country_code)":\s*(?:\[[^\]]*)?"US"/.test(l);
