@@ -9,7 +9,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { evaluate, evaluationMarkdown, summaryLines } from '../evaluate/evaluate.js';
 import { loadMeshSubtree } from '../evaluate/mesh.js';
-import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
+import { abstractsSetAside, openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
 import { DEFAULT_DB } from './options.js';
 
@@ -63,21 +63,24 @@ export function register(program: Command): void {
       const subtree = await loadMeshSubtree(o.meshSubtree);
       let corpus: string;
       let works: AsyncIterable<Work> | Iterable<Work>;
+      let setAside: Set<string>;
       let close = (): void => {};
       if (o.snapshot !== undefined) {
         const read = await readSnapshotWorks(o.snapshot);
         if (read.rejected.length > 0) process.stderr.write(`evaluate: ${read.rejected.length} records skipped (not usable works), e.g. ${read.rejected[0]?.origin}: ${read.rejected[0]?.reason}\n`);
         works = read.works.values();
+        setAside = abstractsSetAside(read.notes);
         corpus = `snapshot ${o.snapshot.map((s) => `\`${s}\``).join(', ')}`;
       } else {
         const store = await openExistingStore(o.db);
         close = () => store.close();
         works = store.iterateWorks();
+        setAside = abstractsSetAside(await store.repairNotes());
         corpus = `database \`${o.db}\``;
       }
       try {
         if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;
-        const ev = await evaluate(inWindow(works, from, to), rules, subtree, samples);
+        const ev = await evaluate(inWindow(works, from, to), rules, subtree, samples, setAside);
         if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
         if (ev.labelled === 0) process.stderr.write('evaluate: no work has MeSH headings, so nothing can be scored\n');
         await mkdir(dirname(o.report), { recursive: true });

@@ -36,7 +36,14 @@ function excerpt(text: string | null, max = 300): string {
 }
 
 /** The explanation as text lines: pure, so it is tested without a terminal. */
-export function explanationLines(work: Work, rules: KeywordRules, d: ClassificationDetail, mesh: MeshLabel | null, stored: StoredVerdict | null): string[] {
+export function explanationLines(
+  work: Work,
+  rules: KeywordRules,
+  d: ClassificationDetail,
+  mesh: MeshLabel | null,
+  stored: StoredVerdict | null,
+  repairs: readonly string[] = [],
+): string[] {
   const group = (g: string) => d.hits.filter((h) => h.label.startsWith(`${g}:`));
   const half = (g: 'ai' | 'medical', on: boolean): string[] => [
     `${g === 'ai' ? 'AI' : 'Medical'} half: ${on ? 'yes' : 'no'}`,
@@ -46,6 +53,7 @@ export function explanationLines(work: Work, rules: KeywordRules, d: Classificat
   const lines = [
     `${work.id} (${work.year}): ${work.title ?? '(no title)'}`,
     `Abstract: ${excerpt(work.abstract)}`,
+    ...repairs.map((r) => `Record repaired: ${r}`),
     '',
     d.isMedicalAi
       ? `IN: medical AI (every required group matched: ${rules.require.join(', ')})`
@@ -93,14 +101,18 @@ export function register(program: Command): void {
       const subtree = await loadMeshSubtree();
       let work: Work | null;
       let stored: StoredVerdict | null = null;
+      let repairs: string[] = [];
       let where: string;
       if (o.snapshot !== undefined) {
-        work = (await readSnapshotWorks(o.snapshot)).works.get(id) ?? null;
+        const read = await readSnapshotWorks(o.snapshot);
+        work = read.works.get(id) ?? null;
+        repairs = read.notes.get(id) ?? [];
         where = `the snapshot files ${o.snapshot.join(', ')}`;
       } else {
         const store = await openExistingStore(o.db);
         try {
           work = await store.getWork(id);
+          repairs = (await store.repairNotes()).get(id) ?? [];
           const rows = (await store.connection.runAndReadAll(readFileSync(STORED_SQL, 'utf8'), { work_id: id }, { work_id: VARCHAR })).getRowObjectsJS();
           const r = rows[0];
           if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
@@ -111,6 +123,6 @@ export function register(program: Command): void {
       }
       if (work === null) throw new UserError(`${id} is not in ${where}`);
       const detail = classifyWithDetail(work, rules);
-      process.stdout.write(`${explanationLines(work, rules, detail, meshLabel(work.mesh, subtree), stored).join('\n')}\n`);
+      process.stdout.write(`${explanationLines(work, rules, detail, meshLabel(work.mesh, subtree), stored, repairs).join('\n')}\n`);
     });
 }

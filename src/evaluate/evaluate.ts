@@ -34,6 +34,8 @@ export interface LabelResult {
 export interface Evaluation {
   works: number;
   withAbstract: number;
+  /** Works whose abstract was a placeholder or teaser, set aside so only the title was matched. */
+  abstractSetAside: number;
   counts: { ai: number; medical: number; medicalAi: number };
   /** Works with MeSH headings: the only ones with a label. */
   labelled: number;
@@ -56,8 +58,9 @@ export async function evaluate(
   rules: KeywordRules,
   subtree: MeshSubtree,
   samples = 10,
+  setAside: ReadonlySet<string> = new Set(),
 ): Promise<Evaluation> {
-  const e = { works: 0, withAbstract: 0, labelled: 0, labelledWithAbstract: 0 };
+  const e = { works: 0, withAbstract: 0, abstractSetAside: 0, labelled: 0, labelledWithAbstract: 0 };
   const counts = { ai: 0, medical: 0, medicalAi: 0 };
   const mismatches = new Set<string>();
   const cells = {
@@ -67,6 +70,7 @@ export async function evaluate(
   for await (const w of works) {
     e.works++;
     if (w.abstract !== null) e.withAbstract++;
+    if (setAside.has(w.id)) e.abstractSetAside++;
     const c = classify(w, rules);
     if (c.isAi) counts.ai++;
     if (c.isMedical) counts.medical++;
@@ -124,7 +128,7 @@ export function summaryLines(ev: Evaluation): string[] {
     return `${r.name}: precision ${pct(m.precision.value)} [${interval(m.precision.ci)}] (${c.tp}/${c.tp + c.fp}), recall ${pct(m.recall.value)} [${interval(m.recall.ci)}] (${c.tp}/${c.tp + c.fn}), F1 ${pct(m.f1.value)} [${interval(m.f1.ci)}]`;
   };
   return [
-    `${ev.works} works (${ev.withAbstract} with abstract); tagged AI ${ev.counts.ai}, medical ${ev.counts.medical}, medical AI ${ev.counts.medicalAi}`,
+    `${ev.works} works (${ev.withAbstract} with abstract, ${ev.abstractSetAside} set aside as placeholders or teasers); tagged AI ${ev.counts.ai}, medical ${ev.counts.medical}, medical AI ${ev.counts.medicalAi}`,
     `${ev.labelled} works with MeSH headings; AI-positive ${ev.withRobotics.positives} (${ev.withoutRobotics.positives} without Robotics)`,
     line(ev.withRobotics),
     line(ev.withoutRobotics),
@@ -175,6 +179,7 @@ export function evaluationMarkdown(ev: Evaluation, ctx: EvaluationContext): stri
     `|---|---|`,
     `| read | ${ev.works} |`,
     `| with abstract | ${ev.withAbstract} |`,
+    `| abstract set aside (publisher placeholder or landing-page teaser; title matched only) | ${ev.abstractSetAside} |`,
     `| tagged AI | ${ev.counts.ai} |`,
     `| tagged medical | ${ev.counts.medical} |`,
     `| tagged medical AI | ${ev.counts.medicalAi} |`,

@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { readWorks } from '../ingest/snapshot.js';
-import { isNewerCopy, type Work } from '../model/work.js';
+import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
 import { Store } from '../store/store.js';
 
 export interface SnapshotRead {
@@ -13,20 +13,27 @@ export interface SnapshotRead {
   works: Map<string, Work>;
   /** Records that could not be used, with where they came from. */
   rejected: { origin: string; reason: string }[];
+  /** Repairs noted for the kept copy of a work (e.g. its abstract set aside), by work id. */
+  notes: Map<string, string[]>;
 }
 
 export async function readSnapshotWorks(specs: readonly string[]): Promise<SnapshotRead> {
   const works = new Map<string, Work>();
   const rejected: SnapshotRead['rejected'] = [];
+  const notes = new Map<string, string[]>();
   for await (const { origin, result } of readWorks(specs)) {
     if (!result.ok) {
       rejected.push({ origin, reason: result.reason });
       continue;
     }
     const prior = works.get(result.work.id);
-    if (prior === undefined || isNewerCopy(result.work, prior)) works.set(result.work.id, result.work);
+    if (prior === undefined || isNewerCopy(result.work, prior)) {
+      works.set(result.work.id, result.work);
+      if (result.notes.length > 0) notes.set(result.work.id, result.notes);
+      else notes.delete(result.work.id);
+    }
   }
-  return { works, rejected };
+  return { works, rejected, notes };
 }
 
 /** Opens an existing store; reading commands must not create an empty database by mistake. */
@@ -37,4 +44,9 @@ export async function openExistingStore(path: string): Promise<Store> {
     throw new UserError(`no database at ${path}: run \`medai-trends fetch\` first, or pass --snapshot <files>`);
   }
   return Store.open(path);
+}
+
+/** Ids of the works whose abstract was set aside (a placeholder or teaser), from their repair notes. */
+export function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
+  return new Set([...notes].filter(([, n]) => n.some((t) => t.startsWith(ABSTRACT_SET_ASIDE))).map(([id]) => id));
 }

@@ -33,3 +33,36 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
   const text = words.filter((w) => w !== undefined).join(' ');
   return { text: text.length > 0 ? text : null, badEntries };
 }
+
+/**
+ * Text that OpenAlex serves in the abstract field but that is not the work's abstract. Each
+ * entry was seen in real records (../shared/data/openalex/works.jsonl.gz): publisher
+ * placeholders, and landing-page teasers cut off with "Read More", which OpenAlex scraped from a
+ * listing page and, in the records seen, attached to other works (one AI drug-discovery teaser sits
+ * on a 1977 and a 1995 pharmacology paper). Matching on such text would count a paper for words
+ * it does not contain, so the abstract is set aside and the work is classified on its title.
+ */
+const PLACEHOLDERS: readonly string[] = ['first page', 'no abstract available', 'abstract not available', 'no abstract', 'not available', 'n/a'];
+const PLACEHOLDER_OPENINGS: readonly string[] = [
+  // Cambridge University Press: "An abstract is not available for this content so a preview has been provided. ..."
+  'an abstract is not available for this content',
+  'a summary is not available for this content',
+];
+const TEASER_END = /(?:\.\.\.|…|\s)\s*read more[\s.…]*$/i;
+
+/** Why an abstract is not the work's own (set aside, with this reason), or null when it may be used. */
+export function abstractSetAsideReason(text: string): string | null {
+  const flat = text.replace(/\s+/g, ' ').trim().toLowerCase();
+  const bare = flat.replace(/^[\s[(]+|[\s.\])]+$/g, '');
+  if (PLACEHOLDERS.includes(bare) || PLACEHOLDER_OPENINGS.some((p) => flat.startsWith(p))) {
+    return `publisher placeholder, not an abstract: "${text.trim().slice(0, 60)}${text.trim().length > 60 ? '…' : ''}"`;
+  }
+  if (TEASER_END.test(flat)) return 'landing-page teaser cut off with "Read More", a page snippet rather than the work\'s abstract';
+  return null;
+}
+
+/** The abstract a classifier may read from an inverted index: the rebuilt text unless it is set aside. */
+export function usableAbstract(index: unknown): string | null {
+  const text = rebuildAbstract(index).text;
+  return text === null || abstractSetAsideReason(text) !== null ? null : text;
+}

@@ -2,7 +2,7 @@
  * The typed work record every stage shares, and the one function that turns a raw OpenAlex
  * object (API result or snapshot line, either schema generation) into it or into a reason why not.
  */
-import { rebuildAbstract } from './abstract.js';
+import { abstractSetAsideReason, rebuildAbstract } from './abstract.js';
 
 export interface Authorship {
   /** `authorships[].countries` (2023+ schema); null where the field is absent (pre-2023 records). */
@@ -22,7 +22,10 @@ export interface Work {
   id: string;
   year: number;
   title: string | null;
-  /** Rebuilt from `abstract_inverted_index`; null when there is none. */
+  /**
+   * Rebuilt from `abstract_inverted_index`; null when there is none, or when the text is a
+   * publisher placeholder or landing-page teaser (set aside with a note, see abstract.ts).
+   */
   abstract: string | null;
   authorships: Authorship[];
   /** OpenAlex caps author lists at 100; true when it says it cut this one. */
@@ -50,6 +53,9 @@ export type Origin = string;
 export type Normalized =
   | { ok: true; work: Work; /** repairs made, e.g. abstract entries skipped */ notes: string[] }
   | { ok: false; reason: string; workId: string | null };
+
+/** How the repair note of a work whose abstract was set aside begins (see abstract.ts). */
+export const ABSTRACT_SET_ASIDE = 'abstract set aside';
 
 const WORK_ID = /^(?:https:\/\/openalex\.org\/)?(W\d+)$/;
 
@@ -139,6 +145,8 @@ export function normalizeWork(raw: unknown): Normalized {
   const notes: string[] = [];
   const abstract = rebuildAbstract(r.abstract_inverted_index);
   if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
+  const setAside = abstract.text === null ? null : abstractSetAsideReason(abstract.text);
+  if (setAside !== null) notes.push(`${ABSTRACT_SET_ASIDE}, classified on the title: ${setAside}`);
   return {
     ok: true,
     notes,
@@ -146,7 +154,7 @@ export function normalizeWork(raw: unknown): Normalized {
       id,
       year,
       title: title === null ? null : title,
-      abstract: abstract.text,
+      abstract: setAside === null ? abstract.text : null,
       authorships,
       authorsTruncated: r.is_authors_truncated === true,
       mesh: normalizeMesh(r.mesh),

@@ -262,6 +262,15 @@ export class Store implements WorkSink {
     return row === undefined ? null : rowToWork(row);
   }
 
+  /** The repairs noted per work (an abstract set aside, index entries skipped), for explain and evaluate. */
+  async repairNotes(): Promise<Map<string, string[]>> {
+    const notes = new Map<string, string[]>();
+    for (const r of await this.query<{ work_id: string; reason: string }>('repair_notes')) {
+      notes.set(r.work_id, [...(notes.get(r.work_id) ?? []), r.reason]);
+    }
+    return notes;
+  }
+
   /** Every stored work, streamed in chunks so a snapshot-scale table never sits in memory at once. */
   async *iterateWorks(): AsyncGenerator<Work> {
     // A connection of its own: a streaming result is cut off by any other query on its connection,

@@ -33,6 +33,14 @@ describe('explain --snapshot', () => {
     expect(r.stdout).toContain('MeSH: AI-positive (Neural Networks, Computer)');
   });
 
+  it('says when the abstract was set aside and the work was judged on its title', async () => {
+    // A 1977 pharmacology paper carrying an AI drug-discovery teaser from a publisher listing page.
+    const r = await runCli(['explain', 'W2173520866', '--snapshot', CORPUS]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Record repaired: abstract set aside, classified on the title: landing-page teaser cut off with "Read More"');
+    expect(r.stdout).toContain('OUT: not medical AI (no AI term)');
+  });
+
   it('shows the veto that took a work out, with the text that triggered it', async () => {
     // An antimalarial study: "AI" there abbreviates the neem tree, Azadirachta indica.
     const r = await runCli(['explain', 'W3158248441', '--snapshot', CORPUS]);
@@ -56,9 +64,9 @@ describe('evaluate --snapshot', () => {
     const r = await runCli(['evaluate', '--snapshot', CORPUS, '--report', report, '--samples', '3']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('408 works with MeSH headings; AI-positive 18');
-    expect(r.stdout).toContain('precision 0.739 [0.535-0.875] (17/23), recall 0.944 [0.742-0.990] (17/18)');
+    expect(r.stdout).toContain('precision 0.810 [0.600-0.923] (17/21), recall 0.944 [0.742-0.990] (17/18)');
     const md = await readFile(report, 'utf8');
-    expect(md).toContain('## False positives (tagged AI, no MeSH AI heading): 6, 3 shown');
+    expect(md).toContain('## False positives (tagged AI, no MeSH AI heading): 4, 3 shown');
   });
 
   it('scores only the year window when asked', async () => {
@@ -86,8 +94,12 @@ describe('explain and evaluate --db', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('IN: medical AI');
     expect(r.stdout).toContain('Stored verdict (last classify run): the same');
+    // The repair noted at fetch time is read back from the store, not recomputed.
+    const teaser = await runCli(['explain', 'W2146909058', '--db', db]);
+    expect(teaser.stdout).toContain('Record repaired: abstract set aside, classified on the title: landing-page teaser');
     const ev = await runCli(['evaluate', '--db', db, '--report', join(dir, 'db-eval.md')]);
     expect(ev.code).toBe(0);
-    expect(ev.stdout).toContain('recall 0.944');
+    expect(ev.stdout).toContain('2290 works (1458 with abstract, 8 set aside as placeholders or teasers)');
+    expect(ev.stdout).toContain('precision 0.810 [0.600-0.923] (17/21), recall 0.944');
   });
 });

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
-import { rebuildAbstract } from '../../src/model/abstract.js';
+import { usableAbstract } from '../../src/model/abstract.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { readJsonLines, readJsonLineTexts } from '../support/openalex-data.js';
@@ -46,7 +46,7 @@ function independentCounts(works: RawWork[], rules: KeywordRules, countries: str
       a.institutions?.forEach((i) => i.country_code && codes.add(i.country_code));
     }
     // `display_name` is OpenAlex's copy of the title; select= subsets (W3215744714) carry only it.
-    const c = classify({ title: w.title ?? w.display_name ?? null, abstract: rebuildAbstract(w.abstract_inverted_index).text }, rules);
+    const c = classify({ title: w.title ?? w.display_name ?? null, abstract: usableAbstract(w.abstract_inverted_index) }, rules);
     if (!(c.isMedical && c.isAi)) continue;
     for (const k of countries) if (codes.has(k)) counts.set(`${w.publication_year},${k}`, (counts.get(`${w.publication_year},${k}`) ?? 0) + 1);
   }

@@ -9,7 +9,7 @@ import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, searchTerms } from '../../src/classify/keywords.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 import { fetchWorks, type FetchOptions } from '../../src/fetch/fetcher.js';
-import { rebuildAbstract } from '../../src/model/abstract.js';
+import { usableAbstract } from '../../src/model/abstract.js';
 import { JournalSink } from '../support/journal-sink.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { expectedIds, quiet, readCorpus, tempDir, testOptions } from './helpers.js';
@@ -114,7 +114,7 @@ describe('stopping and resuming', () => {
       .filter((w) => inScope.has(w.id))
       .filter((w) => {
         const title = typeof w.raw.title === 'string' ? w.raw.title : null;
-        return classify({ title, abstract: rebuildAbstract(w.raw.abstract_inverted_index).text }, rules).isMedicalAi;
+        return classify({ title, abstract: usableAbstract(w.raw.abstract_inverted_index) }, rules).isMedicalAi;
       })
       .map((w) => w.id);
     expect(tagged.length).toBeGreaterThanOrEqual(10);
