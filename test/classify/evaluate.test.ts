@@ -1,4 +1,7 @@
 /** The evaluation: interval arithmetic, MeSH labels (constructed headings), and the real corpus figures. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import { evaluate, evaluationMarkdown, type Evaluation } from '../../src/evaluate/evaluate.js';
@@ -90,6 +93,21 @@ describe('evaluate on the real corpus', () => {
     expect(ev.withRobotics.fpTotal).toBe(4);
     for (const s of ev.withRobotics.falsePositives) expect(s.matchedTerms.some((t) => t.startsWith('ai:'))).toBe(true);
     expect(ev.withRobotics.falseNegatives.map((s) => s.id)).toEqual(['W2159675211']);
+  });
+
+  it('counts the fMRI classifier study as AI when the list includes Pattern Recognition, Automated, as the shipped list says', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'medai-mesh-'));
+    try {
+      const path = join(dir, 'with-pattern-recognition.tsv');
+      await writeFile(path, `${await readFile(subtree.path, 'utf8')}D010363\tPattern Recognition, Automated\tconsidered, not shipped\n`);
+      const wider = await evaluate(await corpusWorks(), rules, await loadMeshSubtree(path), 3);
+      expect(wider.withRobotics.positives).toBe(19);
+      expect(wider.withRobotics.metrics.confusion).toEqual({ tp: 18, fp: 3, fn: 1, tn: 386 });
+      expect(wider.withRobotics.fpTotal).toBe(wider.withRobotics.falsePositives.length);
+      expect(wider.withRobotics.falsePositives.map((s) => s.id)).not.toContain('W2143593953');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes the same Markdown on every run', async () => {
