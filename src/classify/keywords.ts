@@ -173,6 +173,9 @@ function tokenKey(term: string): string[] {
 /** A term or phrase in a `word` list: ASCII letters, digits and a little punctuation, starting and ending with a letter or digit. */
 const WORD_TERM = /^[A-Za-z0-9](?:[A-Za-z0-9 '.+&/-]*[A-Za-z0-9])?$/;
 
+/** An exclusion phrase matched as a substring: has a non-ASCII character and no whitespace. */
+const SUBSTRING_PHRASE = /^(?=.*[^\x00-\x7f])\S+$/u;
+
 interface RuleFile {
   require: Group[];
   lists: { file: string; group: Group; boundaries: Boundaries }[];
@@ -294,11 +297,14 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
         problems.push(`${source}: expected "mask | <phrase>" or "veto | <group>:<term> | <phrase>"`);
         continue;
       }
-      if (!WORD_TERM.test(phrase)) {
-        problems.push(`${source}: "${phrase}" is not a phrase (ASCII letters, digits, spaces, hyphens)`);
+      // English phrases match like English terms; a phrase in Chinese (non-ASCII, no spaces)
+      // matches as a substring, like the Chinese lists.
+      const boundaries: Boundaries | null = WORD_TERM.test(phrase) ? 'word' : SUBSTRING_PHRASE.test(phrase) ? 'none' : null;
+      if (boundaries === null) {
+        problems.push(`${source}: "${phrase}" is not a phrase (ASCII letters, digits, spaces, hyphens; or non-ASCII text without spaces)`);
         continue;
       }
-      const pattern = termPattern(phrase, 'word', false);
+      const pattern = termPattern(phrase, boundaries, boundaries === 'none');
       if (kind === 'mask') masks.push({ phrase, source, pattern });
       else {
         const target = terms.get(fields[1] ?? '');

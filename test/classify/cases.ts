@@ -65,5 +65,14 @@ export const cases: Case[] = [
   ['Chinese title', '基于深度学习的肺癌诊断', null, true, true, ['ai:深度学习', 'medical:癌', 'medical:诊断']],
   ['traditional Chinese', '人工智慧於臨床醫學之應用', null, true, true, ['ai:人工智慧', 'medical:臨床', 'medical:醫學']],
   ['Chinese and English mixed', 'Machine learning 模型预测患者预后', null, true, true, ['ai:machine learning', 'medical:患者']],
+  // Chinese traps, masked as substrings.
+  ['Chinese machine fault diagnosis is not medical', '基于深度学习的滚动轴承故障诊断方法', null, true, false, ['ai:深度学习']],
+  ['traditional Chinese fault diagnosis is not medical', '以深度學習進行馬達故障診斷', null, true, false, ['ai:深度學習']],
+  ['fault diagnosis masked, a real diagnosis kept', '深度学习用于故障诊断与肺癌诊断', null, true, true, ['ai:深度学习', 'medical:癌', 'medical:诊断']],
+  ['Chinese biological neural network is not AI', '癫痫患者的脑神经网络连接', null, false, true, ['medical:患者']],
+  ['Chinese radioactive waste is not radiology', '机器学习预测放射性废物的迁移', null, true, false, ['ai:机器学习']],
+  ['Chinese radiology still counts', '人工智能在放射科影像中的应用', null, true, true, ['ai:人工智能', 'medical:放射']],
+  ['Chinese plant pathology is not medical', '深度学习与植物病理图像', null, true, false, ['ai:深度学习']],
+  ['Chinese computer vision syndrome is not AI', '护理人员的计算机视觉综合征', null, false, true, ['medical:护理']],
 ];
 

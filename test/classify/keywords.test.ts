@@ -93,6 +93,14 @@ describe('loadKeywordRules', () => {
     expect(err.message).toMatch(/3 problem/);
   });
 
+  it('takes a Chinese exclusion phrase as a substring and refuses one with a space', async () => {
+    await writeRule({ 'ai.txt': 'deep learning\n', 'med.txt': 'diagnosis\n', 'ex.txt': 'mask | 故障诊断\n' });
+    const rules = await loadKeywordRules(dir);
+    expect(rules.maskRegex?.test('轴承故障诊断')).toBe(true);
+    await writeRule({ 'ai.txt': 'x\n', 'med.txt': 'y\n', 'ex.txt': 'mask | 故障 诊断\n' });
+    await expect(loadKeywordRules(dir)).rejects.toThrow(/ex\.txt:1: "故障 诊断" is not a phrase/);
+  });
+
   it.each([
     ['unknown group', { ...RULE, require: ['ai', 'biology'] }, /unknown group "biology"/],
     ['unknown key', { ...RULE, extra: 1 }, /unknown key "extra"/],
