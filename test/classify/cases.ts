@@ -44,6 +44,9 @@ export const cases: Case[] = [
   ['acronym with hyphenated expansion', 'Long short-term memory (LSTM) for sepsis', null, true, true, ['ai:long short-term memory', 'medical:sepsis']],
   ['acronym used without definition still counts', 'An LSTM for sepsis', null, true, true, ['ai:LSTM', 'medical:sepsis']],
   ['AI vetoed, artificial intelligence still counts', 'Artificial intelligence to grade AI', 'Aortic insufficiency (AI) in patients.', true, true, ['ai:artificial intelligence', 'medical:patient']],
+  // Trap: CNN the news network.
+  ['CNN beside other news outlets is the broadcaster', 'Press coverage of the measles outbreak', 'Stories ran on CNN, Fox News and in the New York Times; patients were interviewed.', false, true, ['medical:patient']],
+  ['CNN as a network of layers still counts', 'A CNN for skin cancer', 'Dermoscopic images of 2,000 patients.', true, true, ['ai:CNN', 'medical:cancer', 'medical:patient']],
   // Trap: biological neural networks.
   ['biological neural network masked', 'Neural network activity in the hippocampus of epilepsy patients', null, false, true, ['medical:epilepsy', 'medical:patient']],
   ['neural networks of the brain masked', 'Neural networks of the brain in schizophrenia', null, false, true, ['medical:schizophrenia']],
