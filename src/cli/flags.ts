@@ -34,5 +34,6 @@ export const reportOptions = (c: Command): Command =>
     .option('--theme <theme>', 'light or dark')
     .option('--metric <metric>', 'count, share (of the world total) or index (100 = first year)')
     .option('--format <list>', 'svg,png,html,csv,json')
-    .option('--incomplete-years <n>', 'how many final years to mark as incomplete');
+    .option('--incomplete-years <n>', 'how many final years to mark as incomplete')
+    .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
 

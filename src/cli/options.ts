@@ -78,6 +78,7 @@ export interface ReportFlags {
   metric?: string;
   format?: string;
   incompleteYears?: string;
+  pdf?: boolean;
 }
 
 export interface ParsedReportOptions {
@@ -89,6 +90,7 @@ export interface ParsedReportOptions {
   theme: Theme;
   metric: Metric;
   incompleteYears?: number;
+  pdf: boolean;
 }
 
 export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
@@ -104,7 +106,10 @@ export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
     formats,
     theme: oneOf(p, '--theme', o.theme, THEMES, 'light'),
     metric: oneOf(p, '--metric', o.metric, METRICS, 'count'),
+    pdf: o.pdf === true,
   };
+  // The PDFs are printed from figure2.html and report.html, so those must be written.
+  if (parsed.pdf && !formats.includes('html')) p.add(`--pdf prints the HTML pages, so --format must include html (got "${o.format}")`);
   if (o.title !== undefined) parsed.title = o.title;
   if (o.width !== undefined) parsed.width = integer(p, '--width', o.width, 640, 200, 4000);
   if (o.height !== undefined) parsed.height = integer(p, '--height', o.height, 360, 150, 4000);

@@ -1,10 +1,12 @@
 /**
  * The report stage: aggregates the classified works for the requested window and writes every
- * artefact (charts, CSVs, rejects, manifest, summary) into the output folder.
+ * artefact (charts, CSVs, rejects, manifest, summary) into the output folder; with `pdf`, the
+ * PDFs are printed last.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeReport } from '../report/index.js';
+import { printPdfs } from '../report/pdf.js';
 import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate, type Window } from './aggregate.js';
@@ -21,6 +23,14 @@ export const METHOD_TEXT =
   'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
   'countries count for both. A work read twice counts once.';
 
+export interface ReportStageOptions extends ReportOptions {
+  /**
+   * Also print figure2.pdf and report.pdf with headless Chromium. Done last, so a missing
+   * Chromium fails the run only after the counts and every other file are written.
+   */
+  pdf?: boolean;
+}
+
 export interface ReportRun {
   manifest: Manifest;
   summary: string;
@@ -30,7 +40,7 @@ export interface ReportRun {
 export async function produceReport(
   store: Store,
   window: Window,
-  options: ReportOptions,
+  options: ReportStageOptions,
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   const { counts, worldTotals } = await aggregate(store, window);
@@ -58,5 +68,10 @@ export async function produceReport(
   await writeFile(join(options.outDir, 'summary.md'), summary);
   const all = [...files, ...['works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
+  if (options.pdf === true) {
+    const pdfs = await printPdfs(options.outDir);
+    effects.log(`printed ${pdfs.map((p) => basename(p)).join(' and ')} with headless Chromium`);
+    all.push(...pdfs);
+  }
   return { manifest, summary, files: all };
 }

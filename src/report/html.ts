@@ -46,6 +46,12 @@ function scripts(libs: readonly BrowserLibrary[]): string {
     .join('\n');
 }
 
+/**
+ * The print rules serve a browser's Print and `--pdf` alike: paper gets the chart at the page's
+ * edge (figure2.pdf is sized to it) and none of the on-screen controls (metric switch, export
+ * menu, data: download links) that do nothing on paper. The @page background carries a dark
+ * theme into the paper's margins, which the body's background does not reach.
+ */
 function pageStyle(theme: Theme): string {
   const p = palette(theme);
   return `:root{--bg:${p.background};--fg:${p.text};--muted:${p.muted};--rule:${p.grid};--band:${p.band}}
@@ -70,7 +76,9 @@ pre{background:var(--band);padding:.75rem;overflow:auto;font-size:.8rem;max-heig
 a{color:inherit}
 abbr{text-decoration:none}
 ul.findings li{margin:.2rem 0}
-#vg-tooltip-element{font-family:"DejaVu Sans",system-ui,sans-serif}`;
+#vg-tooltip-element{font-family:"DejaVu Sans",system-ui,sans-serif}
+@page{background:${p.background}}
+@media print{main{max-width:none;padding:0}.chart{overflow:visible}#metric,.vega-embed details,.screen-only{display:none}.vega-embed.has-actions{padding-right:0}h2{break-after:avoid}tr,li{break-inside:avoid}tfoot{display:table-row-group}}`;
 }
 
 export interface FigurePage {
@@ -110,7 +118,8 @@ vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent), {
   renderer: 'svg',
   actions: { export: true, source: false, compiled: false, editor: false },
   tooltip: { theme: ${JSON.stringify(f.theme)} }
-}).catch(function (e) { document.getElementById('chart').textContent = 'Chart failed to render: ' + e.message; });
+}).then(function () { document.getElementById('chart').setAttribute('data-rendered', 'true'); })
+  .catch(function (e) { document.getElementById('chart').textContent = 'Chart failed to render: ' + e.message; });
 </script>
 </body>
 </html>
@@ -241,8 +250,8 @@ ${table(r)}
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
 <p>${escapeHtml(r.incompleteNote)}</p>
-<h2>Downloads</h2>
-<ul>
+<h2 class="screen-only">Downloads</h2>
+<ul class="screen-only">
 <li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers; zero-filled)</li>
 <li><a id="download-spec" href="#" download="figure2.vl.json">figure2.vl.json</a> (the Vega-Lite spec of the chart shown)</li>
 </ul>
