@@ -54,13 +54,78 @@ literal_hits as (
 ),
 
 hits as (
-    select work_id, label, term_group
+    select work_id, text, label, term_group
     from (select * from word_hits union all select * from literal_hits)
     where veto = '' or not regexp_matches(text, veto)
 ),
 
+strength as (
+    -- rule.json `strength`: groups that need more than one term anywhere (none by default).
+    select
+        unnest($strength_groups::varchar[]) as term_group,
+        unnest($strength_min::integer[]) as min_terms,
+        unnest($strength_title::boolean[]) as or_in_title
+),
+
+within_pairs as (
+    -- (term, a longer term of its group that contains it), e.g. ("drug", "drug discovery").
+    select
+        unnest($within_inner::varchar[]) as inner_label,
+        unnest($within_outer::varchar[]) as outer_label
+),
+
+different_hits as (
+    -- A term inside another matched term of the work is not a different term.
+    select hits.work_id, hits.label, hits.term_group
+    from hits
+    where not exists (
+        select 1
+        from within_pairs
+        inner join hits as outer_hits on within_pairs.outer_label = outer_hits.label
+        where within_pairs.inner_label = hits.label and outer_hits.work_id = hits.work_id
+    )
+),
+
+group_hits as (
+    select
+        different_hits.work_id,
+        different_hits.term_group,
+        count(distinct different_hits.label) as n_terms,
+        coalesce(any_value(strength.min_terms), 1) as min_terms,
+        coalesce(any_value(strength.or_in_title), false) as or_in_title
+    from different_hits
+    left join strength on different_hits.term_group = strength.term_group
+    group by different_hits.work_id, different_hits.term_group
+),
+
+title_hits as (
+    -- Only for a group short of its term count that may count on one term in the title: the
+    -- title is the masked text before the first joiner, as in the TS twin.
+    select distinct hits.work_id, hits.term_group
+    from group_hits
+    inner join hits on group_hits.work_id = hits.work_id and group_hits.term_group = hits.term_group
+    inner join terms on hits.label = terms.label
+    where
+        group_hits.n_terms < group_hits.min_terms
+        and group_hits.or_in_title
+        and case
+            when terms.literal <> '' then contains(split_part(hits.text, $joiner, 1), terms.literal)
+            else regexp_matches(split_part(hits.text, $joiner, 1), terms.pattern)
+        end
+),
+
+matched_groups as (
+    select work_id, list(term_group) as matched_groups
+    from (
+        select work_id, term_group from group_hits where n_terms >= min_terms
+        union
+        select work_id, term_group from title_hits
+    )
+    group by work_id
+),
+
 per_work as (
-    select work_id, list_sort(list(label)) as matched_terms, list_distinct(list(term_group)) as matched_groups
+    select work_id, list_sort(list(label)) as matched_terms
     from hits
     group by work_id
 ),
@@ -68,12 +133,13 @@ per_work as (
 final as (
     select
         texts.work_id,
-        coalesce(list_contains(per_work.matched_groups, 'medical'), false) as is_medical,
-        coalesce(list_contains(per_work.matched_groups, 'ai'), false) as is_ai,
-        coalesce(list_has_all(per_work.matched_groups, $require::varchar[]), false) as is_medical_ai,
+        coalesce(list_contains(matched_groups.matched_groups, 'medical'), false) as is_medical,
+        coalesce(list_contains(matched_groups.matched_groups, 'ai'), false) as is_ai,
+        coalesce(list_has_all(matched_groups.matched_groups, $require::varchar[]), false) as is_medical_ai,
         coalesce(per_work.matched_terms, []::varchar[]) as matched_terms
     from texts
     left join per_work on texts.work_id = per_work.work_id
+    left join matched_groups on texts.work_id = matched_groups.work_id
 )
 
 select * from final

@@ -2,7 +2,7 @@
  * Classifies one work as medical and/or AI from its title and abstract with a compiled keyword
  * rule. Pure: the same text and rules give the same answer, here and in queries/classify.sql.
  */
-import { WORD_TOKEN, searchableText, type Group, type KeywordRules, type KeywordTerm } from './keywords.js';
+import { FIELD_JOINER, WORD_TOKEN, searchableText, type Group, type KeywordRules, type KeywordTerm } from './keywords.js';
 
 export interface Classification {
   isMedical: boolean;
@@ -66,27 +66,51 @@ function termMatches(t: KeywordTerm, masked: string, index: TextIndex): boolean 
   return mayMatch(t, masked, index) && (t.byToken || t.regex.test(masked)) && !(t.vetoRegex !== null && t.vetoRegex.test(masked));
 }
 
-function summarize(groups: Set<Group>, labels: string[], rules: KeywordRules): Classification {
+/** The title part of the masked text (masks never cross the joiner). */
+function titlePart(masked: string): string {
+  const end = masked.indexOf(FIELD_JOINER);
+  return end === -1 ? masked : masked.slice(0, end);
+}
+
+/**
+ * The groups whose evidence is enough: one matched term, or what rule.json `strength` asks
+ * (`minTerms` different terms, or one of them in the title). A term inside another matched term
+ * of the group ("drug" in "drug discovery") is not a different term. queries/classify_works.sql applies
+ * the same rule.
+ */
+function groupsWithEnough(matched: readonly KeywordTerm[], masked: string, rules: KeywordRules): Set<Group> {
+  const out = new Set<Group>();
+  let title: string | null = null;
+  for (const g of new Set(matched.map((t) => t.group))) {
+    const terms = matched.filter((t) => t.group === g);
+    const need = rules.strength[g];
+    const labels = new Set(terms.map((t) => t.label));
+    const different = terms.filter((t) => !t.within.some((l) => labels.has(l))).length;
+    if (need === undefined || different >= need.minTerms) out.add(g);
+    else if (need.orInTitle) {
+      title ??= titlePart(masked);
+      const inTitle = title;
+      if (terms.some((t) => (t.boundaries === 'none' ? inTitle.includes(t.term) : t.regex.test(inTitle)))) out.add(g);
+    }
+  }
+  return out;
+}
+
+function summarize(matched: readonly KeywordTerm[], masked: string, rules: KeywordRules): Classification {
+  const groups = groupsWithEnough(matched, masked, rules);
   return {
     isMedical: groups.has('medical'),
     isAi: groups.has('ai'),
     isMedicalAi: rules.require.every((g) => groups.has(g)),
-    matchedTerms: [...new Set(labels)].sort(),
+    matchedTerms: [...new Set(matched.map((t) => t.label))].sort(),
   };
 }
 
 export function classify(text: ClassifyInput, rules: KeywordRules): Classification {
   const masked = maskedText(text, rules);
   const index = indexText(masked);
-  const groups = new Set<Group>();
-  const labels: string[] = [];
-  for (const t of rules.terms) {
-    if (termMatches(t, masked, index)) {
-      groups.add(t.group);
-      labels.push(t.label);
-    }
-  }
-  return summarize(groups, labels, rules);
+  const matched = rules.terms.filter((t) => termMatches(t, masked, index));
+  return summarize(matched, masked, rules);
 }
 
 /** Like `classify`, keeping the evidence; slower, for one work at a time. */
@@ -98,8 +122,7 @@ export function classifyWithDetail(text: ClassifyInput, rules: KeywordRules): Cl
     const found = new RegExp(m.pattern).exec(original);
     if (found !== null) maskHits.push({ phrase: m.phrase, source: m.source, text: found[0] });
   }
-  const groups = new Set<Group>();
-  const labels: string[] = [];
+  const matched: KeywordTerm[] = [];
   const hits: ClassificationDetail['hits'] = [];
   const vetoed: ClassificationDetail['vetoed'] = [];
   for (const t of rules.terms) {
@@ -117,10 +140,9 @@ export function classifyWithDetail(text: ClassifyInput, rules: KeywordRules): Cl
       vetoed.push(veto);
       continue;
     }
-    groups.add(t.group);
-    labels.push(t.label);
+    matched.push(t);
     hits.push({ label: t.label, source: t.source, text: found[0] });
   }
   hits.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
-  return { ...summarize(groups, labels, rules), masked: maskHits, vetoed, hits };
+  return { ...summarize(matched, masked, rules), masked: maskHits, vetoed, hits };
 }

@@ -39,6 +39,12 @@ export interface KeywordTerm {
    */
   readonly byToken: boolean;
   readonly regex: RegExp;
+  /**
+   * Labels of the other terms of the group that contain this one ("drug" in "drug discovery",
+   * "神经网络" in "卷积神经网络"): when one of them matched too, this term is not a different term
+   * for rule.json `strength`.
+   */
+  readonly within: readonly string[];
   /** Phrases that switch this term off for a text containing any of them. */
   readonly vetoes: readonly { phrase: string; source: string; pattern: string }[];
   /** Alternation of the veto phrases (JS and RE2), or null when there are none. */
@@ -52,12 +58,25 @@ export interface KeywordMask {
   readonly pattern: string;
 }
 
+/**
+ * How much evidence a group needs (rule.json `strength`). Absent: one term anywhere. With it: at
+ * least `minTerms` different terms of the group in title and abstract, or (`orInTitle`) one of
+ * them in the title. Why: a general AI paper that names medicine once, as one application in a
+ * list, is the commonest false positive of the plain rule (data/review/README.md).
+ */
+export interface GroupStrength {
+  readonly minTerms: number;
+  readonly orInTitle: boolean;
+}
+
 export interface KeywordRules {
   readonly dir: string;
   /** Every file the rule was read from, path relative to `dir`, for the run manifest. */
   readonly files: readonly { path: string; sha256: string }[];
   /** Groups that must all match for a work to count as medical AI. */
   readonly require: readonly Group[];
+  /** Evidence a group needs beyond one term anywhere; groups absent here need one term. */
+  readonly strength: Readonly<Partial<Record<Group, GroupStrength>>>;
   readonly terms: readonly KeywordTerm[];
   readonly masks: readonly KeywordMask[];
   /** Alternation of all mask phrases (JS and RE2), or null when there are none. */
@@ -180,6 +199,7 @@ interface RuleFile {
   require: Group[];
   lists: { file: string; group: Group; boundaries: Boundaries }[];
   exclusions: string | null;
+  strength: Partial<Record<Group, GroupStrength>>;
 }
 
 function parseRuleFile(text: string, name: string): RuleFile {
@@ -193,7 +213,7 @@ function parseRuleFile(text: string, name: string): RuleFile {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${name}: must be a JSON object`);
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r)) {
-    if (!['about', 'require', 'lists', 'exclusions'].includes(k)) problems.push(`unknown key "${k}"`);
+    if (!['about', 'require', 'lists', 'exclusions', 'strength'].includes(k)) problems.push(`unknown key "${k}"`);
   }
   const isGroup = (g: unknown): g is Group => typeof g === 'string' && (GROUPS as readonly string[]).includes(g);
   const require: Group[] = [];
@@ -210,8 +230,20 @@ function parseRuleFile(text: string, name: string): RuleFile {
     });
   }
   if (r.exclusions !== undefined && r.exclusions !== null && typeof r.exclusions !== 'string') problems.push('"exclusions" must be a file name');
+  const strength: Partial<Record<Group, GroupStrength>> = {};
+  if (r.strength !== undefined) {
+    if (typeof r.strength !== 'object' || r.strength === null || Array.isArray(r.strength)) problems.push('"strength" must be an object keyed by group');
+    else {
+      for (const [g, v] of Object.entries(r.strength as Record<string, unknown>)) {
+        const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+        const ok = isGroup(g) && Number.isInteger(o.minTerms) && (o.minTerms as number) >= 1 && typeof o.orInTitle === 'boolean' && Object.keys(o).length === 2;
+        if (!ok) problems.push(`"strength"."${g}" must be {"minTerms": <whole number >= 1>, "orInTitle": true|false} for a group ("ai", "medical")`);
+        else strength[g] = { minTerms: o.minTerms as number, orInTitle: o.orInTitle as boolean };
+      }
+    }
+  }
   if (problems.length > 0) throw new UserError(`${name}: ${problems.join('; ')}`);
-  return { require, lists, exclusions: typeof r.exclusions === 'string' ? r.exclusions : null };
+  return { require, lists, exclusions: typeof r.exclusions === 'string' ? r.exclusions : null, strength };
 }
 
 /** Content lines of a list file: comments (`#`) and blank lines dropped, 1-based line numbers kept. */
@@ -228,6 +260,14 @@ function compile(pattern: string, flags = ''): RegExp {
 
 function alternation(patterns: readonly string[]): string | null {
   return patterns.length === 0 ? null : `(?:${patterns.join('|')})`;
+}
+
+/** Whether term `outer` contains term `inner`: as a run of whole words (English), as a substring (Chinese). */
+function contains(outer: { term: string; boundaries: Boundaries }, inner: { term: string; boundaries: Boundaries }): boolean {
+  if (outer.boundaries !== inner.boundaries) return false;
+  if (inner.boundaries === 'none') return outer.term.includes(inner.term);
+  const words = (t: string) => ` ${t.toLowerCase().split(/[\s-]+/).filter((w) => w.length > 0).join(' ')} `;
+  return words(outer.term).includes(words(inner.term));
 }
 
 export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Promise<KeywordRules> {
@@ -247,7 +287,7 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
 
   const rule = parseRuleFile(await read('rule.json'), join(root, 'rule.json'));
   const problems: string[] = [];
-  const terms = new Map<string, Omit<KeywordTerm, 'vetoes' | 'vetoPattern' | 'vetoRegex'> & { vetoes: KeywordMask[] }>();
+  const terms = new Map<string, Omit<KeywordTerm, 'vetoes' | 'vetoPattern' | 'vetoRegex' | 'within'> & { vetoes: KeywordMask[] }>();
 
   for (const list of rule.lists) {
     const text = await read(list.file);
@@ -317,13 +357,16 @@ export async function loadKeywordRules(dir: string = DEFAULT_KEYWORDS_DIR): Prom
 
   const maskPattern = alternation(masks.map((m) => m.pattern));
   files.sort((a, b) => a.path.localeCompare(b.path));
+  const all = [...terms.values()];
   return {
     dir: root,
     files,
     require: [...new Set(rule.require)],
-    terms: [...terms.values()].map((t) => {
+    strength: rule.strength,
+    terms: all.map((t) => {
       const vetoPattern = alternation(t.vetoes.map((v) => v.pattern));
-      return { ...t, vetoPattern, vetoRegex: vetoPattern === null ? null : compile(vetoPattern) };
+      const within = all.filter((o) => o.group === t.group && o.label !== t.label && contains(o, t)).map((o) => o.label);
+      return { ...t, within, vetoPattern, vetoRegex: vetoPattern === null ? null : compile(vetoPattern) };
     }),
     masks,
     maskPattern,

@@ -2,7 +2,7 @@
  * Runs the keyword rule inside DuckDB (queries/classify_works.sql) over a `works` table, with the
  * very regex sources the TypeScript classifier compiles, bound as parameters.
  */
-import { BOOLEAN, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BOOLEAN, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FIELD_JOINER, WORD_TOKEN, type KeywordRules } from './keywords.js';
@@ -22,6 +22,8 @@ export interface SqlClassification {
 export function classifySqlParams(rules: KeywordRules): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const list = LIST(VARCHAR);
   const keys = rules.terms.flatMap((t) => t.keyTokens.map((token) => ({ label: t.label, token })));
+  const within = rules.terms.flatMap((t) => t.within.map((outer) => ({ inner: t.label, outer })));
+  const strength = Object.entries(rules.strength).flatMap(([group, s]) => (s === undefined ? [] : [{ group, ...s }]));
   return {
     params: {
       labels: listValue(rules.terms.map((t) => t.label)),
@@ -36,6 +38,11 @@ export function classifySqlParams(rules: KeywordRules): { params: Record<string,
       joiner: FIELD_JOINER,
       word_token: WORD_TOKEN,
       require: listValue([...rules.require]),
+      within_inner: listValue(within.map((w) => w.inner)),
+      within_outer: listValue(within.map((w) => w.outer)),
+      strength_groups: listValue(strength.map((s) => s.group)),
+      strength_min: listValue(strength.map((s) => s.minTerms)),
+      strength_title: listValue(strength.map((s) => s.orInTitle)),
     },
     types: {
       labels: list,
@@ -50,6 +57,11 @@ export function classifySqlParams(rules: KeywordRules): { params: Record<string,
       joiner: VARCHAR,
       word_token: VARCHAR,
       require: list,
+      within_inner: list,
+      within_outer: list,
+      strength_groups: list,
+      strength_min: LIST(INTEGER),
+      strength_title: LIST(BOOLEAN),
     },
   };
 }

@@ -50,6 +50,13 @@ export function explanationLines(
     ...(group(g).length === 0 ? ['  no term matched'] : group(g).map((h) => `  ${h.label}  matched "${h.text.replace(/\s+/g, ' ')}"  (${h.source})`)),
   ];
   const missing = rules.require.filter((g) => !(g === 'ai' ? d.isAi : d.isMedical));
+  const why = (g: 'ai' | 'medical'): string => {
+    const name = g === 'ai' ? 'AI' : 'medical';
+    const need = rules.strength[g];
+    const n = group(g).length;
+    if (n === 0 || need === undefined) return `no ${name} term`;
+    return `${n} ${name} term${n === 1 ? '' : 's'}${need.orInTitle ? ', none in the title' : ''}; the rule asks for ${need.minTerms} different ones${need.orInTitle ? ' or one in the title' : ''}`;
+  };
   const lines = [
     `${work.id} (${work.year}): ${work.title ?? '(no title)'}`,
     `Abstract: ${excerpt(work.abstract)}`,
@@ -57,7 +64,7 @@ export function explanationLines(
     '',
     d.isMedicalAi
       ? `IN: medical AI (every required group matched: ${rules.require.join(', ')})`
-      : `OUT: not medical AI (no ${missing.map((g) => (g === 'ai' ? 'AI' : 'medical')).join(' and no ')} term)`,
+      : `OUT: not medical AI (${missing.map(why).join('; ')})`,
     '',
     ...half('ai', d.isAi),
     ...half('medical', d.isMedical),

@@ -2,6 +2,11 @@
  * CONSTRUCTED records (hand-written to exercise one rule or trap), not taken from OpenAlex. Used
  * by the TypeScript tests and by the SQL agreement test, so both engines face every trap.
  */
+import { fileURLToPath } from 'node:url';
+
+/** The strict variant of the shipped rule (same lists, stronger medical half). */
+export const STRICT_KEYWORDS_DIR = fileURLToPath(new URL('../../data/keywords-strict/', import.meta.url));
+
 export type Case = [name: string, title: string | null, abstract: string | null, isAi: boolean, isMedical: boolean, mustMatch: string[]];
 
 // Constructed records: [what it tests, title, abstract, AI half, medical half, terms that must be reported].
@@ -79,3 +84,22 @@ export const cases: Case[] = [
   ['Chinese computer vision syndrome is not AI', '护理人员的计算机视觉综合征', null, false, true, ['medical:护理']],
 ];
 
+
+/**
+ * CONSTRUCTED records for the strict rule (data/keywords-strict: the medical half needs a medical
+ * term in the title or two different medical terms). Same shape as `cases`; a term listed in
+ * mustMatch is reported even when its half is off.
+ */
+export const strictCases: Case[] = [
+  ['one medical word in the abstract is not enough', 'Deep learning for image recognition', 'Applications include medicine and robotics.', true, false, ['medical:medicine']],
+  ['one medical term in the title is enough', 'Deep learning in radiology', 'We train networks on images.', true, true, ['medical:radiology']],
+  ['two different medical terms in the abstract', 'A neural network study', 'Patients with sepsis were followed.', true, true, ['medical:patient', 'medical:sepsis']],
+  ['the same term twice is one term', 'A neural network study', 'Patients, and more patients.', true, false, ['medical:patient']],
+  ['a term inside a longer matched term is not a second term', 'Graph neural networks', 'Used in drug discovery.', true, false, ['medical:drug', 'medical:drug discovery']],
+  ['the shorter term elsewhere still does not count twice', 'Graph neural networks', 'Used in drug discovery and for drug safety.', true, false, ['medical:drug', 'medical:drug discovery']],
+  ['a masked title phrase is not a title term', 'Fault diagnosis with deep learning', 'The hospital generator failed.', true, false, ['medical:hospital']],
+  ['a title-only work with one medical term', 'Machine learning for medicine', null, true, true, ['medical:medicine']],
+  ['Chinese term in the title', '深度学习与医学', null, true, true, ['medical:医学']],
+  ['the same Chinese term twice is one term', '深度学习综述', '应用于医学与医学影像', true, false, ['medical:医学']],
+  ['the AI half is as before: one term anywhere', 'Outcomes of patients after sepsis', 'A random forest was fitted.', true, true, ['ai:random forest']],
+];

@@ -5,11 +5,36 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classify, classifyWithDetail } from '../../src/classify/classifier.js';
 import { loadKeywordRules, searchTerms, type KeywordRules } from '../../src/classify/keywords.js';
-import { cases } from './cases.js';
+import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 
 let rules: KeywordRules;
+let strict: KeywordRules;
 beforeAll(async () => {
   rules = await loadKeywordRules();
+  strict = await loadKeywordRules(STRICT_KEYWORDS_DIR);
+});
+
+describe('classify with the strict rule (constructed records)', () => {
+  it.each(strictCases)('%s', (_name, title, abstract, isAi, isMedical, mustMatch) => {
+    const c = classify({ title, abstract }, strict);
+    expect({ isAi: c.isAi, isMedical: c.isMedical, isMedicalAi: c.isMedicalAi }).toEqual({ isAi, isMedical, isMedicalAi: isAi && isMedical });
+    for (const t of mustMatch) expect(c.matchedTerms).toContain(t);
+    // The shipped rule, one term anywhere, tags every one of these medical.
+    expect(classify({ title, abstract }, rules).isMedical).toBe(true);
+  });
+
+  it.each(strictCases)('detail agrees with the fast path: %s', (_name, title, abstract) => {
+    const { masked: _m, vetoed: _v, hits: _h, ...slow } = classifyWithDetail({ title, abstract }, strict);
+    expect(slow).toEqual(classify({ title, abstract }, strict));
+  });
+
+  it('knows which terms sit inside others', () => {
+    const within = (label: string) => strict.terms.find((t) => t.label === label)?.within;
+    expect(within('medical:drug')).toContain('medical:drug discovery');
+    expect(within('medical:drug discovery')).toEqual([]);
+    expect(within('ai:神经网络')).toContain('ai:卷积神经网络');
+    expect(within('ai:neural network')).not.toContain('ai:神经网络');
+  });
 });
 
 describe('classify (constructed records)', () => {

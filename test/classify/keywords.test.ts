@@ -105,6 +105,9 @@ describe('loadKeywordRules', () => {
     ['unknown group', { ...RULE, require: ['ai', 'biology'] }, /unknown group "biology"/],
     ['unknown key', { ...RULE, extra: 1 }, /unknown key "extra"/],
     ['bad boundaries', { ...RULE, lists: [{ file: 'ai.txt', group: 'ai', boundaries: 'loose' }] }, /"lists"\[0\]/],
+    ['a strength of zero terms', { ...RULE, strength: { medical: { minTerms: 0, orInTitle: true } } }, /"strength"\."medical" must be \{"minTerms"/],
+    ['a strength for an unknown group', { ...RULE, strength: { biology: { minTerms: 2, orInTitle: true } } }, /"strength"\."biology" must be/],
+    ['a strength with an unknown key', { ...RULE, strength: { ai: { minTerms: 2, orInTitle: false, inAbstract: true } } }, /"strength"\."ai" must be/],
   ])('rejects a rule.json with %s', async (_name, rule, message) => {
     await writeRule({ 'ai.txt': 'x\n', 'med.txt': 'y\n', 'ex.txt': '' }, rule);
     await expect(loadKeywordRules(dir)).rejects.toThrow(message);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
-import { cases } from './cases.js';
+import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
 
 /**
@@ -37,6 +37,8 @@ let connection: DuckDBConnection;
 let rules: KeywordRules;
 const texts = new Map<string, { title: string | null; abstract: string | null }>();
 let rows: SqlClassification[];
+let strict: KeywordRules;
+let strictRows: SqlClassification[];
 
 beforeAll(async () => {
   rules = await loadKeywordRules();
@@ -46,6 +48,7 @@ beforeAll(async () => {
   await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
   for (const w of await corpusWorks()) texts.set(w.id, { title: w.title, abstract: w.abstract });
   cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
+  strictCases.forEach(([, title, abstract], i) => texts.set(`strict-${i}`, { title, abstract }));
   edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
   const app = await connection.createAppender('works');
   for (const [id, t] of texts) {
@@ -62,7 +65,19 @@ beforeAll(async () => {
   app.flushSync();
   app.closeSync();
   rows = await classifyWorksInDatabase(connection, rules);
+  strict = await loadKeywordRules(STRICT_KEYWORDS_DIR);
+  strictRows = await classifyWorksInDatabase(connection, strict);
 });
+
+function disagreements(result: readonly SqlClassification[], with_: KeywordRules): string[] {
+  const out: string[] = [];
+  for (const row of result) {
+    const ts = classify(texts.get(row.work_id) ?? { title: null, abstract: null }, with_);
+    const sql = { isMedical: row.is_medical, isAi: row.is_ai, isMedicalAi: row.is_medical_ai, matchedTerms: row.matched_terms };
+    if (JSON.stringify(sql) !== JSON.stringify(ts)) out.push(`${row.work_id}: sql ${JSON.stringify(sql)} ts ${JSON.stringify(ts)}`);
+  }
+  return out;
+}
 
 afterAll(() => {
   connection?.closeSync();
@@ -82,17 +97,18 @@ describe('SQL and TypeScript classifiers', () => {
 
   it('return one row per work', () => {
     expect(rows.length).toBe(texts.size);
-    expect(texts.size).toBe(2290 + cases.length + edgeTexts.length);
+    expect(texts.size).toBe(2290 + cases.length + strictCases.length + edgeTexts.length);
   });
 
   it('agree on every record: verdicts and matched terms', () => {
-    const disagreements: string[] = [];
-    for (const row of rows) {
-      const ts = classify(texts.get(row.work_id) ?? { title: null, abstract: null }, rules);
-      const sql = { isMedical: row.is_medical, isAi: row.is_ai, isMedicalAi: row.is_medical_ai, matchedTerms: row.matched_terms };
-      if (JSON.stringify(sql) !== JSON.stringify(ts)) disagreements.push(`${row.work_id}: sql ${JSON.stringify(sql)} ts ${JSON.stringify(ts)}`);
-    }
-    expect(disagreements).toEqual([]);
+    expect(disagreements(rows, rules)).toEqual([]);
+  });
+
+  it('agree on every record under the strict rule (term counts, terms inside terms, title terms)', () => {
+    expect(disagreements(strictRows, strict)).toEqual([]);
+    // The strict rule must actually bite, here as in TypeScript.
+    const tagged = (r: readonly SqlClassification[]) => r.filter((x) => x.is_medical).length;
+    expect(tagged(strictRows)).toBeLessThan(tagged(rows) - 50);
   });
 
   it('tag something in both halves, so agreement is not agreement on nothing', () => {
