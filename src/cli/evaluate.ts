@@ -3,13 +3,14 @@
  * corpus (snapshot files or the store), prints the figures and writes reports/evaluation.md.
  */
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { evaluate, evaluationMarkdown, summaryLines } from '../evaluate/evaluate.js';
 import { loadMeshSubtree } from '../evaluate/mesh.js';
-import { abstractsSetAside, openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
+import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, scoreJudgements, type JudgedWork, type SampleRecord } from '../evaluate/review.js';
+import { openCorpus } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
 import { DEFAULT_DB } from './options.js';
 
@@ -22,17 +23,41 @@ interface EvaluateFlags {
   samples: string;
   from?: string;
   to?: string;
+  judgements?: string;
 }
 
-function year(flag: string, value: string | undefined): number | null {
+export function yearFlag(flag: string, value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d{4}$/.test(value)) throw new UserError(`${flag} must be a year, got "${value}"`);
   return Number(value);
 }
 
 /** Only the works of the year window, so the error rates match the years a report counts. */
-async function* inWindow(works: AsyncIterable<Work> | Iterable<Work>, from: number | null, to: number | null): AsyncGenerator<Work> {
+export async function* inWindow(works: AsyncIterable<Work> | Iterable<Work>, from: number | null, to: number | null): AsyncGenerator<Work> {
   for await (const w of works) if ((from === null || w.year >= from) && (to === null || w.year <= to)) yield w;
+}
+
+/** A filled-in review sheet and, when it sits next to it, the record of how it was drawn. */
+async function readSheet(path: string): Promise<{ path: string; works: JudgedWork[]; record: SampleRecord | null }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read the judgements ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const works = parseJudgements(text, path);
+  const recordPath = sampleRecordPath(path);
+  let recordText: string;
+  try {
+    recordText = await readFile(recordPath, 'utf8');
+  } catch {
+    return { path, works, record: null };
+  }
+  try {
+    return { path, works, record: JSON.parse(recordText) as SampleRecord };
+  } catch (e) {
+    throw new UserError(`${recordPath}: the draw record of ${path} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** A path under the working directory as a relative one; others as they are. */
@@ -53,41 +78,39 @@ export function register(program: Command): void {
     .option('--samples <n>', 'false positives and false negatives to list', '10')
     .option('--from <year>', 'score only works published in or after this year (default: all)')
     .option('--to <year>', 'score only works published in or before this year (default: all)')
+    .option('--judgements <csv>', 'a review sheet from `review-sample`, filled in: adds the precision of the medical-AI tag')
     .action(async (o: EvaluateFlags) => {
       const samples = Number(o.samples);
       if (!Number.isInteger(samples) || samples < 0) throw new UserError(`--samples must be a whole number, got "${o.samples}"`);
-      const from = year('--from', o.from);
-      const to = year('--to', o.to);
+      const from = yearFlag('--from', o.from);
+      const to = yearFlag('--to', o.to);
       if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}`);
       const rules = await loadKeywordRules(o.keywords);
       const subtree = await loadMeshSubtree(o.meshSubtree);
-      let corpus: string;
-      let works: AsyncIterable<Work> | Iterable<Work>;
-      let setAside: Set<string>;
-      let close = (): void => {};
-      if (o.snapshot !== undefined) {
-        const read = await readSnapshotWorks(o.snapshot);
-        if (read.rejected.length > 0) process.stderr.write(`evaluate: ${read.rejected.length} records skipped (not usable works), e.g. ${read.rejected[0]?.origin}: ${read.rejected[0]?.reason}\n`);
-        works = read.works.values();
-        setAside = abstractsSetAside(read.notes);
-        corpus = `snapshot ${o.snapshot.map((s) => `\`${s}\``).join(', ')}`;
-      } else {
-        const store = await openExistingStore(o.db);
-        close = () => store.close();
-        works = store.iterateWorks();
-        setAside = abstractsSetAside(await store.repairNotes());
-        corpus = `database \`${o.db}\``;
-      }
+      const judged = o.judgements === undefined ? null : await readSheet(o.judgements);
+      const source = await openCorpus(o, 'evaluate');
+      let corpus = source.description;
       try {
         if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;
-        const ev = await evaluate(inWindow(works, from, to), rules, subtree, samples, setAside);
+        const ev = await evaluate(inWindow(source.works, from, to), rules, subtree, {
+          samples,
+          setAside: source.setAside,
+          track: new Set(judged?.works.map((j) => j.workId) ?? []),
+        });
         if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
         if (ev.labelled === 0) process.stderr.write('evaluate: no work has MeSH headings, so nothing can be scored\n');
         await mkdir(dirname(o.report), { recursive: true });
-        await writeFile(o.report, evaluationMarkdown(ev, { corpus, rules, subtree, display: relativeToCwd }));
-        process.stdout.write(`${summaryLines(ev).join('\n')}\nwrote ${o.report}\n`);
+        let md = evaluationMarkdown(ev, { corpus, rules, subtree, display: relativeToCwd });
+        const lines = summaryLines(ev);
+        if (judged !== null) {
+          const review = scoreJudgements(judged.works, ev.tracked);
+          md += reviewMarkdown(review, relativeToCwd(judged.path), judged.record, rules);
+          lines.push(reviewSummaryLine(review));
+        }
+        await writeFile(o.report, md);
+        process.stdout.write(`${lines.join('\n')}\nwrote ${o.report}\n`);
       } finally {
-        close();
+        source.close();
       }
     });
 }

@@ -14,6 +14,7 @@ import { toCsv } from '../report/csv.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerExplain } from './explain.js';
+import { register as registerReview } from './review.js';
 import { Store } from '../store/store.js';
 import { classifyOptions, dbOption, reportOptions, sourceOptions, windowOptions } from './flags.js';
 import {
@@ -141,6 +142,7 @@ reportOptions(windowOptions(dbOption(program.command('report'))))
 registerEstimate(program);
 registerExplain(program);
 registerEvaluate(program);
+registerReview(program);
 
 try {
   await program.parseAsync(process.argv);

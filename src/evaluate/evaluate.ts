@@ -43,6 +43,17 @@ export interface Evaluation {
   withRobotics: LabelResult;
   withoutRobotics: LabelResult;
   idNameMismatches: string[];
+  /** For each id of `track` found in the corpus: whether the rule tags it medical AI. */
+  tracked: Map<string, boolean>;
+}
+
+export interface EvaluateOptions {
+  /** False positives and negatives to list (default 10). */
+  samples?: number;
+  /** Works whose abstract was set aside (placeholder or teaser), to count them. */
+  setAside?: ReadonlySet<string>;
+  /** Works whose medical-AI verdict the caller needs, e.g. those of a manual review sheet. */
+  track?: ReadonlySet<string>;
 }
 
 /** Up to `n` items spread evenly over the id-sorted list, so the sample is the same every run. */
@@ -57,9 +68,10 @@ export async function evaluate(
   works: AsyncIterable<Work> | Iterable<Work>,
   rules: KeywordRules,
   subtree: MeshSubtree,
-  samples = 10,
-  setAside: ReadonlySet<string> = new Set(),
+  options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  const { samples = 10, setAside = new Set<string>(), track = new Set<string>() } = options;
+  const tracked = new Map<string, boolean>();
   const e = { works: 0, withAbstract: 0, abstractSetAside: 0, labelled: 0, labelledWithAbstract: 0 };
   const counts = { ai: 0, medical: 0, medicalAi: 0 };
   const mismatches = new Set<string>();
@@ -75,6 +87,7 @@ export async function evaluate(
     if (c.isAi) counts.ai++;
     if (c.isMedical) counts.medical++;
     if (c.isMedicalAi) counts.medicalAi++;
+    if (track.has(w.id)) tracked.set(w.id, c.isMedicalAi);
     const label = meshLabel(w.mesh, subtree);
     if (label === null) continue;
     e.labelled++;
@@ -111,6 +124,7 @@ export async function evaluate(
     withRobotics: result('MeSH AI subtree, Robotics counted as AI', cells.withRobotics),
     withoutRobotics: result('MeSH AI subtree without Robotics', cells.withoutRobotics),
     idNameMismatches: [...mismatches].sort(),
+    tracked,
   };
 }
 

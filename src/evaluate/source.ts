@@ -50,3 +50,35 @@ export async function openExistingStore(path: string): Promise<Store> {
 export function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
   return new Set([...notes].filter(([, n]) => n.some((t) => t.startsWith(ABSTRACT_SET_ASIDE))).map(([id]) => id));
 }
+
+/** A corpus to score or sample: the works, which abstracts were set aside, and how to name it. */
+export interface Corpus {
+  works: AsyncIterable<Work> | Iterable<Work>;
+  setAside: Set<string>;
+  /** For reports: the snapshot paths or the database file. */
+  description: string;
+  close: () => void;
+}
+
+/** Opens `--snapshot` files when given, else the database; warns on stderr about unusable records. */
+export async function openCorpus(o: { db: string; snapshot?: string[] }, command: string): Promise<Corpus> {
+  if (o.snapshot !== undefined) {
+    const read = await readSnapshotWorks(o.snapshot);
+    if (read.rejected.length > 0) {
+      process.stderr.write(`${command}: ${read.rejected.length} records skipped (not usable works), e.g. ${read.rejected[0]?.origin}: ${read.rejected[0]?.reason}\n`);
+    }
+    return {
+      works: read.works.values(),
+      setAside: abstractsSetAside(read.notes),
+      description: `snapshot ${o.snapshot.map((s) => `\`${s}\``).join(', ')}`,
+      close: () => {},
+    };
+  }
+  const store = await openExistingStore(o.db);
+  return {
+    works: store.iterateWorks(),
+    setAside: abstractsSetAside(await store.repairNotes()),
+    description: `database \`${o.db}\``,
+    close: () => store.close(),
+  };
+}

@@ -72,7 +72,7 @@ describe('evaluate on the real corpus', () => {
   beforeAll(async () => {
     rules = await loadKeywordRules();
     subtree = await loadMeshSubtree();
-    ev = await evaluate(await corpusWorks(), rules, subtree, 3);
+    ev = await evaluate(await corpusWorks(), rules, subtree, { samples: 3 });
   });
 
   it('labels the works PROVENANCE.md describes: 408 with MeSH, 18 in the AI subtree', () => {
@@ -100,7 +100,7 @@ describe('evaluate on the real corpus', () => {
     try {
       const path = join(dir, 'with-pattern-recognition.tsv');
       await writeFile(path, `${await readFile(subtree.path, 'utf8')}D010363\tPattern Recognition, Automated\tconsidered, not shipped\n`);
-      const wider = await evaluate(await corpusWorks(), rules, await loadMeshSubtree(path), 3);
+      const wider = await evaluate(await corpusWorks(), rules, await loadMeshSubtree(path), { samples: 3 });
       expect(wider.withRobotics.positives).toBe(19);
       expect(wider.withRobotics.metrics.confusion).toEqual({ tp: 18, fp: 3, fn: 1, tn: 386 });
       expect(wider.withRobotics.fpTotal).toBe(wider.withRobotics.falsePositives.length);
@@ -113,7 +113,7 @@ describe('evaluate on the real corpus', () => {
   it('writes the same Markdown on every run', async () => {
     const ctx = { corpus: 'test corpus', rules, subtree, display: (p: string) => p.replace(/.*\/data\//, 'data/') };
     const md = evaluationMarkdown(ev, ctx);
-    expect(md).toBe(evaluationMarkdown(await evaluate(await corpusWorks(), rules, subtree, 3), ctx));
+    expect(md).toBe(evaluationMarkdown(await evaluate(await corpusWorks(), rules, subtree, { samples: 3 }), ctx));
     expect(md).toContain('| MeSH AI subtree, Robotics counted as AI | 408 | 17 | 4 | 1 | 386 | 0.810 [0.600-0.923] | 0.944 [0.742-0.990] |');
     expect(md).toContain('Keyword rule: `data/keywords`');
   });

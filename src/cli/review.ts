@@ -1,0 +1,82 @@
+/**
+ * `medai-trends review-sample`: draws a seeded random sample of the works the rule tags medical AI
+ * and writes a sheet for a person to mark yes / no / unsure, plus the record of how it was drawn.
+ * `medai-trends evaluate --judgements <sheet>` turns the marks into a precision with an interval.
+ */
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { loadKeywordRules } from '../classify/keywords.js';
+import { UserError } from '../errors.js';
+import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
+import { openCorpus } from '../evaluate/source.js';
+import { yearFlag } from './evaluate.js';
+import { DEFAULT_DB } from './options.js';
+
+interface ReviewFlags {
+  db: string;
+  snapshot?: string[];
+  keywords?: string;
+  n: string;
+  seed: string;
+  from?: string;
+  to?: string;
+  out: string;
+}
+
+function wholeNumber(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} must be a whole number >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('review-sample')
+    .description('draw a random sample of the works tagged medical AI, as a sheet to judge by hand (then: evaluate --judgements)')
+    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
+    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .option('--n <count>', 'works to draw', '100')
+    .option('--seed <number>', 'random seed: the same corpus, lists and seed draw the same works', '1')
+    .option('--from <year>', 'draw only works published in or after this year (default: all)')
+    .option('--to <year>', 'draw only works published in or before this year (default: all)')
+    .option('--out <csv>', 'where to write the sheet', 'reports/review-sample.csv')
+    .action(async (o: ReviewFlags) => {
+      const n = wholeNumber('--n', o.n, 1);
+      const seed = wholeNumber('--seed', o.seed, 0);
+      const from = yearFlag('--from', o.from);
+      const to = yearFlag('--to', o.to);
+      if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}`);
+      if (!/\.csv$/i.test(o.out)) throw new UserError(`--out must name a .csv file, got "${o.out}"`);
+      const rules = await loadKeywordRules(o.keywords);
+      const source = await openCorpus(o, 'review-sample');
+      try {
+        const sample = await drawReviewSample(source.works, rules, { n, seed, from, to });
+        if (sample.population === 0) throw new UserError(`no work in ${source.description} is tagged medical AI${from !== null || to !== null ? ` in ${from ?? 'any'}-${to ?? 'any'}` : ''}`);
+        const record: SampleRecord = {
+          corpus: source.description,
+          seed,
+          requested: n,
+          drawn: sample.works.length,
+          population: sample.population,
+          from,
+          to,
+          keywords: [...rules.files],
+        };
+        await mkdir(dirname(o.out), { recursive: true });
+        await writeFile(o.out, reviewSheet(sample));
+        await writeFile(sampleRecordPath(o.out), `${JSON.stringify(record, null, 2)}\n`);
+        process.stdout.write(
+          [
+            `drew ${sample.works.length} of the ${sample.population} works tagged medical AI (seed ${seed})`,
+            `wrote ${o.out} and ${sampleRecordPath(o.out)}`,
+            `next: fill the judgement column with yes, no or unsure (is this paper medical AI?), then run`,
+            `  medai-trends evaluate ${o.snapshot !== undefined ? `--snapshot ${o.snapshot.join(' ')}` : `--db ${o.db}`} --judgements ${o.out}`,
+          ].join('\n') + '\n',
+        );
+      } finally {
+        source.close();
+      }
+    });
+}
