@@ -5,7 +5,7 @@
 import { LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countriesOf, type CountryPolicy } from '../classify/countries.js';
-import type { KeywordRules } from '../classify/keywords.js';
+import type { Group, GroupStrength, KeywordRules } from '../classify/keywords.js';
 import { loadQuery } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -22,6 +22,8 @@ export interface ClassifySummary {
 
 export interface ClassifierRecord {
   keywordFiles: { path: string; sha256: string }[];
+  /** The rule as applied, for the method statement of the report (absent in older databases). */
+  rule?: { dir: string; require: Group[]; strength: Partial<Record<Group, GroupStrength>> };
   countryPolicy: CountryPolicy;
   summary: ClassifySummary;
 }
@@ -57,6 +59,7 @@ export async function classifyStore(
     app.closeSync();
     const record: ClassifierRecord = {
       keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+      rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength } },
       countryPolicy: policy,
       summary,
     };

@@ -4,24 +4,53 @@
  * PDFs are printed last.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Group } from '../classify/keywords.js';
 import { writeReport } from '../report/index.js';
 import { printPdfs } from '../report/pdf.js';
 import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate, type Window } from './aggregate.js';
+import type { ClassifierRecord } from './classify.js';
 import { quietEffects, type Effects } from './effects.js';
 import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
 
-/** The method as the report states it; each rule is implemented (and commented) where it runs. */
-export const METHOD_TEXT =
-  'A paper is counted as medical AI when its title or abstract (rebuilt from OpenAlex\'s ' +
-  'abstract_inverted_index) contains at least one medical keyword and at least one AI keyword ' +
-  '(case-insensitive, whole words, hyphen and plural variants; lists in data/keywords/). Countries ' +
-  'come from every author\'s affiliations (authorships[].countries and institutions\' country_code); ' +
-  'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
-  'countries count for both. A work read twice counts once.';
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The keyword folder as a report may print it: project-relative, or only its name for a user's own. */
+function keywordsLabel(dir: string): string {
+  const r = relative(PROJECT_ROOT, dir);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? `${basename(dir)}/ (the user's lists)` : `${r}/`;
+}
+
+function evidence(group: Group, rule: ClassifierRecord['rule']): string {
+  const name = group === 'ai' ? 'AI' : 'medical';
+  const need = rule?.strength[group];
+  if (need === undefined || (need.minTerms <= 1 && !need.orInTitle)) return `at least one ${name} keyword`;
+  const many = `at least ${need.minTerms} different ${name} keywords`;
+  return need.orInTitle ? `a ${name} keyword in the title or ${many}` : many;
+}
+
+/**
+ * The method as the report states it, from the rule the works were classified with (an older
+ * database without the record gets the shipped rule's wording). Each rule is implemented, and
+ * commented, where it runs.
+ */
+export function methodText(rule: ClassifierRecord['rule']): string {
+  const groups = rule?.require ?? ['medical', 'ai'];
+  const halves = (['medical', 'ai'] as const).filter((g) => groups.includes(g)).map((g) => evidence(g, rule));
+  return (
+    "A paper is counted as medical AI when its title or abstract (rebuilt from OpenAlex's " +
+    'abstract_inverted_index; an abstract that is only a publisher placeholder or a landing-page teaser is set aside) ' +
+    `contains ${halves.join(' and ')} (case-insensitive, whole words, hyphen and plural variants; ` +
+    `lists in ${rule === undefined ? 'data/keywords/' : keywordsLabel(rule.dir)}). Countries ` +
+    "come from every author's affiliations (authorships[].countries and institutions' country_code); " +
+    'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
+    'countries count for both. A work read twice counts once.'
+  );
+}
 
 export interface ReportStageOptions extends ReportOptions {
   /**
@@ -44,6 +73,7 @@ export async function produceReport(
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   const { counts, worldTotals } = await aggregate(store, window);
+  const classifier = await store.getMeta<ClassifierRecord>('classifier');
   await mkdir(options.outDir, { recursive: true });
   const scope = await writeWorks(store, window, options.outDir);
   await writeRejects(store, options.outDir);
@@ -58,7 +88,7 @@ export async function produceReport(
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
       countryPolicy: policyText(manifest.parameters.countryPolicy),
-      method: METHOD_TEXT,
+      method: methodText(classifier?.rule),
       manifest,
     },
     options,

@@ -1,0 +1,28 @@
+/** The method sentence of the report follows the rule the works were classified with. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_KEYWORDS_DIR, loadKeywordRules } from '../../src/classify/keywords.js';
+import { methodText } from '../../src/pipeline/report.js';
+import { STRICT_KEYWORDS_DIR } from '../classify/cases.js';
+
+describe('methodText', () => {
+  it('states the shipped rule for the shipped lists and for a database without a rule record', async () => {
+    const rules = await loadKeywordRules(DEFAULT_KEYWORDS_DIR);
+    const shipped = methodText({ dir: rules.dir, require: [...rules.require], strength: rules.strength });
+    expect(shipped).toContain('contains at least one medical keyword and at least one AI keyword');
+    expect(shipped).toContain('lists in data/keywords/)');
+    expect(methodText(undefined)).toBe(shipped);
+  });
+
+  it('states the strict rule when the works were classified with it', async () => {
+    const rules = await loadKeywordRules(STRICT_KEYWORDS_DIR);
+    const text = methodText({ dir: rules.dir, require: [...rules.require], strength: rules.strength });
+    expect(text).toContain('contains a medical keyword in the title or at least 2 different medical keywords and at least one AI keyword');
+    expect(text).toContain('lists in data/keywords-strict/)');
+  });
+
+  it('names a folder outside the project by its name only, so no local path is published', () => {
+    const text = methodText({ dir: '/home/analyst/secret/my-lists', require: ['ai', 'medical'], strength: {} });
+    expect(text).toContain("lists in my-lists/ (the user's lists))");
+    expect(text).not.toContain('/home/analyst');
+  });
+});
