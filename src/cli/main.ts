@@ -7,7 +7,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { stderrEffects } from '../pipeline/effects.js';
-import { produceReport } from '../pipeline/report.js';
+import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { toCsv } from '../report/csv.js';
@@ -86,6 +86,7 @@ async function reportStage(store: Store, o: CommonFlags & ReportFlags): Promise<
   p.throwIfAny();
   const run = await produceReport(store, window, options, stderrEffects);
   process.stdout.write(run.summary);
+  if (options.pdf) await printReportPdfs(options.outDir, stderrEffects);
 }
 
 /** Validates every option of every stage before the first stage runs, so a typo fails fast. */

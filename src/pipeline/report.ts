@@ -1,7 +1,7 @@
 /**
  * The report stage: aggregates the classified works for the requested window and writes every
- * artefact (charts, CSVs, rejects, manifest, summary) into the output folder; with `pdf`, the
- * PDFs are printed last.
+ * artefact (charts, CSVs, rejects, manifest, summary) into the output folder; the PDFs are a
+ * separate, last step (printReportPdfs).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
@@ -52,14 +52,6 @@ export function methodText(rule: ClassifierRecord['rule']): string {
   );
 }
 
-export interface ReportStageOptions extends ReportOptions {
-  /**
-   * Also print figure2.pdf and report.pdf with headless Chromium. Done last, so a missing
-   * Chromium fails the run only after the counts and every other file are written.
-   */
-  pdf?: boolean;
-}
-
 export interface ReportRun {
   manifest: Manifest;
   summary: string;
@@ -69,7 +61,7 @@ export interface ReportRun {
 export async function produceReport(
   store: Store,
   window: Window,
-  options: ReportStageOptions,
+  options: ReportOptions,
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   const { counts, worldTotals } = await aggregate(store, window);
@@ -98,10 +90,15 @@ export async function produceReport(
   await writeFile(join(options.outDir, 'summary.md'), summary);
   const all = [...files, ...['works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
-  if (options.pdf === true) {
-    const pdfs = await printPdfs(options.outDir);
-    effects.log(`printed ${pdfs.map((p) => basename(p)).join(' and ')} with headless Chromium`);
-    all.push(...pdfs);
-  }
   return { manifest, summary, files: all };
+}
+
+/**
+ * figure2.pdf and report.pdf, printed from the pages produceReport wrote. A separate step the
+ * caller runs last, after the summary is out, so a missing Chromium loses nothing of the run.
+ */
+export async function printReportPdfs(outDir: string, effects: Effects = quietEffects): Promise<string[]> {
+  const pdfs = await printPdfs(outDir);
+  effects.log(`printed ${pdfs.map((p) => basename(p)).join(' and ')} with headless Chromium`);
+  return pdfs;
 }

@@ -103,6 +103,10 @@ describe('medai-trends report --pdf without Chromium', () => {
     expect(missing.stderr).toContain('apt-get install chromium');
   });
 
+  it('prints the summary before trying, so the counts reach stdout', () => {
+    expect(missing.stdout).toContain('# medai-trends summary');
+  });
+
   it('still writes every other output first, with the same counts', () => {
     for (const f of ['counts.csv', 'works.csv', 'manifest.json', 'summary.md', 'figure2.svg', 'figure2.html', 'report.html']) {
       expect(existsSync(join(noChromium, f)), f).toBe(true);
