@@ -5,11 +5,13 @@ final as (
   select
     work_id,
     year,
+    type,
     array_to_string(countries, ';') as countries,
     is_medical,
     is_ai,
     is_medical_ai,
-    array_to_string(matched_terms, ';') as matched_terms
+    array_to_string(matched_terms, ';') as matched_terms,
+    title
   from works_scope
   order by length(work_id), work_id
 )

@@ -6,6 +6,8 @@ final as (
   select
     w.work_id,
     w.year,
+    w.type,
+    w.title,
     c.countries,
     c.is_medical,
     c.is_ai,

@@ -15,7 +15,8 @@ import { LIST_TYPES, type Window } from './aggregate.js';
 import type { ClassifierRecord } from './classify.js';
 import type { SnapshotSource } from './ingest.js';
 
-export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'countries', 'is_medical', 'is_ai', 'matched_terms'] as const;
+/** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
+export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'title'] as const;
 
 export interface ApiSource {
   kind: 'api';
@@ -29,6 +30,11 @@ export type Source = SnapshotSource | ApiSource;
 export interface ScopeTotals {
   works: number;
   medicalAi: number;
+  /**
+   * Medical-AI works in scope by OpenAlex `type` (article, review, preprint, book-chapter, ...),
+   * most first: every type is counted, so the reader sees what a "paper" was here.
+   */
+  medicalAiByType: { type: string; works: number }[];
 }
 
 /** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
@@ -42,7 +48,14 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
   await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null))));
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
   await store.query('works_export_parquet', { path: join(outDir, 'works.parquet') });
-  return { works: rows.length, medicalAi: rows.filter((r) => r.is_medical_ai === true).length };
+  const tagged = rows.filter((r) => r.is_medical_ai === true);
+  const byType = new Map<string, number>();
+  for (const r of tagged) {
+    const type = typeof r.type === 'string' && r.type !== '' ? r.type : '(none)';
+    byType.set(type, (byType.get(type) ?? 0) + 1);
+  }
+  const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
+  return { works: rows.length, medicalAi: tagged.length, medicalAiByType };
 }
 
 export async function writeRejects(store: Store, outDir: string): Promise<number> {
@@ -74,6 +87,7 @@ export interface Manifest {
     medicalAi: number;
     worksInScope: number;
     medicalAiInScope: number;
+    medicalAiInScopeByType: { type: string; works: number }[];
   };
 }
 
@@ -127,6 +141,7 @@ export async function buildManifest(
       medicalAi: t?.medical_ai ?? 0,
       worksInScope: args.scope.works,
       medicalAiInScope: args.scope.medicalAi,
+      medicalAiInScopeByType: args.scope.medicalAiByType,
     },
   };
 }
@@ -153,6 +168,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     '',
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
+    ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),
     ...(c.rejectReasons.length > 0 ? ['', 'Set aside:', ...c.rejectReasons.map((r) => `- ${r.kind}: ${r.reason} (${r.records})`)] : []),
     '',
   ];

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
@@ -26,6 +27,7 @@ interface RawWork {
   title?: string | null;
   display_name?: string | null;
   abstract_inverted_index?: unknown;
+  type?: string | null;
   authorships?: { countries?: string[]; institutions?: { country_code?: string | null }[] }[];
 }
 
@@ -109,14 +111,22 @@ describe('medai-trends run, end to end on the real records', () => {
         (a) => a.countries?.some((c) => c === 'US' || c === 'CN') || a.institutions?.some((i) => i.country_code === 'US' || i.country_code === 'CN'),
       );
     });
-    const lines = readFileSync(join(tmp, 'snap', 'works.csv'), 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('work_id,year,countries,is_medical,is_ai,matched_terms');
-    const ids = lines.slice(1).map((l) => l.split(',')[0]);
+    const text = readFileSync(join(tmp, 'snap', 'works.csv'), 'utf8');
+    expect(text.slice(0, text.indexOf('\n'))).toBe('work_id,year,type,countries,is_medical,is_ai,matched_terms,title');
+    const rows = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
+    const ids = rows.map((r) => r.work_id as string);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(inScope.map((w) => w.id.replace('https://openalex.org/', '')).sort());
-    const tagged = lines.slice(1).filter((l) => /,true,true,/.test(l));
+    // Type and title are OpenAlex's own (a title starting with a formula character gets a quote).
+    const raw = new Map(inScope.map((w) => [w.id.replace('https://openalex.org/', ''), w]));
+    for (const r of rows) {
+      const w = raw.get(r.work_id as string);
+      expect(r.type).toBe(w?.type ?? '');
+      expect((r.title as string).replace(/^'(?=[=+\-@])/, '')).toBe(w?.title ?? w?.display_name ?? '');
+    }
+    const tagged = rows.filter((r) => r.is_medical === 'true' && r.is_ai === 'true');
     expect(tagged.length).toBeGreaterThan(0);
-    for (const l of tagged) expect(l).toMatch(/ai:.*medical:|medical:.*ai:/);
+    for (const r of tagged) expect(r.matched_terms).toMatch(/ai:.*medical:|medical:.*ai:/);
   });
 
   it('writes the chart, spec, manifest and rejects, and the manifest traces the numbers', () => {
@@ -124,7 +134,11 @@ describe('medai-trends run, end to end on the real records', () => {
     expect(manifest.source.kind).toBe('snapshot');
     expect(manifest.source.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.source.dataDate).toMatch(/^20\d\d-\d\d-\d\d$/);
-    expect(manifest.counts).toMatchObject({ recordsRead: 2290, rejected: 0, distinctWorks: 2290, classified: 2290 });
+    expect(manifest.counts).toMatchObject({ recordsRead: 2290, rejected: 0, repaired: 8, distinctWorks: 2290, classified: 2290 });
+    // What a counted "paper" was: the medical-AI works in scope by OpenAlex type add up to the count.
+    const byType = manifest.counts.medicalAiInScopeByType as { type: string; works: number }[];
+    expect(byType.reduce((a, t) => a + t.works, 0)).toBe(manifest.counts.medicalAiInScope);
+    expect(byType[0]).toEqual({ type: 'article', works: 9 });
     expect(Object.keys(manifest.keywords).length).toBeGreaterThan(0);
     expect(Object.keys(manifest.queries)).toContain('counts_by_year_country.sql');
     const api = JSON.parse(readFileSync(join(tmp, 'api', 'manifest.json'), 'utf8'));
