@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { evaluate, evaluationMarkdown, summaryLines } from '../evaluate/evaluate.js';
 import { loadMeshSubtree } from '../evaluate/mesh.js';
 import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, scoreJudgements, type JudgedWork, type SampleRecord } from '../evaluate/review.js';
-import { openCorpus } from '../evaluate/source.js';
+import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
 import { DEFAULT_DB } from './options.js';
 
@@ -26,14 +26,14 @@ interface EvaluateFlags {
   judgements?: string;
 }
 
-export function yearFlag(flag: string, value: string | undefined): number | null {
+function yearFlag(flag: string, value: string | undefined): number | null {
   if (value === undefined) return null;
   if (!/^\d{4}$/.test(value)) throw new UserError(`${flag} must be a year, got "${value}"`);
   return Number(value);
 }
 
 /** Only the works of the year window, so the error rates match the years a report counts. */
-export async function* inWindow(works: AsyncIterable<Work> | Iterable<Work>, from: number | null, to: number | null): AsyncGenerator<Work> {
+async function* inWindow(works: AsyncIterable<Work> | Iterable<Work>, from: number | null, to: number | null): AsyncGenerator<Work> {
   for await (const w of works) if ((from === null || w.year >= from) && (to === null || w.year <= to)) yield w;
 }
 
@@ -88,7 +88,9 @@ export function register(program: Command): void {
       const rules = await loadKeywordRules(o.keywords);
       const subtree = await loadMeshSubtree(o.meshSubtree);
       const judged = o.judgements === undefined ? null : await readSheet(o.judgements);
-      const source = await openCorpus(o, 'evaluate');
+      const source = await openCorpus(o);
+      const skipped = skippedLine('evaluate', source);
+      if (skipped !== null) process.stderr.write(`${skipped}\n`);
       let corpus = source.description;
       try {
         if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;

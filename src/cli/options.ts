@@ -25,7 +25,7 @@ export class Problems {
   }
 }
 
-function integer(p: Problems, name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+export function integer(p: Problems, name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {

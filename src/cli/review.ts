@@ -9,9 +9,8 @@ import { dirname } from 'node:path';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
-import { openCorpus } from '../evaluate/source.js';
-import { yearFlag } from './evaluate.js';
-import { DEFAULT_DB } from './options.js';
+import { openCorpus, skippedLine } from '../evaluate/source.js';
+import { DEFAULT_DB, Problems, integer } from './options.js';
 
 interface ReviewFlags {
   db: string;
@@ -24,10 +23,12 @@ interface ReviewFlags {
   out: string;
 }
 
-function wholeNumber(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} must be a whole number >= ${min}, got "${value}"`);
-  return n;
+/** A year flag into the problem list; null when not given. */
+function year(p: Problems, flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (/^\d{4}$/.test(value)) return Number(value);
+  p.add(`${flag} must be a year, got "${value}"`);
+  return null;
 }
 
 export function register(program: Command): void {
@@ -43,14 +44,19 @@ export function register(program: Command): void {
     .option('--to <year>', 'draw only works published in or before this year (default: all)')
     .option('--out <csv>', 'where to write the sheet', 'reports/review-sample.csv')
     .action(async (o: ReviewFlags) => {
-      const n = wholeNumber('--n', o.n, 1);
-      const seed = wholeNumber('--seed', o.seed, 0);
-      const from = yearFlag('--from', o.from);
-      const to = yearFlag('--to', o.to);
-      if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}`);
-      if (!/\.csv$/i.test(o.out)) throw new UserError(`--out must name a .csv file, got "${o.out}"`);
+      const p = new Problems();
+      // A sheet is read by a person: thousands of rows would not be judged.
+      const n = integer(p, '--n', o.n, 100, 1, 10_000);
+      const seed = integer(p, '--seed', o.seed, 1, 0, 2 ** 32 - 1);
+      const from = year(p, '--from', o.from);
+      const to = year(p, '--to', o.to);
+      if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
+      if (!/\.csv$/i.test(o.out)) p.add(`--out must name a .csv file, got "${o.out}"`);
+      p.throwIfAny();
       const rules = await loadKeywordRules(o.keywords);
-      const source = await openCorpus(o, 'review-sample');
+      const source = await openCorpus(o);
+      const skipped = skippedLine('review-sample', source);
+      if (skipped !== null) process.stderr.write(`${skipped}\n`);
       try {
         const sample = await drawReviewSample(source.works, rules, { n, seed, from, to });
         if (sample.population === 0) throw new UserError(`no work in ${source.description} is tagged medical AI${from !== null || to !== null ? ` in ${from ?? 'any'}-${to ?? 'any'}` : ''}`);

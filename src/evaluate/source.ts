@@ -55,21 +55,21 @@ export function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>)
 export interface Corpus {
   works: AsyncIterable<Work> | Iterable<Work>;
   setAside: Set<string>;
+  /** Snapshot records that were not usable works (none for a database, which never stored them). */
+  rejected: SnapshotRead['rejected'];
   /** For reports: the snapshot paths or the database file. */
   description: string;
   close: () => void;
 }
 
-/** Opens `--snapshot` files when given, else the database; warns on stderr about unusable records. */
-export async function openCorpus(o: { db: string; snapshot?: string[] }, command: string): Promise<Corpus> {
+/** Opens `--snapshot` files when given, else the existing database. */
+export async function openCorpus(o: { db: string; snapshot?: string[] }): Promise<Corpus> {
   if (o.snapshot !== undefined) {
     const read = await readSnapshotWorks(o.snapshot);
-    if (read.rejected.length > 0) {
-      process.stderr.write(`${command}: ${read.rejected.length} records skipped (not usable works), e.g. ${read.rejected[0]?.origin}: ${read.rejected[0]?.reason}\n`);
-    }
     return {
       works: read.works.values(),
       setAside: abstractsSetAside(read.notes),
+      rejected: read.rejected,
       description: `snapshot ${o.snapshot.map((s) => `\`${s}\``).join(', ')}`,
       close: () => {},
     };
@@ -78,7 +78,14 @@ export async function openCorpus(o: { db: string; snapshot?: string[] }, command
   return {
     works: store.iterateWorks(),
     setAside: abstractsSetAside(await store.repairNotes()),
+    rejected: [],
     description: `database \`${o.db}\``,
     close: () => store.close(),
   };
+}
+
+/** The line a command prints about unusable snapshot records, or null when there were none. */
+export function skippedLine(command: string, corpus: Corpus): string | null {
+  const first = corpus.rejected[0];
+  return first === undefined ? null : `${command}: ${corpus.rejected.length} records skipped (not usable works), e.g. ${first.origin}: ${first.reason}`;
 }

@@ -52,8 +52,13 @@ describe('review-sample', () => {
     expect(ids(await readFile(all, 'utf8'))).toHaveLength(20);
     const bad = await runCli(['review-sample', '--snapshot', CORPUS, '--n', 'ten', '--out', all]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--n must be a whole number');
-    expect((await runCli(['review-sample', '--snapshot', CORPUS, '--out', join(dir, 'sheet.txt')])).code).toBe(2);
+    expect(bad.stderr).toContain('--n must be a whole number from 1 to 10000, got "ten"');
+    // Every problem at once.
+    const two = await runCli(['review-sample', '--snapshot', CORPUS, '--from', '2021', '--to', '2010', '--out', join(dir, 'sheet.txt')]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('2 problems with the options');
+    expect(two.stderr).toContain('--from 2021 is after --to 2010');
+    expect(two.stderr).toContain('--out must name a .csv file');
   });
 });
 
