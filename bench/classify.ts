@@ -1,0 +1,81 @@
+/**
+ * Classification speed, side by side in one process: the TypeScript classifier and its SQL twin
+ * (queries/classify_works.sql in an in-memory DuckDB), each with the shipped rule and with the
+ * strict one (data/keywords-strict: term counts, terms inside terms, title terms). The real
+ * corpus is repeated under new ids to reach snapshot-like row counts. Not a test.
+ *
+ *   npx tsx bench/classify.ts [--copies 10]
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { classify } from '../src/classify/classifier.js';
+import { DEFAULT_KEYWORDS_DIR, loadKeywordRules, type KeywordRules } from '../src/classify/keywords.js';
+import { classifyWorksInDatabase } from '../src/classify/sql.js';
+import { readWorks } from '../src/ingest/snapshot.js';
+import type { Work } from '../src/model/work.js';
+import { STRICT_KEYWORDS_DIR } from '../test/classify/cases.js';
+import { WORKS_FILE } from '../test/support/paths.js';
+
+const at = process.argv.indexOf('--copies');
+const COPIES = at === -1 ? 10 : Number(process.argv[at + 1]);
+
+async function corpus(): Promise<Work[]> {
+  const base: Work[] = [];
+  for await (const { result } of readWorks([WORKS_FILE])) if (result.ok) base.push(result.work);
+  return Array.from({ length: COPIES }, (_, c) => base.map((w) => ({ ...w, id: `${w.id}c${c}` }))).flat();
+}
+
+function timeTs(works: readonly Work[], rules: KeywordRules): { ms: number; tagged: number } {
+  const start = performance.now();
+  let tagged = 0;
+  for (const w of works) if (classify(w, rules).isMedicalAi) tagged++;
+  return { ms: performance.now() - start, tagged };
+}
+
+async function timeSql(works: readonly Work[], rules: KeywordRules): Promise<{ ms: number; tagged: number }> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await instance.connect();
+  try {
+    await connection.run(readFileSync(new URL('../queries/schema/works.sql', import.meta.url), 'utf8'));
+    const app = await connection.createAppender('works');
+    for (const w of works) {
+      app.appendVarchar(w.id);
+      app.appendInteger(w.year);
+      if (w.title === null) app.appendNull();
+      else app.appendVarchar(w.title);
+      if (w.abstract === null) app.appendNull();
+      else app.appendVarchar(w.abstract);
+      for (let i = 0; i < 6; i++) app.appendNull();
+      app.appendVarchar('bench');
+      app.endRow();
+    }
+    app.flushSync();
+    app.closeSync();
+    const start = performance.now();
+    const rows = await classifyWorksInDatabase(connection, rules);
+    return { ms: performance.now() - start, tagged: rows.filter((r) => r.is_medical_ai).length };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const works = await corpus();
+const shipped = await loadKeywordRules(DEFAULT_KEYWORDS_DIR);
+const strict = await loadKeywordRules(STRICT_KEYWORDS_DIR);
+// Warm both engines once so the first measurement does not pay for JIT and regex compilation.
+timeTs(works.slice(0, 2000), shipped);
+await timeSql(works.slice(0, 2000), shipped);
+
+const results = [
+  { name: 'TypeScript, shipped rule', ...timeTs(works, shipped) },
+  { name: 'TypeScript, strict rule', ...timeTs(works, strict) },
+  { name: 'SQL, shipped rule', ...(await timeSql(works, shipped)) },
+  { name: 'SQL, strict rule', ...(await timeSql(works, strict)) },
+];
+const base = results[0]?.ms ?? 1;
+process.stdout.write(`${works.length} works (${COPIES} copies of the real corpus)\n\n| engine, rule | ms | µs per work | tagged medical AI | time vs TypeScript shipped |\n|---|---|---|---|---|\n`);
+for (const r of results) {
+  process.stdout.write(`| ${r.name} | ${r.ms.toFixed(0)} | ${((r.ms * 1000) / works.length).toFixed(1)} | ${r.tagged} | ${(r.ms / base).toFixed(2)}x |\n`);
+}
