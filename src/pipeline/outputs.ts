@@ -35,6 +35,16 @@ export interface ScopeTotals {
    * most first: every type is counted, so the reader sees what a "paper" was here.
    */
   medicalAiByType: { type: string; works: number }[];
+  /** Medical-AI works in scope that look like a preprint and another version of one paper. */
+  versionPairs: VersionPair[];
+}
+
+export interface VersionPair {
+  preprintId: string;
+  preprintYear: number;
+  otherId: string;
+  otherYear: number;
+  otherType: string | null;
 }
 
 /** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
@@ -55,7 +65,9 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
     byType.set(type, (byType.get(type) ?? 0) + 1);
   }
   const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
-  return { works: rows.length, medicalAi: tagged.length, medicalAiByType };
+  const pairs = await store.query<{ preprint_id: string; preprint_year: number; other_id: string; other_year: number; other_type: string | null }>('version_pairs');
+  const versionPairs = pairs.map((r) => ({ preprintId: r.preprint_id, preprintYear: r.preprint_year, otherId: r.other_id, otherYear: r.other_year, otherType: r.other_type }));
+  return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs };
 }
 
 export async function writeRejects(store: Store, outDir: string): Promise<number> {
@@ -88,6 +100,11 @@ export interface Manifest {
     worksInScope: number;
     medicalAiInScope: number;
     medicalAiInScopeByType: { type: string; works: number }[];
+    /**
+     * Pairs of medical-AI works in scope that look like versions of one paper (same title, one a
+     * preprint, within two years). Both are counted: OpenAlex keeps them as separate works.
+     */
+    possibleVersionPairs: VersionPair[];
   };
 }
 
@@ -142,6 +159,7 @@ export async function buildManifest(
       worksInScope: args.scope.works,
       medicalAiInScope: args.scope.medicalAi,
       medicalAiInScopeByType: args.scope.medicalAiByType,
+      possibleVersionPairs: args.scope.versionPairs,
     },
   };
 }
@@ -169,6 +187,13 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
     ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),
+    ...(c.possibleVersionPairs.length > 0
+      ? [
+          `Possibly counted twice (${c.possibleVersionPairs.length}): a preprint and another OpenAlex work with the same title within two years: ${c.possibleVersionPairs
+            .map((v) => `${v.preprintId} (${v.preprintYear}) / ${v.otherId} (${v.otherType ?? 'no type'}, ${v.otherYear})`)
+            .join('; ')}.`,
+        ]
+      : []),
     ...(c.rejectReasons.length > 0 ? ['', 'Set aside:', ...c.rejectReasons.map((r) => `- ${r.kind}: ${r.reason} (${r.records})`)] : []),
     '',
   ];

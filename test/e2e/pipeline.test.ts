@@ -226,3 +226,43 @@ describe('snapshot merged_ids', () => {
     );
   });
 });
+
+describe('preprint versions', () => {
+  it('lists a preprint and its journal version as possibly counted twice, and counts both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medai-versions-'));
+    // Constructed works: W1/W2 one paper (preprint 2020, article 2021); W3/W4 the same title but
+    // four years apart; W5 a short shared title; W6/W7 two preprints of one paper.
+    const work = (id: string, year: number, type: string, title: string) =>
+      JSON.stringify({
+        id: `https://openalex.org/${id}`,
+        publication_year: year,
+        type,
+        title,
+        authorships: [{ countries: ['US'], institutions: [{ country_code: 'US' }] }],
+      });
+    const paper = 'Deep learning for the diagnosis of lung cancer in patients';
+    const other = 'Machine learning predicts sepsis in hospital patients';
+    const lines = [
+      work('W1', 2020, 'preprint', paper),
+      work('W2', 2021, 'article', `${paper}.`),
+      work('W3', 2016, 'preprint', 'A neural network for clinical triage'),
+      work('W4', 2020, 'article', 'A neural network for clinical triage'),
+      work('W5', 2020, 'preprint', 'AI in medicine'),
+      work('W8', 2020, 'article', 'AI in medicine'),
+      work('W6', 2019, 'posted-content', other),
+      work('W7', 2019, 'preprint', other),
+    ];
+    writeFileSync(join(dir, 'works.jsonl'), `${lines.join('\n')}\n`);
+    const r = await runCli(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2016', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+    expect(manifest.counts.possibleVersionPairs).toEqual([
+      { preprintId: 'W1', preprintYear: 2020, otherId: 'W2', otherYear: 2021, otherType: 'article' },
+      { preprintId: 'W6', preprintYear: 2019, otherId: 'W7', otherYear: 2019, otherType: 'preprint' },
+    ]);
+    expect(r.stdout).toContain('Possibly counted twice (2): a preprint and another OpenAlex work with the same title within two years: W1 (2020) / W2 (article, 2021); W6 (2019) / W7 (preprint, 2019).');
+    // Listed, not merged: every version is still counted.
+    expect(manifest.counts.medicalAiInScope).toBe(8);
+  });
+});
+
