@@ -53,8 +53,13 @@ export function parseWindow(p: Problems, o: { from?: string; to?: string; countr
   const from = integer(p, '--from', o.from, DEFAULT_FROM, 1900, thisYear + 1);
   const to = integer(p, '--to', o.to, DEFAULT_TO, 1900, thisYear + 1);
   if (from > to) p.add(`--from (${from}) is after --to (${to})`);
+  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES) };
+}
+
+/** `--countries US,CN` into distinct upper-case codes, each problem added to `p`. */
+export function parseCountries(p: Problems, list: string): string[] {
   const countries: string[] = [];
-  for (const raw of (o.countries ?? DEFAULT_COUNTRIES).split(',')) {
+  for (const raw of list.split(',')) {
     const code = raw.trim().toUpperCase();
     if (code === '') continue;
     // ISO 3166-1 alpha-2, as OpenAlex writes them (authorships[].countries).
@@ -62,7 +67,7 @@ export function parseWindow(p: Problems, o: { from?: string; to?: string; countr
     else if (!countries.includes(code)) countries.push(code);
   }
   if (countries.length === 0) p.add('--countries names no country');
-  return { from, to, countries };
+  return countries;
 }
 
 export function parsePolicy(p: Problems, raw: string | undefined): CountryPolicy {

@@ -10,7 +10,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
-import { DEFAULT_DB, Problems, integer } from './options.js';
+import { DEFAULT_DB, Problems, integer, parseCountries, parsePolicy } from './options.js';
 
 interface ReviewFlags {
   db: string;
@@ -20,6 +20,8 @@ interface ReviewFlags {
   seed: string;
   from?: string;
   to?: string;
+  countries?: string;
+  countryPolicy?: string;
   out: string;
 }
 
@@ -42,6 +44,8 @@ export function register(program: Command): void {
     .option('--seed <number>', 'random seed: the same corpus, lists and seed draw the same works', '1')
     .option('--from <year>', 'draw only works published in or after this year (default: all)')
     .option('--to <year>', 'draw only works published in or before this year (default: all)')
+    .option('--countries <codes>', 'draw only works with an affiliation in one of these ISO alpha-2 codes, e.g. US,CN (default: any)')
+    .option('--country-policy <policy>', 'separate (HK, MO and TW apart from CN) or fold-hk-mo', 'separate')
     .option('--out <csv>', 'where to write the sheet', 'reports/review-sample.csv')
     .action(async (o: ReviewFlags) => {
       const p = new Problems();
@@ -52,13 +56,15 @@ export function register(program: Command): void {
       const to = year(p, '--to', o.to);
       if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
       if (!/\.csv$/i.test(o.out)) p.add(`--out must name a .csv file, got "${o.out}"`);
+      const countries = o.countries === undefined ? null : parseCountries(p, o.countries);
+      const policy = parsePolicy(p, o.countryPolicy);
       p.throwIfAny();
       const rules = await loadKeywordRules(o.keywords);
       const source = await openCorpus(o);
       const skipped = skippedLine('review-sample', source);
       if (skipped !== null) process.stderr.write(`${skipped}\n`);
       try {
-        const sample = await drawReviewSample(source.works, rules, { n, seed, from, to });
+        const sample = await drawReviewSample(source.works, rules, { n, seed, from, to, countries, policy });
         if (sample.population === 0) throw new UserError(`no work in ${source.description} is tagged medical AI${from !== null || to !== null ? ` in ${from ?? 'any'}-${to ?? 'any'}` : ''}`);
         const record: SampleRecord = {
           corpus: source.description,
@@ -68,6 +74,8 @@ export function register(program: Command): void {
           population: sample.population,
           from,
           to,
+          countries,
+          countryPolicy: policy,
           keywords: [...rules.files],
         };
         await mkdir(dirname(o.out), { recursive: true });

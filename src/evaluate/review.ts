@@ -6,6 +6,7 @@
  */
 import Papa from 'papaparse';
 import { classify } from '../classify/classifier.js';
+import { countriesOf, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { shortWorkId, type Work } from '../model/work.js';
@@ -20,6 +21,9 @@ export interface SampleRequest {
   seed: number;
   from: number | null;
   to: number | null;
+  /** Only works with an author affiliation in one of these (as Figure 2 counts); null = any. */
+  countries: string[] | null;
+  policy: CountryPolicy;
 }
 
 export interface ReviewSample {
@@ -38,6 +42,7 @@ export async function drawReviewSample(works: AsyncIterable<Work> | Iterable<Wor
   const tagged: { work: Work; matchedTerms: string[] }[] = [];
   for await (const w of works) {
     if ((req.from !== null && w.year < req.from) || (req.to !== null && w.year > req.to)) continue;
+    if (req.countries !== null && !countriesOf(w.authorships, req.policy).some((c) => req.countries?.includes(c))) continue;
     const c = classify(w, rules);
     if (c.isMedicalAi) tagged.push({ work: w, matchedTerms: c.matchedTerms });
   }
@@ -173,6 +178,8 @@ export interface SampleRecord {
   population: number;
   from: number | null;
   to: number | null;
+  countries: string[] | null;
+  countryPolicy: CountryPolicy;
   keywords: { path: string; sha256: string }[];
 }
 
@@ -188,7 +195,7 @@ export function reviewMarkdown(r: ReviewResult, sheet: string, record: SampleRec
   const out = ['', '## Medical-AI tag: precision from a manual review', ''];
   if (record !== null) {
     out.push(
-      `Sheet \`${sheet}\`: ${record.drawn} works drawn at random (seed ${record.seed}) from the ${record.population} works the rule tagged medical AI in ${record.corpus}${record.from !== null || record.to !== null ? `, years ${record.from ?? 'any'}-${record.to ?? 'any'}` : ''}.`,
+      `Sheet \`${sheet}\`: ${record.drawn} works drawn at random (seed ${record.seed}) from the ${record.population} works the rule tagged medical AI in ${record.corpus}${record.from !== null || record.to !== null ? `, years ${record.from ?? 'any'}-${record.to ?? 'any'}` : ''}${record.countries ? `, with an affiliation in ${record.countries.join(', ')}` : ''}.`,
     );
     const now = new Map(rules.files.map((f) => [f.path, f.sha256]));
     const changed = record.keywords.filter((f) => now.get(f.path) !== f.sha256).map((f) => f.path);

@@ -50,6 +50,11 @@ describe('review-sample', () => {
     const all = join(dir, 'all.csv');
     expect((await runCli(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--out', all])).code).toBe(0);
     expect(ids(await readFile(all, 'utf8'))).toHaveLength(20);
+    // The Figure 2 population: the window and a US or CN affiliation, as counts.csv counts it.
+    const fig2 = join(dir, 'fig2.csv');
+    const r = await runCli(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--countries', 'US,CN', '--out', fig2]);
+    expect(r.stdout).toContain('drew 14 of the 14 works tagged medical AI');
+    expect(JSON.parse(await readFile(join(dir, 'fig2.json'), 'utf8'))).toMatchObject({ countries: ['US', 'CN'], countryPolicy: 'separate', population: 14 });
     const bad = await runCli(['review-sample', '--snapshot', CORPUS, '--n', 'ten', '--out', all]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--n must be a whole number from 1 to 10000, got "ten"');
