@@ -68,14 +68,15 @@ export function reviewSheet(sample: ReviewSample): string {
 
 export type Judgement = 'yes' | 'no' | 'unsure';
 
-const JUDGEMENTS: Record<string, Judgement> = {
-  yes: 'yes',
-  y: 'yes',
-  no: 'no',
-  n: 'no',
-  unsure: 'unsure',
-  '?': 'unsure',
-};
+/** The spellings a reviewer may type; a Map, so "constructor" is not found on a prototype. */
+const JUDGEMENTS = new Map<string, Judgement>([
+  ['yes', 'yes'],
+  ['y', 'yes'],
+  ['no', 'no'],
+  ['n', 'no'],
+  ['unsure', 'unsure'],
+  ['?', 'unsure'],
+]);
 
 export interface JudgedWork {
   workId: string;
@@ -107,7 +108,7 @@ export function parseJudgements(text: string, file: string): JudgedWork[] {
     if (prior !== undefined) problems.push(`${where} (${id}): judged again, first at row ${prior}`);
     seen.set(id, i + 1);
     const raw = (row.judgement ?? '').trim().toLowerCase();
-    const judgement = raw === '' ? null : JUDGEMENTS[raw];
+    const judgement = raw === '' ? null : JUDGEMENTS.get(raw);
     if (judgement === undefined) {
       problems.push(`${where} (${id}): judgement ${JSON.stringify(row.judgement)} is not yes, no, unsure or empty`);
       return;

@@ -79,7 +79,7 @@ describe('parseJudgements (constructed sheets)', () => {
   });
 
   it('names every bad row by file and row, in one error', () => {
-    const sheet = 'work_id,judgement\nW1,yes\nA5,no\nW1,no\nW9,maybe not\n';
+    const sheet = 'work_id,judgement\nW1,yes\nA5,no\nW1,no\nW9,maybe not\nW10,constructor\n';
     let err: unknown;
     try {
       parseJudgements(sheet, 'sheet.csv');
@@ -88,10 +88,11 @@ describe('parseJudgements (constructed sheets)', () => {
     }
     expect(err).toBeInstanceOf(UserError);
     const m = (err as Error).message;
-    expect(m).toContain('3 problem(s)');
+    expect(m).toContain('4 problem(s)');
     expect(m).toContain('sheet.csv: row 2: work_id "A5" is not an OpenAlex work id');
     expect(m).toContain('sheet.csv: row 3 (W1): judged again, first at row 1');
     expect(m).toContain('sheet.csv: row 4 (W9): judgement "maybe not" is not yes, no, unsure or empty');
+    expect(m).toContain('sheet.csv: row 5 (W10): judgement "constructor" is not yes, no, unsure or empty');
   });
 
   it('refuses a sheet without a judgement column', () => {
