@@ -1,5 +1,6 @@
--- one row per work in `works`: the keyword terms its title + abstract match (masks and vetoes
--- applied) and its verdict; the SQL twin of src/classify/classifier.ts, with the patterns that
+-- one row per work in `works`, in the columns of the `classified` table: the keyword terms its
+-- title + abstract match (masks and vetoes applied), its verdict and the countries it counts for;
+-- the SQL twin of src/classify/classifier.ts and countries.ts, with the patterns that
 -- src/classify/keywords.ts compiles, bound as parameters
 with terms as (
     -- One row per term; `literal` is set for substring (Chinese) terms, '' for word terms.
@@ -130,14 +131,37 @@ per_work as (
     group by work_id
 ),
 
+work_countries as (
+    -- Full counting, as countriesOf(): every author's own countries and every institution's
+    -- country_code (pre-2023 records have only the latter), de-duplicated; with $fold_hk_mo,
+    -- Hong Kong and Macao count as China (Taiwan never does).
+    select
+        work_id,
+        year,
+        list_sort(list_distinct(list_transform(
+            list_filter(
+                flatten([
+                    coalesce(json_extract_string(authorships, '$[*].countries[*]'), []::varchar[]),
+                    coalesce(json_extract_string(authorships, '$[*].institutionCountries[*]'), []::varchar[])
+                ]),
+                code -> code is not null
+            ),
+            code -> case when $fold_hk_mo and code in ('HK', 'MO') then 'CN' else code end
+        ))) as countries
+    from works
+),
+
 final as (
     select
         texts.work_id,
+        work_countries.year,
         coalesce(list_contains(matched_groups.matched_groups, 'medical'), false) as is_medical,
         coalesce(list_contains(matched_groups.matched_groups, 'ai'), false) as is_ai,
         coalesce(list_has_all(matched_groups.matched_groups, $require::varchar[]), false) as is_medical_ai,
-        coalesce(per_work.matched_terms, []::varchar[]) as matched_terms
+        coalesce(per_work.matched_terms, []::varchar[]) as matched_terms,
+        work_countries.countries
     from texts
+    inner join work_countries on texts.work_id = work_countries.work_id
     left join per_work on texts.work_id = per_work.work_id
     left join matched_groups on texts.work_id = matched_groups.work_id
 )

@@ -5,21 +5,25 @@
 import { BOOLEAN, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { CountryPolicy } from './countries.js';
 import { FIELD_JOINER, WORD_TOKEN, type KeywordRules } from './keywords.js';
 
 /** queries/ is resolved from this file so the SQL is found from any working directory. */
 const SQL = fileURLToPath(new URL('../../queries/classify_works.sql', import.meta.url));
 
+/** A row of classify_works.sql: the columns of the `classified` table. */
 export interface SqlClassification {
   work_id: string;
+  year: number;
   is_medical: boolean;
   is_ai: boolean;
   is_medical_ai: boolean;
   matched_terms: string[];
+  countries: string[];
 }
 
 /** The bound parameters of classify_works.sql for a rule; '' stands for "no mask" / "no veto". */
-export function classifySqlParams(rules: KeywordRules): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
+export function classifySqlParams(rules: KeywordRules, policy: CountryPolicy = 'separate'): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const list = LIST(VARCHAR);
   const keys = rules.terms.flatMap((t) => t.keyTokens.map((token) => ({ label: t.label, token })));
   const within = rules.terms.flatMap((t) => t.within.map((outer) => ({ inner: t.label, outer })));
@@ -43,6 +47,7 @@ export function classifySqlParams(rules: KeywordRules): { params: Record<string,
       strength_groups: listValue(strength.map((s) => s.group)),
       strength_min: listValue(strength.map((s) => s.minTerms)),
       strength_title: listValue(strength.map((s) => s.orInTitle)),
+      fold_hk_mo: policy === 'fold-hk-mo',
     },
     types: {
       labels: list,
@@ -62,13 +67,23 @@ export function classifySqlParams(rules: KeywordRules): { params: Record<string,
       strength_groups: list,
       strength_min: LIST(INTEGER),
       strength_title: LIST(BOOLEAN),
+      fold_hk_mo: BOOLEAN,
     },
   };
 }
 
 /** Classifies every row of the connection's `works` table in the database. */
-export async function classifyWorksInDatabase(connection: DuckDBConnection, rules: KeywordRules): Promise<SqlClassification[]> {
-  const { params, types } = classifySqlParams(rules);
+export async function classifyWorksInDatabase(connection: DuckDBConnection, rules: KeywordRules, policy: CountryPolicy = 'separate'): Promise<SqlClassification[]> {
+  const { params, types } = classifySqlParams(rules, policy);
   const reader = await connection.runAndReadAll(readFileSync(SQL, 'utf8'), params, types);
   return reader.getRowObjectsJS() as unknown as SqlClassification[];
+}
+
+/**
+ * Fills the (empty) `classified` table straight from classify_works.sql, whose columns are that
+ * table's: no row passes through JavaScript, for snapshot-scale stores.
+ */
+export async function insertClassificationsInDatabase(connection: DuckDBConnection, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
+  const { params, types } = classifySqlParams(rules, policy);
+  await connection.run(`insert into classified\n${readFileSync(SQL, 'utf8')}`, params, types);
 }

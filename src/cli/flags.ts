@@ -14,7 +14,8 @@ export const windowOptions = (c: Command): Command =>
 export const classifyOptions = (c: Command): Command =>
   c
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
-    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate');
+    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate')
+    .option('--engine <engine>', 'classify in ts (TypeScript) or sql (inside DuckDB): the same result', 'ts');
 export const sourceOptions = (c: Command): Command =>
   c
     .option('--snapshot <paths...>', 'read OpenAlex snapshot parts / saved API pages (files, dirs or globs) instead of the API')

@@ -20,6 +20,7 @@ import { classifyOptions, dbOption, reportOptions, sourceOptions, windowOptions 
 import {
   Problems,
   parseFetch,
+  parseEngine,
   parsePolicy,
   parseReport,
   parseWindow,
@@ -35,6 +36,7 @@ interface CommonFlags {
   to?: string;
   countries?: string;
   countryPolicy?: string;
+  engine?: string;
   keywords?: string;
   snapshot?: string[];
 }
@@ -75,8 +77,9 @@ async function fetchStage(store: Store, o: CommonFlags & FetchFlags): Promise<vo
 async function classifyStage(store: Store, o: CommonFlags): Promise<void> {
   const p = new Problems();
   const policy = parsePolicy(p, o.countryPolicy);
+  const engine = parseEngine(p, o.engine);
   p.throwIfAny();
-  await classifyStore(store, await loadKeywordRules(o.keywords), policy, stderrEffects);
+  await classifyStore(store, await loadKeywordRules(o.keywords), policy, engine, stderrEffects);
 }
 
 async function reportStage(store: Store, o: CommonFlags & ReportFlags): Promise<void> {
@@ -94,6 +97,7 @@ function validateAll(o: CommonFlags & FetchFlags & ReportFlags): void {
   const p = new Problems();
   parseWindow(p, o);
   parsePolicy(p, o.countryPolicy);
+  parseEngine(p, o.engine);
   parseFetch(p, o);
   parseReport(p, o);
   p.throwIfAny();

@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import type { ApiSettings } from '../pipeline/source.js';
 import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
+import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/classify.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
 
 /** CSET's Figure 2 window; analysts pass their own. */
@@ -72,6 +73,10 @@ export function parseCountries(p: Problems, list: string): string[] {
 
 export function parsePolicy(p: Problems, raw: string | undefined): CountryPolicy {
   return oneOf(p, '--country-policy', raw, COUNTRY_POLICIES, 'separate');
+}
+
+export function parseEngine(p: Problems, raw: string | undefined): ClassifyEngine {
+  return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, 'ts');
 }
 
 export interface ReportFlags {

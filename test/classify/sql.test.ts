@@ -11,6 +11,8 @@ import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords
 import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
 import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
+import { countriesOf } from '../../src/classify/countries.js';
+import type { Work } from '../../src/model/work.js';
 
 /**
  * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
@@ -36,6 +38,7 @@ let instance: DuckDBInstance;
 let connection: DuckDBConnection;
 let rules: KeywordRules;
 const texts = new Map<string, { title: string | null; abstract: string | null }>();
+const real = new Map<string, Work>();
 let rows: SqlClassification[];
 let strict: KeywordRules;
 let strictRows: SqlClassification[];
@@ -46,19 +49,26 @@ beforeAll(async () => {
   connection = await instance.connect();
   // The store's own table definition, so the SQL runs against the real shape.
   await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
-  for (const w of await corpusWorks()) texts.set(w.id, { title: w.title, abstract: w.abstract });
+  for (const w of await corpusWorks()) {
+    texts.set(w.id, { title: w.title, abstract: w.abstract });
+    real.set(w.id, w);
+  }
   cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
   strictCases.forEach(([, title, abstract], i) => texts.set(`strict-${i}`, { title, abstract }));
   edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
   const app = await connection.createAppender('works');
   for (const [id, t] of texts) {
+    const w = real.get(id);
     app.appendVarchar(id);
-    app.appendInteger(2020);
+    app.appendInteger(w?.year ?? 2020);
     if (t.title === null) app.appendNull();
     else app.appendVarchar(t.title);
     if (t.abstract === null) app.appendNull();
     else app.appendVarchar(t.abstract);
-    for (let i = 0; i < 6; i++) app.appendNull();
+    // The store writes authorships as this JSON; the SQL derives the countries from it.
+    if (w === undefined) app.appendNull();
+    else app.appendVarchar(JSON.stringify(w.authorships));
+    for (let i = 0; i < 5; i++) app.appendNull();
     app.appendVarchar('test');
     app.endRow();
   }
@@ -109,6 +119,28 @@ describe('SQL and TypeScript classifiers', () => {
     // The strict rule must actually bite, here as in TypeScript.
     const tagged = (r: readonly SqlClassification[]) => r.filter((x) => x.is_medical).length;
     expect(tagged(strictRows)).toBeLessThan(tagged(rows) - 50);
+  });
+
+  it('derive the same countries and years as countriesOf on every real record, under both policies', async () => {
+    const folded = await classifyWorksInDatabase(connection, rules, 'fold-hk-mo');
+    for (const [result, policy] of [
+      [rows, 'separate'],
+      [folded, 'fold-hk-mo'],
+    ] as const) {
+      const differ = result
+        .filter((r) => real.has(r.work_id))
+        .filter((r) => {
+          const w = real.get(r.work_id) as Work;
+          return r.year !== w.year || JSON.stringify(r.countries) !== JSON.stringify(countriesOf(w.authorships, policy));
+        });
+      expect(differ.map((r) => r.work_id)).toEqual([]);
+    }
+    // Not agreement on nothing: many works have countries, and folding changes some.
+    expect(rows.filter((r) => r.countries.length > 1).length).toBeGreaterThan(300);
+    expect(rows.filter((r) => r.countries.includes('HK')).length).toBeGreaterThan(0);
+    expect(folded.filter((r) => r.countries.includes('HK')).length).toBe(0);
+    // Works without authorships count for no country.
+    expect(rows.find((r) => r.work_id === 'constructed-0')?.countries).toEqual([]);
   });
 
   it('tag something in both halves, so agreement is not agreement on nothing', () => {
