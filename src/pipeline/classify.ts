@@ -22,9 +22,10 @@ export interface ClassifySummary {
 }
 
 /**
- * Which classifier fills the table: the TypeScript one (default: about 1.7x faster on two cores,
- * bench/classify.ts) or its SQL twin, which runs inside DuckDB so no work passes through
- * JavaScript. Both give the same table; test/pipeline/engine.test.ts checks it on the real corpus.
+ * Which classifier fills the table: the TypeScript one (the default, the reference the SQL is
+ * tested against) or its SQL twin, which runs inside DuckDB so no work passes through JavaScript.
+ * On two cores the whole stage takes about as long either way (bench/classify.ts). Both give the
+ * same table; test/pipeline/engine.test.ts checks it on the real corpus.
  */
 export type ClassifyEngine = 'ts' | 'sql';
 export const CLASSIFY_ENGINES: readonly ClassifyEngine[] = ['ts', 'sql'];
