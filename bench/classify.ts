@@ -9,7 +9,6 @@
  *   npx tsx bench/classify.ts [--copies 10]
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { loadFromSnapshot } from '../src/pipeline/source.js';
 import { Store } from '../src/store/store.js';
 import { STRICT_KEYWORDS_DIR } from '../test/classify/cases.js';
 import { WORKS_FILE } from '../test/support/paths.js';
+import { fillWorksTable } from '../test/support/works-table.js';
 
 const at = process.argv.indexOf('--copies');
 const COPIES = at === -1 ? 10 : Number(process.argv[at + 1]);
@@ -63,21 +63,7 @@ async function timeSql(works: readonly Work[], rules: KeywordRules): Promise<{ m
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection = await instance.connect();
   try {
-    await connection.run(readFileSync(new URL('../queries/schema/works.sql', import.meta.url), 'utf8'));
-    const app = await connection.createAppender('works');
-    for (const w of works) {
-      app.appendVarchar(w.id);
-      app.appendInteger(w.year);
-      if (w.title === null) app.appendNull();
-      else app.appendVarchar(w.title);
-      if (w.abstract === null) app.appendNull();
-      else app.appendVarchar(w.abstract);
-      for (let i = 0; i < 6; i++) app.appendNull();
-      app.appendVarchar('bench');
-      app.endRow();
-    }
-    app.flushSync();
-    app.closeSync();
+    await fillWorksTable(connection, works, 'bench');
     const start = performance.now();
     const rows = await classifyWorksInDatabase(connection, rules);
     return { ms: performance.now() - start, tagged: rows.filter((r) => r.is_medical_ai).length };

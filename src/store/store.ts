@@ -295,7 +295,8 @@ function appendNullable(app: DuckDBAppender, v: string | null): void {
   else app.appendVarchar(v);
 }
 
-function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
+/** One `works` row, in the column order of queries/schema/works.sql. */
+export function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
   app.appendVarchar(w.id);
   app.appendInteger(w.year);
   appendNullable(app, w.title);

@@ -4,32 +4,18 @@
  * Run: npx vitest bench --run test/classify
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
 import { bench, describe } from 'vitest';
 import { classify, classifyWithDetail } from '../../src/classify/classifier.js';
 import { loadKeywordRules } from '../../src/classify/keywords.js';
 import { classifyWorksInDatabase } from '../../src/classify/sql.js';
+import { fillWorksTable } from '../support/works-table.js';
 import { corpusWorks } from './corpus.js';
 
 const rules = await loadKeywordRules();
 const works = await corpusWorks();
 const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
 const connection = await instance.connect();
-await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
-const app = await connection.createAppender('works');
-for (const w of works) {
-  app.appendVarchar(w.id);
-  app.appendInteger(w.year);
-  if (w.title === null) app.appendNull();
-  else app.appendVarchar(w.title);
-  if (w.abstract === null) app.appendNull();
-  else app.appendVarchar(w.abstract);
-  for (let i = 0; i < 6; i++) app.appendNull();
-  app.appendVarchar('bench');
-  app.endRow();
-}
-app.flushSync();
-app.closeSync();
+await fillWorksTable(connection, works, 'bench');
 
 describe('classify the corpus', () => {
   bench('classify (token pre-check)', () => {

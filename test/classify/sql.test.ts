@@ -4,13 +4,13 @@
  * every constructed trap, in a real in-memory DuckDB.
  */
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
 import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
+import { fillWorksTable, textWork } from '../support/works-table.js';
 import { countriesOf } from '../../src/classify/countries.js';
 import type { Work } from '../../src/model/work.js';
 
@@ -47,8 +47,6 @@ beforeAll(async () => {
   rules = await loadKeywordRules();
   instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   connection = await instance.connect();
-  // The store's own table definition, so the SQL runs against the real shape.
-  await connection.run(readFileSync(new URL('../../queries/schema/works.sql', import.meta.url), 'utf8'));
   for (const w of await corpusWorks()) {
     texts.set(w.id, { title: w.title, abstract: w.abstract });
     real.set(w.id, w);
@@ -56,24 +54,9 @@ beforeAll(async () => {
   cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
   strictCases.forEach(([, title, abstract], i) => texts.set(`strict-${i}`, { title, abstract }));
   edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
-  const app = await connection.createAppender('works');
-  for (const [id, t] of texts) {
-    const w = real.get(id);
-    app.appendVarchar(id);
-    app.appendInteger(w?.year ?? 2020);
-    if (t.title === null) app.appendNull();
-    else app.appendVarchar(t.title);
-    if (t.abstract === null) app.appendNull();
-    else app.appendVarchar(t.abstract);
-    // The store writes authorships as this JSON; the SQL derives the countries from it.
-    if (w === undefined) app.appendNull();
-    else app.appendVarchar(JSON.stringify(w.authorships));
-    for (let i = 0; i < 5; i++) app.appendNull();
-    app.appendVarchar('test');
-    app.endRow();
-  }
-  app.flushSync();
-  app.closeSync();
+  // The store's own table and row writer, so the SQL runs against the real shape (authorships as
+  // the JSON the store writes, from which the SQL derives the countries).
+  await fillWorksTable(connection, [...texts].map(([id, t]) => real.get(id) ?? textWork(id, t.title, t.abstract)));
   rows = await classifyWorksInDatabase(connection, rules);
   strict = await loadKeywordRules(STRICT_KEYWORDS_DIR);
   strictRows = await classifyWorksInDatabase(connection, strict);
