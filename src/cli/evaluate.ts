@@ -12,7 +12,7 @@ import { loadMeshSubtree } from '../evaluate/mesh.js';
 import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, scoreJudgements, type JudgedWork, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
-import { DEFAULT_DB } from './options.js';
+import { corpusOptions } from './flags.js';
 
 interface EvaluateFlags {
   db: string;
@@ -67,12 +67,8 @@ function relativeToCwd(path: string): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('evaluate')
+  corpusOptions(program.command('evaluate'))
     .description('precision, recall and F1 of the AI half against MeSH labels; writes reports/evaluation.md')
-    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
-    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
     .option('--mesh-subtree <file>', 'MeSH AI subtree list to use instead of data/mesh/ai-subtree.tsv')
     .option('--report <file>', 'where to write the Markdown report', 'reports/evaluation.md')
     .option('--samples <n>', 'false positives and false negatives to list', '10')

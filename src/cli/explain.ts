@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js';
 import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
 import { shortWorkId, type Work } from '../model/work.js';
-import { DEFAULT_DB } from './options.js';
+import { corpusOptions } from './flags.js';
 
 interface ExplainFlags {
   db: string;
@@ -94,13 +94,9 @@ export function explanationLines(
 }
 
 export function register(program: Command): void {
-  program
-    .command('explain')
+  corpusOptions(program.command('explain'))
     .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')
     .description('print why one work is in or out of the medical-AI count')
-    .option('--db <path>', 'DuckDB database to read the work from', DEFAULT_DB)
-    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
     .action(async (rawId: string, o: ExplainFlags) => {
       const id = shortWorkId(rawId.trim());
       if (id === null) throw new UserError(`"${rawId}" is not an OpenAlex work id (W followed by digits)`);

@@ -38,3 +38,9 @@ export const reportOptions = (c: Command): Command =>
     .option('--incomplete-years <n>', 'how many final years to mark as incomplete')
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
 
+/** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */
+export const corpusOptions = (c: Command): Command =>
+  c
+    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
+    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/');

@@ -10,7 +10,8 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
-import { DEFAULT_DB, Problems, integer, parseCountries, parsePolicy } from './options.js';
+import { corpusOptions } from './flags.js';
+import { Problems, integer, parseCountries, parsePolicy } from './options.js';
 
 interface ReviewFlags {
   db: string;
@@ -34,12 +35,8 @@ function year(p: Problems, flag: string, value: string | undefined): number | nu
 }
 
 export function register(program: Command): void {
-  program
-    .command('review-sample')
+  corpusOptions(program.command('review-sample'))
     .description('draw a random sample of the works tagged medical AI, as a sheet to judge by hand (then: evaluate --judgements)')
-    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
-    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
     .option('--n <count>', 'works to draw', '100')
     .option('--seed <number>', 'random seed: the same corpus, lists and seed draw the same works', '1')
     .option('--from <year>', 'draw only works published in or after this year (default: all)')
