@@ -60,7 +60,7 @@ export async function printPdfs(outDir: string, settings: PdfSettings = { execut
   const fix = `Install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary. Every other output is already in ${outDir}.`;
   if (!existsSync(exe)) throw new UserError(`--pdf needs Chromium, and there is none at ${exe}. ${fix}`);
 
-  // Imported here rather than at the top: it costs ~0.25 s of start-up that runs without --pdf skip.
+  // Imported here rather than at the top: it costs ~0.25 s of start-up, which runs without --pdf skip.
   const { chromium } = await import('playwright-core');
   let browser: Browser;
   try {
