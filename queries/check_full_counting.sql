@@ -6,6 +6,8 @@ tagged as (
   from classified
   where is_medical_ai
     and year between $from_year and $to_year
+    -- --types: only works of these OpenAlex types count (an empty list: every type).
+    and (len($types::varchar[]) = 0 or work_id in (select work_id from works where list_contains($types::varchar[], type)))
 ),
 
 -- Full counting: summed over every country, the counts must equal the sum of each paper's

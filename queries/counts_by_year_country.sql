@@ -15,6 +15,8 @@ tagged as (
   -- The keyword rule's verdict (both a medical and an AI keyword by default; see src/classify/).
   where is_medical_ai
     and year between $from_year and $to_year
+    -- --types: only works of these OpenAlex types count (an empty list: every type).
+    and (len($types::varchar[]) = 0 or work_id in (select work_id from works where list_contains($types::varchar[], type)))
 ),
 
 -- Full counting: a paper counts once for every distinct country among its authors' affiliations;

@@ -1,4 +1,4 @@
--- one row per distinct work read whose year is in the window and that has a selected country
+-- one row per distinct work read whose year is in the window, that has a selected country and is of a selected type
 create or replace temp table works_scope as
 with
 
@@ -19,6 +19,8 @@ final as (
   -- API runs list the same works.
   where w.year between $from_year and $to_year
     and len(list_intersect(c.countries, $countries::varchar[])) > 0
+    -- --types: only works of these OpenAlex types are in scope (an empty list: every type).
+    and (len($types::varchar[]) = 0 or list_contains($types::varchar[], w.type))
 )
 
 select * from final

@@ -12,6 +12,8 @@ tagged as (
   -- affiliation data do not depress every country's share alike.
   where is_medical_ai and len(countries) > 0
     and year between $from_year and $to_year
+    -- --types: only works of these OpenAlex types count (an empty list: every type).
+    and (len($types::varchar[]) = 0 or work_id in (select work_id from works where list_contains($types::varchar[], type)))
   group by year
 ),
 

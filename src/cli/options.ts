@@ -47,14 +47,33 @@ export interface WindowOptions {
   from: number;
   to: number;
   countries: string[];
+  /** OpenAlex work types to count; empty: every type. */
+  types: string[];
 }
 
-export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string }): WindowOptions {
+export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string; types?: string }): WindowOptions {
   const thisYear = new Date().getUTCFullYear();
   const from = integer(p, '--from', o.from, DEFAULT_FROM, 1900, thisYear + 1);
   const to = integer(p, '--to', o.to, DEFAULT_TO, 1900, thisYear + 1);
   if (from > to) p.add(`--from (${from}) is after --to (${to})`);
-  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES) };
+  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES), types: parseTypes(p, o.types) };
+}
+
+/**
+ * `--types article,review` into OpenAlex type names (lower-case words joined by hyphens, as
+ * OpenAlex and the Crossref types of older records write them: book-chapter, posted-content).
+ */
+export function parseTypes(p: Problems, list: string | undefined): string[] {
+  if (list === undefined) return [];
+  const types: string[] = [];
+  for (const raw of list.split(',')) {
+    const t = raw.trim().toLowerCase();
+    if (t === '') continue;
+    if (!/^[a-z]+(?:-[a-z]+)*$/.test(t)) p.add(`--types takes OpenAlex type names such as article,review,preprint; "${raw.trim()}" is not one`);
+    else if (!types.includes(t)) types.push(t);
+  }
+  if (types.length === 0) p.add('--types names no type');
+  return types;
 }
 
 /** `--countries US,CN` into distinct upper-case codes, each problem added to `p`. */

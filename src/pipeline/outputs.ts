@@ -11,7 +11,7 @@ import { toCsv, type Cell } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
-import { LIST_TYPES, type Window } from './aggregate.js';
+import { LIST_TYPES, windowParams, type Window } from './aggregate.js';
 import type { ClassifierRecord } from './classify.js';
 import type { SnapshotSource } from './ingest.js';
 
@@ -51,7 +51,7 @@ export interface VersionPair {
 export async function writeWorks(store: Store, window: Window, outDir: string): Promise<ScopeTotals> {
   await store.query(
     'works_scope_table',
-    { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
+    { ...windowParams(window), countries: listValue(window.countries) },
     LIST_TYPES,
   );
   const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>('works_in_scope');
@@ -80,7 +80,8 @@ export async function writeRejects(store: Store, outDir: string): Promise<number
 export interface Manifest {
   tool: { name: string; version: string };
   generatedAt: string;
-  parameters: { from: number; to: number; countries: string[]; countryPolicy: string; metric: string };
+  /** `types`: the OpenAlex work types counted; empty means every type. */
+  parameters: { from: number; to: number; countries: string[]; types: string[]; countryPolicy: string; metric: string };
   source: (Source & { dataDate: string }) | null;
   keywords: { path: string; sha256: string }[];
   queries: Record<string, string>;
@@ -138,6 +139,7 @@ export async function buildManifest(
       from: args.window.from,
       to: args.window.to,
       countries: args.window.countries,
+      types: args.window.types ?? [],
       countryPolicy: classifier?.countryPolicy ?? 'unknown',
       metric: args.metric,
     },
@@ -178,6 +180,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     `# medai-trends summary`,
     '',
     `Medical-AI papers by year, full counting by author affiliation (${policyText(manifest.parameters.countryPolicy)}).`,
+    `OpenAlex work types counted: ${manifest.parameters.types.length === 0 ? 'every type' : manifest.parameters.types.join(', ')}.`,
     `Source: ${manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files'}, data date ${manifest.source?.dataDate ?? 'unknown'}.`,
     '',
     `| year | ${countries.join(' | ')} |`,

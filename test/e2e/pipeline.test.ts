@@ -36,12 +36,13 @@ function rawWorks(): RawWork[] {
 }
 
 /** The counts computed straight from the raw records: the independent check on the pipeline. */
-function independentCounts(works: RawWork[], rules: KeywordRules, countries: string[]): Map<string, number> {
+function independentCounts(works: RawWork[], rules: KeywordRules, countries: string[], types: string[] = []): Map<string, number> {
   const counts = new Map<string, number>();
   const seen = new Set<string>();
   for (const w of works) {
     if (seen.has(w.id) || w.publication_year < 2010 || w.publication_year > 2021) continue;
     seen.add(w.id);
+    if (types.length > 0 && !types.includes(w.type ?? '')) continue;
     const codes = new Set<string>();
     for (const a of w.authorships ?? []) {
       a.countries?.forEach((c) => codes.add(c));
@@ -101,6 +102,28 @@ describe('medai-trends run, end to end on the real records', () => {
     }
     // The corpus is mostly not medical AI, but a pipeline that tags nothing must not pass.
     expect(total).toBeGreaterThan(0);
+  });
+
+  it('report --types counts only those OpenAlex types, as the raw records say, and says so', async () => {
+    const out = join(tmp, 'articles');
+    const r = await runCli(['report', '--db', join(tmp, 'snap.duckdb'), ...WINDOW, '--types', 'Article, review', '--format', 'csv', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const expected = independentCounts(rawWorks(), await loadKeywordRules(), ['US', 'CN'], ['article', 'review']);
+    const counts = readFileSync(join(out, 'counts.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    for (const line of counts) {
+      const [year, country, papers] = line.split(',');
+      expect(Number(papers), line).toBe(expected.get(`${year},${country}`) ?? 0);
+    }
+    // The filter bites: all types give more papers than articles and reviews.
+    const total = (csv: string) => csv.trimEnd().split('\n').slice(1).reduce((a, l) => a + Number(l.split(',')[2]), 0);
+    expect(total(readFileSync(join(out, 'counts.csv'), 'utf8'))).toBeLessThan(total(readFileSync(join(tmp, 'snap', 'counts.csv'), 'utf8')));
+    expect(r.stdout).toContain('OpenAlex work types counted: article, review.');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.parameters.types).toEqual(['article', 'review']);
+    expect(manifest.counts.medicalAiInScopeByType.map((t: { type: string }) => t.type).sort()).toEqual(['article', 'review']);
+    const bad = await runCli(['report', '--db', join(tmp, 'snap.duckdb'), '--types', 'article,journal article', '--out', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"journal article" is not one');
   });
 
   it('works.csv lists every in-scope work once, tagged or not, with countries and matched terms', () => {

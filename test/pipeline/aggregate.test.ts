@@ -45,6 +45,35 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
     ]);
   });
 
+  it('counts only the OpenAlex types asked for, in the counts, the world totals and the invariant', async () => {
+    const s = await withClassified([
+      ['W1', 2020, true, true, ['US']],
+      ['W2', 2020, true, true, ['US', 'CN']],
+      ['W3', 2020, true, true, ['CN']],
+      ['W4', 2020, true, true, ['US']], // no works row: its type is unknown, so no type admits it
+    ]);
+    for (const [id, type] of [
+      ['W1', 'article'],
+      ['W2', 'preprint'],
+      ['W3', 'paratext'],
+    ]) {
+      await s.connection.run(`insert into works (work_id, year, type, origin) values ($id, 2020, $type, 'test')`, { id: id as string, type: type as string });
+    }
+    const window = { from: 2020, to: 2020, countries: ['US', 'CN'] };
+    const all = await aggregate(s, window);
+    expect(all.counts).toEqual([
+      { year: 2020, country: 'CN', papers: 2 },
+      { year: 2020, country: 'US', papers: 3 },
+    ]);
+    const some = await aggregate(s, { ...window, types: ['article', 'preprint'] });
+    expect(some.counts).toEqual([
+      { year: 2020, country: 'CN', papers: 1 },
+      { year: 2020, country: 'US', papers: 2 },
+    ]);
+    expect(some.worldTotals).toEqual([{ year: 2020, papers: 2 }]);
+    expect((await aggregate(s, { ...window, types: ['dataset'] })).counts.every((c) => c.papers === 0)).toBe(true);
+  });
+
   it('stops with an invariant error when a country set holds a country twice', async () => {
     const s = await withClassified([['W1', 2020, true, true, ['US', 'US']]]);
     await expect(aggregate(s, { from: 2020, to: 2020, countries: ['US'] })).rejects.toThrow(InvariantError);

@@ -20,6 +20,12 @@ describe('methodText', () => {
     expect(text).toContain('lists in data/keywords-strict/)');
   });
 
+  it('says which OpenAlex types were counted when --types narrowed them, and nothing when it did not', () => {
+    const rule = { dir: '/x/data/keywords', require: ['ai', 'medical'] as ('ai' | 'medical')[], strength: {} };
+    expect(methodText(rule, ['article', 'review'])).toMatch(/Only OpenAlex works of type article, review are counted\.$/);
+    expect(methodText(rule, [])).not.toContain('Only OpenAlex works');
+  });
+
   it('names a folder outside the project by its name only, so no local path is published', () => {
     const text = methodText({ dir: '/home/analyst/secret/my-lists', require: ['ai', 'medical'], strength: {} });
     expect(text).toContain("lists in my-lists/ (the user's lists))");
