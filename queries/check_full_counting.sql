@@ -8,6 +8,8 @@ tagged as (
     and year between $from_year and $to_year
     -- --types: only works of these OpenAlex types count (an empty list: every type).
     and (len($types::varchar[]) = 0 or work_id in (select work_id from works where list_contains($types::varchar[], type)))
+    -- --merge-versions: the later version of a paper in version_pairs counts through the earlier.
+    and not ($merge_versions and work_id in (select later_id from version_pairs))
 ),
 
 -- Full counting: summed over every country, the counts must equal the sum of each paper's

@@ -11,6 +11,7 @@ final as (
     is_ai,
     is_medical_ai,
     array_to_string(matched_terms, ';') as matched_terms,
+    merged_into,
     title
   from works_scope
   order by length(work_id), work_id

@@ -11,9 +11,11 @@ export const windowOptions = (c: Command): Command =>
     .option('--from <year>', 'first year (default 2010)')
     .option('--to <year>', 'last year (default 2021)')
     .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)');
-/** Which OpenAlex work types count; for the commands that count (run, aggregate, report). */
-export const typesOption = (c: Command): Command =>
-  c.option('--types <list>', 'OpenAlex work types to count, comma-separated, e.g. article,review,preprint (default: every type)');
+/** What counts as one paper; for the commands that count (run, aggregate, report). */
+export const countingOptions = (c: Command): Command =>
+  c
+    .option('--types <list>', 'OpenAlex work types to count, comma-separated, e.g. article,review,preprint (default: every type)')
+    .option('--merge-versions', 'count a preprint and another version of one paper (same title, within two years) once, as the earlier');
 export const classifyOptions = (c: Command): Command =>
   c
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')

@@ -16,7 +16,7 @@ import { register as registerEvaluate } from './evaluate.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerReview } from './review.js';
 import { Store } from '../store/store.js';
-import { classifyOptions, dbOption, reportOptions, sourceOptions, typesOption, windowOptions } from './flags.js';
+import { classifyOptions, dbOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
 import {
   Problems,
   parseFetch,
@@ -36,6 +36,7 @@ interface CommonFlags {
   to?: string;
   countries?: string;
   types?: string;
+  mergeVersions?: boolean;
   countryPolicy?: string;
   engine?: string;
   keywords?: string;
@@ -104,7 +105,7 @@ function validateAll(o: CommonFlags & FetchFlags & ReportFlags): void {
   p.throwIfAny();
 }
 
-reportOptions(classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('run')))))))
+reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))
   .description('fetch (or read --snapshot), classify, aggregate and report in one go')
   .action(async (o: CommonFlags & FetchFlags & ReportFlags) => {
     validateAll(o);
@@ -123,7 +124,7 @@ classifyOptions(dbOption(program.command('classify')))
   .description('tag the stored works with the keyword rule and derive their countries')
   .action(async (o: CommonFlags) => withStore(o.db, (store) => classifyStage(store, o)));
 
-typesOption(windowOptions(dbOption(program.command('aggregate'))))
+countingOptions(windowOptions(dbOption(program.command('aggregate'))))
   .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
   .option('--out <dir>', 'also write counts.csv into this folder')
   .action(async (o: CommonFlags & { out?: string }) => {
@@ -141,7 +142,7 @@ typesOption(windowOptions(dbOption(program.command('aggregate'))))
     });
   });
 
-reportOptions(typesOption(windowOptions(dbOption(program.command('report')))))
+reportOptions(countingOptions(windowOptions(dbOption(program.command('report')))))
   .description('write the charts, CSVs, manifest and summary from the classified works')
   .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
 

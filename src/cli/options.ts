@@ -49,14 +49,15 @@ export interface WindowOptions {
   countries: string[];
   /** OpenAlex work types to count; empty: every type. */
   types: string[];
+  mergeVersions: boolean;
 }
 
-export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string; types?: string }): WindowOptions {
+export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string; types?: string; mergeVersions?: boolean }): WindowOptions {
   const thisYear = new Date().getUTCFullYear();
   const from = integer(p, '--from', o.from, DEFAULT_FROM, 1900, thisYear + 1);
   const to = integer(p, '--to', o.to, DEFAULT_TO, 1900, thisYear + 1);
   if (from > to) p.add(`--from (${from}) is after --to (${to})`);
-  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES), types: parseTypes(p, o.types) };
+  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES), types: parseTypes(p, o.types), mergeVersions: o.mergeVersions === true };
 }
 
 /**

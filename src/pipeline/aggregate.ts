@@ -13,6 +13,11 @@ export interface Window {
   countries: string[];
   /** OpenAlex work types to count (`--types`); absent or empty: every type. */
   types?: string[];
+  /**
+   * `--merge-versions`: a preprint and another version of one paper (version_pairs_table.sql)
+   * count once, as the earliest version. Off by default: OpenAlex's works are counted as they are.
+   */
+  mergeVersions?: boolean;
 }
 
 export { LIST_TYPES };
@@ -26,13 +31,15 @@ export interface Aggregates {
 const LIST_TYPES = { countries: LIST(VARCHAR), types: LIST(VARCHAR) };
 
 /** The window's year and type bounds as the queries bind them. */
-export function windowParams(window: Window): { from_year: number; to_year: number; types: DuckDBValue } {
-  return { from_year: window.from, to_year: window.to, types: listValue(window.types ?? []) };
+export function windowParams(window: Window): { from_year: number; to_year: number; types: DuckDBValue; merge_versions: boolean } {
+  return { from_year: window.from, to_year: window.to, types: listValue(window.types ?? []), merge_versions: window.mergeVersions === true };
 }
 
 export async function aggregate(store: Store, window: Window): Promise<Aggregates> {
   const [{ n } = { n: 0 }] = await store.query<{ n: number }>('classified_count');
   if (n === 0) throw new UserError('nothing is classified yet: run `medai-trends classify` (or `run`) first');
+  const { merge_versions: _, ...pairBounds } = windowParams(window);
+  await store.query('version_pairs_table', pairBounds, LIST_TYPES);
   const counts = await store.query<CountRow>('counts_by_year_country', { ...windowParams(window), countries: listValue(window.countries) }, LIST_TYPES);
   const worldTotals = await store.query<{ year: number; papers: number }>('world_totals', windowParams(window), LIST_TYPES);
   const broken = await store.query<{ year: number; expected: number; observed: number }>('check_full_counting', windowParams(window), LIST_TYPES);

@@ -16,7 +16,7 @@ import type { ClassifierRecord } from './classify.js';
 import type { SnapshotSource } from './ingest.js';
 
 /** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
-export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'title'] as const;
+export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
 
 export interface ApiSource {
   kind: 'api';
@@ -35,16 +35,18 @@ export interface ScopeTotals {
    * most first: every type is counted, so the reader sees what a "paper" was here.
    */
   medicalAiByType: { type: string; works: number }[];
-  /** Medical-AI works in scope that look like a preprint and another version of one paper. */
+  /** Medical-AI works in the window that look like versions of one paper (version_pairs_table.sql). */
   versionPairs: VersionPair[];
 }
 
+/** Two works that look like versions of one paper; `later` is the one --merge-versions leaves out. */
 export interface VersionPair {
-  preprintId: string;
-  preprintYear: number;
-  otherId: string;
-  otherYear: number;
-  otherType: string | null;
+  keptId: string;
+  keptYear: number;
+  keptType: string | null;
+  laterId: string;
+  laterYear: number;
+  laterType: string | null;
 }
 
 /** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
@@ -65,8 +67,8 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
     byType.set(type, (byType.get(type) ?? 0) + 1);
   }
   const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
-  const pairs = await store.query<{ preprint_id: string; preprint_year: number; other_id: string; other_year: number; other_type: string | null }>('version_pairs');
-  const versionPairs = pairs.map((r) => ({ preprintId: r.preprint_id, preprintYear: r.preprint_year, otherId: r.other_id, otherYear: r.other_year, otherType: r.other_type }));
+  const pairs = await store.query<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>('version_pairs');
+  const versionPairs = pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type }));
   return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs };
 }
 
@@ -81,7 +83,7 @@ export interface Manifest {
   tool: { name: string; version: string };
   generatedAt: string;
   /** `types`: the OpenAlex work types counted; empty means every type. */
-  parameters: { from: number; to: number; countries: string[]; types: string[]; countryPolicy: string; metric: string };
+  parameters: { from: number; to: number; countries: string[]; types: string[]; mergeVersions: boolean; countryPolicy: string; metric: string };
   source: (Source & { dataDate: string }) | null;
   keywords: { path: string; sha256: string }[];
   queries: Record<string, string>;
@@ -102,8 +104,9 @@ export interface Manifest {
     medicalAiInScope: number;
     medicalAiInScopeByType: { type: string; works: number }[];
     /**
-     * Pairs of medical-AI works in scope that look like versions of one paper (same title, one a
-     * preprint, within two years). Both are counted: OpenAlex keeps them as separate works.
+     * Pairs of medical-AI works in the window that look like versions of one paper (same title,
+     * one a preprint, within two years), which OpenAlex keeps apart. Both are counted unless
+     * `parameters.mergeVersions`, which counts the later through the earlier.
      */
     possibleVersionPairs: VersionPair[];
   };
@@ -140,6 +143,7 @@ export async function buildManifest(
       to: args.window.to,
       countries: args.window.countries,
       types: args.window.types ?? [],
+      mergeVersions: args.window.mergeVersions === true,
       countryPolicy: classifier?.countryPolicy ?? 'unknown',
       metric: args.metric,
     },
@@ -192,8 +196,8 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),
     ...(c.possibleVersionPairs.length > 0
       ? [
-          `Possibly counted twice (${c.possibleVersionPairs.length}): a preprint and another OpenAlex work with the same title within two years: ${c.possibleVersionPairs
-            .map((v) => `${v.preprintId} (${v.preprintYear}) / ${v.otherId} (${v.otherType ?? 'no type'}, ${v.otherYear})`)
+          `${manifest.parameters.mergeVersions ? 'Counted once (--merge-versions), as the earlier' : 'Possibly counted twice (--merge-versions counts them once)'}: ${c.possibleVersionPairs.length} pair(s) of medical-AI works with the same title within two years, one a preprint: ${c.possibleVersionPairs
+            .map((v) => `${v.keptId} (${v.keptType ?? 'no type'}, ${v.keptYear}) / ${v.laterId} (${v.laterType ?? 'no type'}, ${v.laterYear})`)
             .join('; ')}.`,
         ]
       : []),

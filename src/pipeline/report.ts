@@ -38,7 +38,7 @@ function evidence(group: Group, rule: ClassifierRecord['rule']): string {
  * database without the record gets the shipped rule's wording). Each rule is implemented, and
  * commented, where it runs.
  */
-export function methodText(rule: ClassifierRecord['rule'], types: readonly string[] = []): string {
+export function methodText(rule: ClassifierRecord['rule'], types: readonly string[] = [], mergeVersions = false): string {
   const groups = rule?.require ?? ['medical', 'ai'];
   const halves = (['medical', 'ai'] as const).filter((g) => groups.includes(g)).map((g) => evidence(g, rule));
   return (
@@ -49,7 +49,8 @@ export function methodText(rule: ClassifierRecord['rule'], types: readonly strin
     "come from every author's affiliations (authorships[].countries and institutions' country_code); " +
     'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
     'countries count for both. A work read twice counts once.' +
-    (types.length === 0 ? '' : ` Only OpenAlex works of type ${types.join(', ')} are counted.`)
+    (types.length === 0 ? '' : ` Only OpenAlex works of type ${types.join(', ')} are counted.`) +
+    (mergeVersions ? ' A preprint and another version of one paper (the same title, within two years) count once, as the earlier.' : '')
   );
 }
 
@@ -81,7 +82,7 @@ export async function produceReport(
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
       countryPolicy: policyText(manifest.parameters.countryPolicy),
-      method: methodText(classifier?.rule, window.types),
+      method: methodText(classifier?.rule, window.types, window.mergeVersions),
       manifest,
     },
     options,

@@ -135,7 +135,7 @@ describe('medai-trends run, end to end on the real records', () => {
       );
     });
     const text = readFileSync(join(tmp, 'snap', 'works.csv'), 'utf8');
-    expect(text.slice(0, text.indexOf('\n'))).toBe('work_id,year,type,countries,is_medical,is_ai,matched_terms,title');
+    expect(text.slice(0, text.indexOf('\n'))).toBe('work_id,year,type,countries,is_medical,is_ai,matched_terms,merged_into,title');
     const rows = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
     const ids = rows.map((r) => r.work_id as string);
     expect(new Set(ids).size).toBe(ids.length);
@@ -276,16 +276,35 @@ describe('preprint versions', () => {
       work('W7', 2019, 'preprint', other),
     ];
     writeFileSync(join(dir, 'works.jsonl'), `${lines.join('\n')}\n`);
-    const r = await runCli(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2016', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    const run = (out: string, ...extra: string[]) =>
+      runCli(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2016', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, `${out}.duckdb`), '--out', join(dir, out), ...extra]);
+    const r = await run('out');
     expect(r.code, r.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
     expect(manifest.counts.possibleVersionPairs).toEqual([
-      { preprintId: 'W1', preprintYear: 2020, otherId: 'W2', otherYear: 2021, otherType: 'article' },
-      { preprintId: 'W6', preprintYear: 2019, otherId: 'W7', otherYear: 2019, otherType: 'preprint' },
+      { keptId: 'W1', keptYear: 2020, keptType: 'preprint', laterId: 'W2', laterYear: 2021, laterType: 'article' },
+      { keptId: 'W6', keptYear: 2019, keptType: 'posted-content', laterId: 'W7', laterYear: 2019, laterType: 'preprint' },
     ]);
-    expect(r.stdout).toContain('Possibly counted twice (2): a preprint and another OpenAlex work with the same title within two years: W1 (2020) / W2 (article, 2021); W6 (2019) / W7 (preprint, 2019).');
+    expect(r.stdout).toContain(
+      'Possibly counted twice (--merge-versions counts them once): 2 pair(s) of medical-AI works with the same title within two years, one a preprint: W1 (preprint, 2020) / W2 (article, 2021); W6 (posted-content, 2019) / W7 (preprint, 2019).',
+    );
     // Listed, not merged: every version is still counted.
     expect(manifest.counts.medicalAiInScope).toBe(8);
+    const counts = (out: string) => readFileSync(join(dir, out, 'counts.csv'), 'utf8');
+    expect(counts('out')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,2\n2020,US,4\n2021,US,1\n');
+
+    // --merge-versions: each paper once, in the year of its earliest version.
+    const merged = await run('merged', '--merge-versions');
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(counts('merged')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,1\n2020,US,4\n2021,US,0\n');
+    expect(merged.stdout).toContain('Counted once (--merge-versions), as the earlier: 2 pair(s)');
+    const rows = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'merged', 'works.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    expect(Object.fromEntries(rows.filter((w) => w.merged_into !== '').map((w) => [w.work_id, w.merged_into]))).toEqual({ W2: 'W1', W7: 'W6' });
+    expect(JSON.parse(readFileSync(join(dir, 'merged', 'manifest.json'), 'utf8')).parameters.mergeVersions).toBe(true);
+    // A window that ends before the journal version leaves the 2020 count as it was.
+    const early = await run('early', '--merge-versions', '--to', '2020');
+    expect(early.code, early.stderr).toBe(0);
+    expect(counts('early')).toContain('2020,US,4\n');
   });
 });
 

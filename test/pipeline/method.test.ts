@@ -20,10 +20,12 @@ describe('methodText', () => {
     expect(text).toContain('lists in data/keywords-strict/)');
   });
 
-  it('says which OpenAlex types were counted when --types narrowed them, and nothing when it did not', () => {
+  it('says which OpenAlex types were counted and whether versions were merged, and nothing when neither option was given', () => {
     const rule = { dir: '/x/data/keywords', require: ['ai', 'medical'] as ('ai' | 'medical')[], strength: {} };
     expect(methodText(rule, ['article', 'review'])).toMatch(/Only OpenAlex works of type article, review are counted\.$/);
     expect(methodText(rule, [])).not.toContain('Only OpenAlex works');
+    expect(methodText(rule, [], true)).toMatch(/A preprint and another version of one paper \(the same title, within two years\) count once, as the earlier\.$/);
+    expect(methodText(rule, [], false)).not.toContain('count once');
   });
 
   it('names a folder outside the project by its name only, so no local path is published', () => {
