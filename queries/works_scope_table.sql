@@ -17,13 +17,7 @@ final as (
     case when $merge_versions then v.kept_id end as merged_into
   from works w
   join classified c using (work_id)
-  left join (
-    select later_id, min(kept_id) as kept_id
-    from version_pairs
-    -- With three versions of one paper, the one every other version is counted through.
-    where kept_id not in (select later_id from version_pairs)
-    group by later_id
-  ) v on v.later_id = w.work_id
+  left join version_map v on v.later_id = w.work_id
   -- The scope is what an API query for this window and these countries returns, so snapshot and
   -- API runs list the same works.
   where w.year between $from_year and $to_year

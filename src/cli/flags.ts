@@ -15,7 +15,7 @@ export const windowOptions = (c: Command): Command =>
 export const countingOptions = (c: Command): Command =>
   c
     .option('--types <list>', 'OpenAlex work types to count, comma-separated, e.g. article,review,preprint (default: every type)')
-    .option('--merge-versions', 'count a preprint and another version of one paper (same title, within two years) once, as the earlier');
+    .option('--merge-versions', 'count a preprint and another version of one paper (same title, within two years) once, in the earlier year');
 export const classifyOptions = (c: Command): Command =>
   c
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')

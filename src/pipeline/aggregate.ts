@@ -15,7 +15,8 @@ export interface Window {
   types?: string[];
   /**
    * `--merge-versions`: a preprint and another version of one paper (version_pairs_table.sql)
-   * count once, as the earliest version. Off by default: OpenAlex's works are counted as they are.
+   * count once, in the earliest version's year, for the union of the versions' countries. Off by
+   * default: OpenAlex's works are counted as they are.
    */
   mergeVersions?: boolean;
 }
@@ -40,6 +41,7 @@ export async function aggregate(store: Store, window: Window): Promise<Aggregate
   if (n === 0) throw new UserError('nothing is classified yet: run `medai-trends classify` (or `run`) first');
   const { merge_versions: _, ...pairBounds } = windowParams(window);
   await store.query('version_pairs_table', pairBounds, LIST_TYPES);
+  await store.query('version_map_table');
   const counts = await store.query<CountRow>('counts_by_year_country', { ...windowParams(window), countries: listValue(window.countries) }, LIST_TYPES);
   const worldTotals = await store.query<{ year: number; papers: number }>('world_totals', windowParams(window), LIST_TYPES);
   const broken = await store.query<{ year: number; expected: number; observed: number }>('check_full_counting', windowParams(window), LIST_TYPES);

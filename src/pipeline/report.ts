@@ -50,7 +50,9 @@ export function methodText(rule: ClassifierRecord['rule'], types: readonly strin
     'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
     'countries count for both. A work read twice counts once.' +
     (types.length === 0 ? '' : ` Only OpenAlex works of type ${types.join(', ')} are counted.`) +
-    (mergeVersions ? ' A preprint and another version of one paper (the same title, within two years) count once, as the earlier.' : '')
+    (mergeVersions
+      ? ' A preprint and another version of one paper (the same title, within two years) count once: in the year of the earlier, for every country either has.'
+      : '')
   );
 }
 

@@ -255,13 +255,13 @@ describe('preprint versions', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medai-versions-'));
     // Constructed works: W1/W2 one paper (preprint 2020, article 2021); W3/W4 the same title but
     // four years apart; W5 a short shared title; W6/W7 two preprints of one paper.
-    const work = (id: string, year: number, type: string, title: string) =>
+    const work = (id: string, year: number, type: string, title: string, countries = ['US']) =>
       JSON.stringify({
         id: `https://openalex.org/${id}`,
         publication_year: year,
         type,
         title,
-        authorships: [{ countries: ['US'], institutions: [{ country_code: 'US' }] }],
+        authorships: [{ countries, institutions: countries.map((c) => ({ country_code: c })) }],
       });
     const paper = 'Deep learning for the diagnosis of lung cancer in patients';
     const other = 'Machine learning predicts sepsis in hospital patients';
@@ -274,6 +274,9 @@ describe('preprint versions', () => {
       work('W8', 2020, 'article', 'AI in medicine'),
       work('W6', 2019, 'posted-content', other),
       work('W7', 2019, 'preprint', other),
+      // A preprint without affiliations (common on preprint servers) and its journal version.
+      work('W9', 2018, 'preprint', 'Transformers for radiology report generation in hospitals', []),
+      work('W10', 2019, 'article', 'Transformers for radiology report generation in hospitals'),
     ];
     writeFileSync(join(dir, 'works.jsonl'), `${lines.join('\n')}\n`);
     const run = (out: string, ...extra: string[]) =>
@@ -284,22 +287,24 @@ describe('preprint versions', () => {
     expect(manifest.counts.possibleVersionPairs).toEqual([
       { keptId: 'W1', keptYear: 2020, keptType: 'preprint', laterId: 'W2', laterYear: 2021, laterType: 'article' },
       { keptId: 'W6', keptYear: 2019, keptType: 'posted-content', laterId: 'W7', laterYear: 2019, laterType: 'preprint' },
+      { keptId: 'W9', keptYear: 2018, keptType: 'preprint', laterId: 'W10', laterYear: 2019, laterType: 'article' },
     ]);
     expect(r.stdout).toContain(
-      'Possibly counted twice (--merge-versions counts them once): 2 pair(s) of medical-AI works with the same title within two years, one a preprint: W1 (preprint, 2020) / W2 (article, 2021); W6 (posted-content, 2019) / W7 (preprint, 2019).',
+      'Possibly counted twice (--merge-versions counts them once): 3 pair(s) of medical-AI works with the same title within two years, one a preprint: W1 (preprint, 2020) / W2 (article, 2021); W6 (posted-content, 2019) / W7 (preprint, 2019); W9 (preprint, 2018) / W10 (article, 2019).',
     );
     // Listed, not merged: every version is still counted.
-    expect(manifest.counts.medicalAiInScope).toBe(8);
+    expect(manifest.counts.medicalAiInScope).toBe(9);
     const counts = (out: string) => readFileSync(join(dir, out, 'counts.csv'), 'utf8');
-    expect(counts('out')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,2\n2020,US,4\n2021,US,1\n');
+    expect(counts('out')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,3\n2020,US,4\n2021,US,1\n');
 
-    // --merge-versions: each paper once, in the year of its earliest version.
+    // --merge-versions: each paper once, in the year of its earliest version, for every country any
+    // version has (W9 has no affiliation; its journal version W10 is American).
     const merged = await run('merged', '--merge-versions');
     expect(merged.code, merged.stderr).toBe(0);
-    expect(counts('merged')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,1\n2020,US,4\n2021,US,0\n');
-    expect(merged.stdout).toContain('Counted once (--merge-versions), as the earlier: 2 pair(s)');
+    expect(counts('merged')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,1\n2019,US,1\n2020,US,4\n2021,US,0\n');
+    expect(merged.stdout).toContain('Counted once (--merge-versions), as the earlier: 3 pair(s)');
     const rows = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'merged', 'works.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
-    expect(Object.fromEntries(rows.filter((w) => w.merged_into !== '').map((w) => [w.work_id, w.merged_into]))).toEqual({ W2: 'W1', W7: 'W6' });
+    expect(Object.fromEntries(rows.filter((w) => w.merged_into !== '').map((w) => [w.work_id, w.merged_into]))).toEqual({ W2: 'W1', W7: 'W6', W10: 'W9' });
     expect(JSON.parse(readFileSync(join(dir, 'merged', 'manifest.json'), 'utf8')).parameters.mergeVersions).toBe(true);
     // A window that ends before the journal version leaves the 2020 count as it was.
     const early = await run('early', '--merge-versions', '--to', '2020');

@@ -24,7 +24,7 @@ describe('methodText', () => {
     const rule = { dir: '/x/data/keywords', require: ['ai', 'medical'] as ('ai' | 'medical')[], strength: {} };
     expect(methodText(rule, ['article', 'review'])).toMatch(/Only OpenAlex works of type article, review are counted\.$/);
     expect(methodText(rule, [])).not.toContain('Only OpenAlex works');
-    expect(methodText(rule, [], true)).toMatch(/A preprint and another version of one paper \(the same title, within two years\) count once, as the earlier\.$/);
+    expect(methodText(rule, [], true)).toMatch(/A preprint and another version of one paper \(the same title, within two years\) count once: in the year of the earlier, for every country either has\.$/);
     expect(methodText(rule, [], false)).not.toContain('count once');
   });
 
