@@ -2,23 +2,9 @@
 with
 
 tagged as (
-  -- One row per paper: with --merge-versions, a later version joins its earliest
-  -- (version_map_table.sql) and the paper's countries are the union of its versions'. A paper of
-  -- one version keeps its set as stored, so a set holding a country twice is still caught.
-  select
-    work_id,
-    year,
-    case when count(*) = 1 then any_value(countries) else list_distinct(flatten(list(countries))) end as countries
-  from (
-    select coalesce(m.kept_id, c.work_id) as work_id, coalesce(m.kept_year, c.year) as year, c.countries
-    from classified c
-    left join version_map m on $merge_versions and m.later_id = c.work_id
-    where c.is_medical_ai
-      and c.year between $from_year and $to_year
-      -- --types: only works of these OpenAlex types count (an empty list: every type).
-      and (len($types::varchar[]) = 0 or c.work_id in (select work_id from works where list_contains($types::varchar[], type)))
-  )
-  group by work_id, year
+  -- The papers of the window, one row each (counted_papers_table.sql).
+  select work_id, year, countries
+  from counted_papers
 ),
 
 -- Full counting: summed over every country, the counts must equal the sum of each paper's

@@ -10,16 +10,9 @@ countries as (
 ),
 
 tagged as (
-  -- --merge-versions: a later version of a paper counts as the paper's earliest version
-  -- (version_map_table.sql), in its year, so the paper counts for every country any version has.
-  select coalesce(m.kept_id, c.work_id) as work_id, coalesce(m.kept_year, c.year) as year, c.countries
-  from classified c
-  left join version_map m on $merge_versions and m.later_id = c.work_id
-  -- The keyword rule's verdict (both a medical and an AI keyword by default; see src/classify/).
-  where c.is_medical_ai
-    and c.year between $from_year and $to_year
-    -- --types: only works of these OpenAlex types count (an empty list: every type).
-    and (len($types::varchar[]) = 0 or c.work_id in (select work_id from works where list_contains($types::varchar[], type)))
+  -- The papers of the window (counted_papers_table.sql: the keyword verdict, --types, --merge-versions).
+  select work_id, year, countries
+  from counted_papers
 ),
 
 -- Full counting: a paper counts once for every distinct country among its authors' affiliations;

@@ -6,17 +6,12 @@ years as (
 ),
 
 tagged as (
-  -- --merge-versions: a later version of a paper counts as its earliest (version_map_table.sql).
-  select coalesce(m.kept_year, c.year) as year, count(distinct coalesce(m.kept_id, c.work_id))::integer as papers
-  from classified c
-  left join version_map m on $merge_versions and m.later_id = c.work_id
+  select year, count(*)::integer as papers
+  from counted_papers
   -- The share denominator counts only papers that can be attributed to some country, so gaps in
   -- affiliation data do not depress every country's share alike.
-  where c.is_medical_ai and len(c.countries) > 0
-    and c.year between $from_year and $to_year
-    -- --types: only works of these OpenAlex types count (an empty list: every type).
-    and (len($types::varchar[]) = 0 or c.work_id in (select work_id from works where list_contains($types::varchar[], type)))
-  group by all
+  where len(countries) > 0
+  group by year
 ),
 
 final as (

@@ -42,9 +42,14 @@ export async function aggregate(store: Store, window: Window): Promise<Aggregate
   const { merge_versions: _, ...pairBounds } = windowParams(window);
   await store.query('version_pairs_table', pairBounds, LIST_TYPES);
   await store.query('version_map_table');
-  const counts = await store.query<CountRow>('counts_by_year_country', { ...windowParams(window), countries: listValue(window.countries) }, LIST_TYPES);
-  const worldTotals = await store.query<{ year: number; papers: number }>('world_totals', windowParams(window), LIST_TYPES);
-  const broken = await store.query<{ year: number; expected: number; observed: number }>('check_full_counting', windowParams(window), LIST_TYPES);
+  await store.query('counted_papers_table', windowParams(window), LIST_TYPES);
+  const counts = await store.query<CountRow>(
+    'counts_by_year_country',
+    { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
+    LIST_TYPES,
+  );
+  const worldTotals = await store.query<{ year: number; papers: number }>('world_totals', { from_year: window.from, to_year: window.to });
+  const broken = await store.query<{ year: number; expected: number; observed: number }>('check_full_counting');
   if (broken.length > 0) {
     const b = broken[0]!;
     throw new InvariantError(`full counts for ${b.year} add up to ${b.observed}, expected ${b.expected} (${broken.length} year(s) affected)`);
