@@ -82,11 +82,15 @@ function groupsWithEnough(matched: readonly KeywordTerm[], masked: string, rules
   const out = new Set<Group>();
   let title: string | null = null;
   for (const g of new Set(matched.map((t) => t.group))) {
-    const terms = matched.filter((t) => t.group === g);
     const need = rules.strength[g];
+    if (need === undefined) {
+      out.add(g);
+      continue;
+    }
+    const terms = matched.filter((t) => t.group === g);
     const labels = new Set(terms.map((t) => t.label));
     const different = terms.filter((t) => !t.within.some((l) => labels.has(l))).length;
-    if (need === undefined || different >= need.minTerms) out.add(g);
+    if (different >= need.minTerms) out.add(g);
     else if (need.orInTitle) {
       title ??= titlePart(masked);
       const inTitle = title;

@@ -13,6 +13,7 @@ import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, s
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
 import { corpusOptions } from './flags.js';
+import { Problems, parseYear } from './options.js';
 
 interface EvaluateFlags {
   db: string;
@@ -24,12 +25,6 @@ interface EvaluateFlags {
   from?: string;
   to?: string;
   judgements?: string;
-}
-
-function yearFlag(flag: string, value: string | undefined): number | null {
-  if (value === undefined) return null;
-  if (!/^\d{4}$/.test(value)) throw new UserError(`${flag} must be a year, got "${value}"`);
-  return Number(value);
 }
 
 /** Only the works of the year window, so the error rates match the years a report counts. */
@@ -76,11 +71,13 @@ export function register(program: Command): void {
     .option('--to <year>', 'score only works published in or before this year (default: all)')
     .option('--judgements <csv>', 'a review sheet from `review-sample`, filled in: adds the precision of the medical-AI tag')
     .action(async (o: EvaluateFlags) => {
+      const p = new Problems();
       const samples = Number(o.samples);
-      if (!Number.isInteger(samples) || samples < 0) throw new UserError(`--samples must be a whole number, got "${o.samples}"`);
-      const from = yearFlag('--from', o.from);
-      const to = yearFlag('--to', o.to);
-      if (from !== null && to !== null && from > to) throw new UserError(`--from ${from} is after --to ${to}`);
+      if (!Number.isInteger(samples) || samples < 0) p.add(`--samples must be a whole number, got "${o.samples}"`);
+      const from = parseYear(p, '--from', o.from);
+      const to = parseYear(p, '--to', o.to);
+      if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
+      p.throwIfAny();
       const rules = await loadKeywordRules(o.keywords);
       const subtree = await loadMeshSubtree(o.meshSubtree);
       const judged = o.judgements === undefined ? null : await readSheet(o.judgements);

@@ -95,6 +95,14 @@ export function parsePolicy(p: Problems, raw: string | undefined): CountryPolicy
   return oneOf(p, '--country-policy', raw, COUNTRY_POLICIES, 'separate');
 }
 
+/** An optional `--from`/`--to` of the reading commands (no default window); null when not given. */
+export function parseYear(p: Problems, flag: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (/^\d{4}$/.test(value)) return Number(value);
+  p.add(`${flag} must be a year, got "${value}"`);
+  return null;
+}
+
 export function parseEngine(p: Problems, raw: string | undefined): ClassifyEngine {
   return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, 'ts');
 }

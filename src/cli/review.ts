@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import { corpusOptions } from './flags.js';
-import { Problems, integer, parseCountries, parsePolicy } from './options.js';
+import { Problems, integer, parseCountries, parsePolicy, parseYear } from './options.js';
 
 interface ReviewFlags {
   db: string;
@@ -24,14 +24,6 @@ interface ReviewFlags {
   countries?: string;
   countryPolicy?: string;
   out: string;
-}
-
-/** A year flag into the problem list; null when not given. */
-function year(p: Problems, flag: string, value: string | undefined): number | null {
-  if (value === undefined) return null;
-  if (/^\d{4}$/.test(value)) return Number(value);
-  p.add(`${flag} must be a year, got "${value}"`);
-  return null;
 }
 
 export function register(program: Command): void {
@@ -49,8 +41,8 @@ export function register(program: Command): void {
       // A sheet is read by a person: thousands of rows would not be judged.
       const n = integer(p, '--n', o.n, 100, 1, 10_000);
       const seed = integer(p, '--seed', o.seed, 1, 0, 2 ** 32 - 1);
-      const from = year(p, '--from', o.from);
-      const to = year(p, '--to', o.to);
+      const from = parseYear(p, '--from', o.from);
+      const to = parseYear(p, '--to', o.to);
       if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
       if (!/\.csv$/i.test(o.out)) p.add(`--out must name a .csv file, got "${o.out}"`);
       const countries = o.countries === undefined ? null : parseCountries(p, o.countries);

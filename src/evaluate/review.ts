@@ -33,6 +33,8 @@ export interface ReviewSample {
   works: { work: Work; matchedTerms: string[] }[];
 }
 
+const byWorkId = (a: { work: Work }, b: { work: Work }): number => (a.work.id < b.work.id ? -1 : a.work.id > b.work.id ? 1 : 0);
+
 /**
  * A simple random sample without replacement of the works tagged medical AI in the window. The
  * population is sorted by id before a seeded shuffle, so the same corpus, rules and seed give the
@@ -46,7 +48,7 @@ export async function drawReviewSample(works: AsyncIterable<Work> | Iterable<Wor
     const c = classify(w, rules);
     if (c.isMedicalAi) tagged.push({ work: w, matchedTerms: c.matchedTerms });
   }
-  tagged.sort((a, b) => (a.work.id < b.work.id ? -1 : a.work.id > b.work.id ? 1 : 0));
+  tagged.sort(byWorkId);
   const random = seededRandom(req.seed);
   const k = Math.min(req.n, tagged.length);
   // Partial Fisher-Yates: the first k places end up a uniform sample.
@@ -54,7 +56,7 @@ export async function drawReviewSample(works: AsyncIterable<Work> | Iterable<Wor
     const j = i + Math.floor(random() * (tagged.length - i));
     [tagged[i], tagged[j]] = [tagged[j] as (typeof tagged)[number], tagged[i] as (typeof tagged)[number]];
   }
-  const drawn = tagged.slice(0, k).sort((a, b) => (a.work.id < b.work.id ? -1 : a.work.id > b.work.id ? 1 : 0));
+  const drawn = tagged.slice(0, k).sort(byWorkId);
   return { population: tagged.length, works: drawn };
 }
 
