@@ -9,6 +9,14 @@ export interface RebuiltAbstract {
   badEntries: number;
 }
 
+/**
+ * Positions at or beyond this are counted as bad entries, not placed. No abstract is that long (the
+ * longest of the 2,290 real records has 4,620 words), so such a position is damage, not text;
+ * the limit no longer guards memory (nothing is allocated per position) and is kept as that
+ * plausibility check.
+ */
+const MAX_POSITION = 1_000_000;
+
 export function rebuildAbstract(index: unknown): RebuiltAbstract {
   if (index === null || index === undefined) return { text: null, badEntries: 0 };
   if (typeof index !== 'object' || Array.isArray(index)) return { text: null, badEntries: 1 };
@@ -17,7 +25,10 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
   if ('InvertedIndex' in map && typeof map.InvertedIndex === 'object' && map.InvertedIndex !== null) {
     map = map.InvertedIndex as Record<string, unknown>;
   }
-  const words: string[] = [];
+  // Position -> word, then the used positions sorted: time grows with the number of entries, never
+  // with the largest position (a sparse array indexed by position made {"a":[999999]} cost ~41 ms).
+  // Two words at one position: the later entry in the index wins, as it always has.
+  const byPosition = new Map<number, string>();
   let badEntries = 0;
   for (const [word, positions] of Object.entries(map)) {
     if (!Array.isArray(positions)) {
@@ -25,12 +36,14 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
       continue;
     }
     for (const p of positions) {
-      // Positions beyond a million would allocate a huge sparse array; no abstract is that long.
-      if (Number.isInteger(p) && p >= 0 && p < 1_000_000) words[p] = word;
+      if (Number.isInteger(p) && p >= 0 && p < MAX_POSITION) byPosition.set(p as number, word);
       else badEntries++;
     }
   }
-  const text = words.filter((w) => w !== undefined).join(' ');
+  const text = [...byPosition.keys()]
+    .sort((a, b) => a - b)
+    .map((p) => byPosition.get(p))
+    .join(' ');
   return { text: text.length > 0 ? text : null, badEntries };
 }
 
