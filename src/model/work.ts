@@ -69,27 +69,53 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** Upper-cased ISO alpha-2 code, or null for anything that is not one. */
-function countryCode(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Za-z]{2}$/.test(value) ? value.toUpperCase() : null;
+/**
+ * The country-code policy: OpenAlex gives ISO 3166-1 alpha-2 codes ("US"). A two-letter code in
+ * another case ("us") is read upper-cased; anything else ("", null, 840, "USA") names no country
+ * and is ignored. Both are noted (a `repaired` reject row each), so a work that silently left every
+ * country count shows up in the manifest with the value and the reason.
+ */
+function readCountry(value: unknown, where: string, problems: CountryProblems): string | null {
+  if (typeof value === 'string' && /^[A-Z]{2}$/.test(value)) return value;
+  if (typeof value === 'string' && /^[A-Za-z]{2}$/.test(value)) {
+    problems.notes.push(`country code upper-cased: ${where} ${JSON.stringify(value)} read as "${value.toUpperCase()}"`);
+    return value.toUpperCase();
+  }
+  const shown = JSON.stringify(value) ?? String(value);
+  problems.notes.push(`country value ignored: ${where} ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} is not an ISO 3166-1 alpha-2 code`);
+  problems.ignored++;
+  return null;
 }
 
-function normalizeAuthorship(raw: unknown): Authorship | string {
+interface CountryProblems {
+  notes: string[];
+  /** Values ignored (not upper-cased): the work may be left with no country because of them. */
+  ignored: number;
+}
+
+/**
+ * Country notes listed one by one per work; the rest are counted in one more note. A 1 MB line of
+ * `[null, null, …]` would otherwise become ~200,000 reject rows, so one record can't flood the store.
+ */
+const MAX_COUNTRY_NOTES = 20;
+
+function normalizeAuthorship(raw: unknown, i: number, problems: CountryProblems): Authorship | string {
   if (typeof raw !== 'object' || raw === null) return 'authorship is not an object';
   const a = raw as Record<string, unknown>;
   let countries: string[] | null = null;
   if (Array.isArray(a.countries)) {
-    countries = a.countries.map(countryCode).filter((c): c is string => c !== null);
+    countries = a.countries.map((c, j) => readCountry(c, `authorships[${i}].countries[${j}]`, problems)).filter((c): c is string => c !== null);
   } else if (a.countries !== undefined && a.countries !== null) {
     return 'authorships[].countries is not a list';
   }
   const institutionCountries: (string | null)[] = [];
   if (Array.isArray(a.institutions)) {
-    for (const inst of a.institutions) {
-      institutionCountries.push(
-        typeof inst === 'object' && inst !== null ? countryCode((inst as Record<string, unknown>).country_code) : null,
-      );
-    }
+    a.institutions.forEach((inst, k) => {
+      const code = typeof inst === 'object' && inst !== null ? (inst as Record<string, unknown>).country_code : null;
+      // A null or absent country_code is OpenAlex's own "country not known" (316 institutions of the
+      // real corpus): nothing was lost, so there is nothing to note.
+      institutionCountries.push(code === null || code === undefined ? null : readCountry(code, `authorships[${i}].institutions[${k}].country_code`, problems));
+    });
   } else if (a.institutions !== undefined && a.institutions !== null) {
     return 'authorships[].institutions is not a list';
   }
@@ -112,8 +138,8 @@ function normalizeMesh(raw: unknown): MeshHeading[] | null {
 
 /**
  * Validates one raw record. A work without a usable id or publication year cannot be counted
- * and is rejected with the reason; damage that leaves it countable (a malformed abstract entry)
- * is repaired and noted.
+ * and is rejected with the reason; damage that leaves it countable (a malformed abstract entry,
+ * a country value that is not a code) is repaired and noted.
  */
 export function normalizeWork(raw: unknown): Normalized {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -134,15 +160,27 @@ export function normalizeWork(raw: unknown): Normalized {
     return { ok: false, reason: `title is not a string: ${typeof title}`, workId: id };
   }
   let authorships: Authorship[] = [];
+  const countryProblems: CountryProblems = { notes: [], ignored: 0 };
   if (Array.isArray(r.authorships)) {
-    const parsed = r.authorships.map(normalizeAuthorship);
+    const parsed = r.authorships.map((a, i) => normalizeAuthorship(a, i, countryProblems));
     const bad = parsed.find((p): p is string => typeof p === 'string');
     if (bad !== undefined) return { ok: false, reason: bad, workId: id };
     authorships = parsed as Authorship[];
   } else if (r.authorships !== undefined && r.authorships !== null) {
     return { ok: false, reason: 'authorships is not a list', workId: id };
   }
-  const notes: string[] = [];
+  const notes = countryProblems.notes.slice(0, MAX_COUNTRY_NOTES);
+  if (countryProblems.notes.length > MAX_COUNTRY_NOTES) {
+    notes.push(`more country values repaired or ignored: ${countryProblems.notes.length - MAX_COUNTRY_NOTES} beyond the ${MAX_COUNTRY_NOTES} listed`);
+  }
+  // Why keep a work whose every country value was unusable instead of rejecting it: it is still a
+  // valid, classifiable publication (it is counted in the classified and medical-AI totals and
+  // listed in works.csv), and it is then in the same state as a work that came with no affiliation
+  // data at all, which counts for no country and, by the world-totals rule, not in the share
+  // denominator either. Rejecting it would drop it from totals that never depended on its countries.
+  if (countryProblems.ignored > 0 && authorships.every((a) => (a.countries ?? []).length === 0 && a.institutionCountries.every((c) => c === null))) {
+    notes.push(`no usable country left: ${countryProblems.ignored} country value${countryProblems.ignored === 1 ? '' : 's'} ignored; the work is kept but counts for no country`);
+  }
   const abstract = rebuildAbstract(r.abstract_inverted_index);
   if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
   const setAside = abstract.text === null ? null : abstractSetAsideReason(abstract.text);

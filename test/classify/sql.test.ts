@@ -12,7 +12,7 @@ import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
 import { fillWorksTable, textWork } from '../support/works-table.js';
 import { countriesOf } from '../../src/classify/countries.js';
-import type { Work } from '../../src/model/work.js';
+import { normalizeWork, type Work } from '../../src/model/work.js';
 
 /**
  * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
@@ -34,6 +34,18 @@ const edgeTexts = [
   '深度学习\u3000医学', // ideographic space between Chinese terms
 ];
 
+/**
+ * CONSTRUCTED authorships with country values that are not codes ("USA", "", null, 840, "us"),
+ * normalized as the store does: the SQL reads the stored authorships, so both engines must count
+ * the same usable countries.
+ */
+const damagedCountries: unknown[][] = [
+  [{ countries: ['US'] }, { countries: ['USA'] }],
+  [{ countries: ['', null], institutions: [{ country_code: 840 }] }],
+  [{ countries: ['us'], institutions: [{ country_code: 'Cn' }, { country_code: 156 }, { country_code: null }] }],
+  [{ institutions: [{ country_code: 'hk' }, { country_code: 'CHN' }] }],
+];
+
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;
 let rules: KeywordRules;
@@ -51,6 +63,12 @@ beforeAll(async () => {
     texts.set(w.id, { title: w.title, abstract: w.abstract });
     real.set(w.id, w);
   }
+  damagedCountries.forEach((authorships, i) => {
+    const n = normalizeWork({ id: `W900000000${i}`, publication_year: 2020, title: 'Deep learning in patients', authorships });
+    if (!n.ok) throw new Error(n.reason);
+    texts.set(n.work.id, { title: n.work.title, abstract: n.work.abstract });
+    real.set(n.work.id, n.work);
+  });
   cases.forEach(([, title, abstract], i) => texts.set(`constructed-${i}`, { title, abstract }));
   strictCases.forEach(([, title, abstract], i) => texts.set(`strict-${i}`, { title, abstract }));
   edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
@@ -90,7 +108,7 @@ describe('SQL and TypeScript classifiers', () => {
 
   it('return one row per work', () => {
     expect(rows.length).toBe(texts.size);
-    expect(texts.size).toBe(2290 + cases.length + strictCases.length + edgeTexts.length);
+    expect(texts.size).toBe(2290 + damagedCountries.length + cases.length + strictCases.length + edgeTexts.length);
   });
 
   it('agree on every record: verdicts and matched terms', () => {
@@ -122,6 +140,9 @@ describe('SQL and TypeScript classifiers', () => {
     expect(rows.filter((r) => r.countries.length > 1).length).toBeGreaterThan(300);
     expect(rows.filter((r) => r.countries.includes('HK')).length).toBeGreaterThan(0);
     expect(folded.filter((r) => r.countries.includes('HK')).length).toBe(0);
+    // Damaged country values: only the usable ones count, in both engines.
+    expect(['W9000000000', 'W9000000001', 'W9000000002', 'W9000000003'].map((id) => rows.find((r) => r.work_id === id)?.countries)).toEqual([['US'], [], ['CN', 'US'], ['HK']]);
+    expect(folded.find((r) => r.work_id === 'W9000000003')?.countries).toEqual(['CN']);
     // Works without authorships count for no country.
     expect(rows.find((r) => r.work_id === 'constructed-0')?.countries).toEqual([]);
   });
