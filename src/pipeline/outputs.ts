@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
-import { toCsv, type Cell } from '../report/csv.js';
+import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
@@ -37,6 +37,8 @@ export interface ScopeTotals {
   medicalAiByType: { type: string; works: number }[];
   /** Medical-AI works in the window that look like versions of one paper (version_pairs_table.sql). */
   versionPairs: VersionPair[];
+  /** Cells of works.csv from which control characters were dropped (see report/csv.ts). */
+  csvCellsCleaned: number;
 }
 
 /** Two works that look like versions of one paper; `later` is the one --merge-versions leaves out. */
@@ -57,7 +59,8 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
     LIST_TYPES,
   );
   const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>('works_in_scope');
-  await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null))));
+  const tally: CsvTally = { cellsCleaned: 0 };
+  await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null)), tally));
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
   await store.query('works_export_parquet', { path: join(outDir, 'works.parquet') });
   const tagged = rows.filter((r) => r.is_medical_ai === true);
@@ -69,7 +72,7 @@ export async function writeWorks(store: Store, window: Window, outDir: string): 
   const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
   const pairs = await store.query<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>('version_pairs');
   const versionPairs = pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type }));
-  return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs };
+  return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs, csvCellsCleaned: tally.cellsCleaned };
 }
 
 export async function writeRejects(store: Store, outDir: string): Promise<number> {
@@ -109,6 +112,11 @@ export interface Manifest {
      * `parameters.mergeVersions`, which counts the later through the earlier.
      */
     possibleVersionPairs: VersionPair[];
+    /**
+     * Cells of works.csv from which control characters other than tab and newline were dropped
+     * (a NUL in a title); the database and works.parquet keep the text as read.
+     */
+    worksCsvCellsCleaned: number;
   };
 }
 
@@ -166,6 +174,7 @@ export async function buildManifest(
       medicalAiInScope: args.scope.medicalAi,
       medicalAiInScopeByType: args.scope.medicalAiByType,
       possibleVersionPairs: args.scope.versionPairs,
+      worksCsvCellsCleaned: args.scope.csvCellsCleaned,
     },
   };
 }
@@ -201,6 +210,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
             .join('; ')}.`,
         ]
       : []),
+    ...(c.worksCsvCellsCleaned > 0 ? [`works.csv: control characters dropped from ${c.worksCsvCellsCleaned} cell(s); works.parquet keeps the text as read.`] : []),
     ...(c.rejectReasons.length > 0 ? ['', 'Set aside:', ...c.rejectReasons.map((r) => `- ${r.kind}: ${r.reason} (${r.records})`)] : []),
     '',
   ];
