@@ -67,9 +67,9 @@ const MAX_NAMED_FILES = 5;
 
 function noRecordsMessage(files: readonly SnapshotFile[]): string {
   const names = files.slice(0, MAX_NAMED_FILES).map((f) => displayPath(f.path));
-  const more = files.length > MAX_NAMED_FILES ? ` and ${files.length - MAX_NAMED_FILES} more` : '';
-  const what = files.length > MAX_NAMED_FILES ? `any of the ${files.length} files given (${names.join(', ')}${more})` : names.join(', ');
-  return `snapshot: no records in ${what} (${files.length === 1 ? 'empty or blank' : 'each empty or blank'})`;
+  if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
+  if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;
+  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${names.join(', ')} and ${files.length - MAX_NAMED_FILES} more`;
 }
 
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */

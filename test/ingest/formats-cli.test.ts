@@ -112,7 +112,7 @@ describe('snapshot runs', () => {
     {
       case: 'many empty files',
       files: Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => [`${n}.jsonl`, '\n'])),
-      message: 'no records in any of the 7 files given (a.jsonl, b.jsonl, c.jsonl, d.jsonl, e.jsonl and 2 more) (each empty or blank)',
+      message: 'no records in any of the 7 files given, each empty or blank: a.jsonl, b.jsonl, c.jsonl, d.jsonl, e.jsonl and 2 more',
     },
   ])('stops with exit 2 and says what was read: $case', async ({ files, message }) => {
     const dir = mkdtempSync(join(tmpdir(), 'medai-formats-'));
