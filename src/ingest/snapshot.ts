@@ -9,6 +9,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
+import { JsonPrefix } from './prefix.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
 export type { ReadRecord as RawRecord } from '../store/store.js';
@@ -101,79 +102,102 @@ export async function findSnapshotFiles(specs: readonly string[]): Promise<Snaps
   return files;
 }
 
-/** The works inside one parsed JSON document: an API page's `results`, an array, or one work. */
-function worksInDocument(doc: unknown): unknown[] {
-  if (Array.isArray(doc)) return doc;
-  if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { results?: unknown }).results)) {
-    return (doc as { results: unknown[] }).results;
+/** The works of an API page (its `results`) or of an array; null for any other value. */
+function pageItems(value: unknown): unknown[] | null {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { results?: unknown }).results)) {
+    return (value as { results: unknown[] }).results;
   }
-  return [doc];
+  return null;
 }
 
-function displayPath(path: string): string {
+/** A file's path as messages and origins show it: relative to the working folder when near it. */
+export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') && rel.split(sep).length > 4 ? path : rel;
 }
 
 /**
- * Yields every record in one file. The format is decided from the content: if the first
- * non-empty line is a complete JSON value and more lines follow, the file is JSON Lines;
- * otherwise it is one JSON document (pretty-printed API pages span many lines).
+ * The most text held while a file may still be one JSON document. An API page (200 works) is a
+ * few MB; a document larger than this would need several times its size in memory to parse, so
+ * the read stops and asks for JSON Lines instead of risking the heap.
  */
-export async function* readFileRecords(file: SnapshotFile): AsyncGenerator<RawRecord> {
+export const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
+
+/**
+ * Yields every record in one file. The format is decided from the content: the file is one JSON
+ * document (an API page, an array, a work; pretty-printed or on one line) only when its whole
+ * text parses as one. Otherwise each non-blank line stands alone: a work, a page or array of
+ * works (each element a record, origin `file:line#i`), or a reject naming `file:line`.
+ *
+ * Lines are buffered only while the text read so far can still begin one JSON document
+ * (`JsonPrefix`); JSON Lines stops being such a prefix at its second work or first bad line, so
+ * a huge JSON Lines file is streamed, never held whole.
+ */
+export async function* readFileRecords(file: SnapshotFile, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<RawRecord> {
   const name = displayPath(file.path);
-  const lines = splitLines(openMaybeGzip(file.path, file.gzipped));
-  const buffered: { line: number; text: string }[] = [];
-  let jsonLines: boolean | null = null;
+  const prefix = new JsonPrefix();
+  let buffered: Line[] | null = [];
+  let bufferedChars = 0;
   try {
-    for await (const l of lines) {
-      if (jsonLines === null) {
-        buffered.push(l);
-        const nonEmpty = buffered.filter((b) => b.text.trim() !== '');
-        if (nonEmpty.length === 0) continue;
-        if (nonEmpty.length === 1) {
-          try {
-            const first = JSON.parse(nonEmpty[0]!.text) as unknown;
-            // A one-line file holding an API page or an array is a document, not a line of works.
-            if (Array.isArray(first) || (typeof first === 'object' && first !== null && 'results' in first)) jsonLines = false;
-            else continue;
-          } catch {
-            jsonLines = false;
-          }
-        } else jsonLines = true;
-        if (jsonLines) {
-          for (const b of buffered) yield* parseLine(name, b);
-          buffered.length = 0;
+    for await (const l of splitLines(openMaybeGzip(file.path, file.gzipped))) {
+      if (buffered === null) {
+        yield* recordsOfLine(name, l);
+        continue;
+      }
+      buffered.push(l);
+      bufferedChars += l.text.length + 1;
+      if (prefix.feed(l.text) && prefix.feed('\n')) {
+        if (bufferedChars > maxDocumentChars) {
+          throw new UserError(
+            `snapshot: ${name} reads as one JSON document of more than ${maxDocumentChars} characters (line ${l.line}); write it as JSON Lines, one work per line`,
+          );
         }
         continue;
       }
-      if (jsonLines) yield* parseLine(name, l);
-      else buffered.push(l);
+      const lines: Line[] = buffered;
+      buffered = null;
+      for (const b of lines) yield* recordsOfLine(name, b);
     }
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`snapshot: cannot read ${name}: ${(err as Error).message}`);
   }
-  if (jsonLines === true) return;
+  if (buffered === null) return;
   const text = buffered.map((b) => b.text).join('\n');
   if (text.trim() === '') return;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (err) {
-    yield { origin: name, parseError: `not JSON: ${(err as Error).message}`, text };
+  } catch {
+    // A valid beginning that never ends (a document cut off, or a first line cut off at a value
+    // and one more line): the lines stand alone, like any text that is not one document.
+    for (const b of buffered) yield* recordsOfLine(name, b);
     return;
   }
-  const works = worksInDocument(doc);
+  const works = pageItems(doc) ?? [doc];
   for (let i = 0; i < works.length; i++) yield { origin: `${name}#${i}`, raw: works[i] };
 }
 
-function* parseLine(name: string, l: { line: number; text: string }): Generator<RawRecord> {
+type Line = { line: number; text: string };
+
+/** The records of one line of JSON Lines: none when blank, the elements of a page or array, else the line itself. */
+function* recordsOfLine(name: string, l: Line): Generator<RawRecord> {
   if (l.text.trim() === '') return;
+  const origin = `${name}:${l.line}`;
+  let value: unknown;
   try {
-    yield { origin: `${name}:${l.line}`, raw: JSON.parse(l.text) as unknown };
+    value = JSON.parse(l.text) as unknown;
   } catch (err) {
-    yield { origin: `${name}:${l.line}`, parseError: `not JSON: ${(err as Error).message}`, text: l.text };
+    yield { origin, parseError: `not JSON: ${(err as Error).message}`, text: l.text };
+    return;
   }
+  const items = pageItems(value);
+  if (items === null) {
+    yield { origin, raw: value };
+    return;
+  }
+  for (let i = 0; i < items.length; i++) yield { origin: `${origin}#${i}`, raw: items[i] };
 }
 
 /** Every record of every file, in file order. */
@@ -214,11 +238,13 @@ export async function findMergedIdFiles(specs: readonly string[]): Promise<Snaps
 /** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
 export async function* readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
   const name = displayPath(file.path);
+  let header = true;
   try {
     for await (const { line, text } of splitLines(openMaybeGzip(file.path, file.gzipped))) {
       if (text.trim() === '') continue;
-      if (line === 1) {
-        if (text.trim() !== 'merge_date,id,merge_into_id') throw new UserError(`snapshot: ${name}:1 is not a merged-id list (header merge_date,id,merge_into_id)`);
+      if (header) {
+        header = false;
+        if (text.trim() !== 'merge_date,id,merge_into_id') throw new UserError(`snapshot: ${name}:${line} is not a merged-id list (header merge_date,id,merge_into_id)`);
         continue;
       }
       const [mergeDate = '', id, into] = text.trim().split(',');

@@ -2,7 +2,8 @@
  * Snapshot mode: reads local OpenAlex files into the store, replacing whatever data set it held,
  * in batches of one transaction each.
  */
-import { findMergedIdFiles, findSnapshotFiles, readMergedIds, readRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { UserError } from '../errors.js';
+import { displayPath, findMergedIdFiles, findSnapshotFiles, readMergedIds, readRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
 import { loadQuery } from '../store/queries.js';
 import type { RejectRow, Store } from '../store/store.js';
 import { toBatch } from '../store/store.js';
@@ -41,16 +42,34 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
     recordsRead += batch.recordsRead;
     records = [];
   };
+  const empty: SnapshotFile[] = [];
   for (const f of files) {
     effects.log(`reading ${f.path}`);
+    let inFile = 0;
     for await (const r of readRecords([f])) {
+      inFile++;
       records.push(r);
       if (records.length >= BATCH_SIZE) await flush();
     }
+    if (inFile === 0) {
+      empty.push(f);
+      effects.log(`no records in ${displayPath(f.path)} (empty or blank)`);
+    }
   }
   await flush();
+  if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
   if (mergedIdFiles.length > 0) await applyMergedIds(store, mergedIdFiles, effects);
   return { files, recordsRead };
+}
+
+/** Files listed by name up to this many, then counted: the message stays one readable line. */
+const MAX_NAMED_FILES = 5;
+
+function noRecordsMessage(files: readonly SnapshotFile[]): string {
+  const names = files.slice(0, MAX_NAMED_FILES).map((f) => displayPath(f.path));
+  if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
+  if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;
+  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${names.join(', ')} and ${files.length - MAX_NAMED_FILES} more`;
 }
 
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findSnapshotFiles, readRecords, readWorks } from '../../src/ingest/snapshot.js';
+import { findMergedIdFiles, findSnapshotFiles, readFileRecords, readMergedIds, readRecords, readWorks } from '../../src/ingest/snapshot.js';
+import { JsonPrefix } from '../../src/ingest/prefix.js';
 import { UserError } from '../../src/errors.js';
 import { WORKS_FILE } from '../support/paths.js';
 
@@ -78,5 +79,79 @@ describe('snapshot reader', () => {
     };
     await expect(consume()).rejects.toThrow(UserError);
     await expect(consume()).rejects.toThrow(/cannot read .*part_000\.gz/);
+  });
+
+  /** What one file yields, as `origin=W…` for works and `origin!` for records that are not JSON. */
+  async function yields(name: string, content: string | Buffer, maxDocumentChars?: number): Promise<string[]> {
+    const dir = tempDir();
+    writeFileSync(join(dir, name), content);
+    const [file] = await findSnapshotFiles([join(dir, name)]);
+    const out: string[] = [];
+    for await (const r of readFileRecords(file!, maxDocumentChars)) {
+      const origin = r.origin.slice(r.origin.lastIndexOf(name));
+      out.push('parseError' in r ? `${origin}!` : `${origin}=${JSON.stringify(r.raw).match(/W\d+|^[^{].*/)?.[0] ?? '?'}`);
+    }
+    return out;
+  }
+  const page = (...ids: number[]): Record<string, unknown> => ({ meta: { count: ids.length }, results: ids.map((i) => JSON.parse(w(i, { ids: { openalex: `https://openalex.org/W${i}` }, counts: [i] }))) });
+
+  it.each([
+    // One document: the whole text parses as one, though some of its lines parse alone
+    // ("https://…" closing an array, a number, `[]`), and an array of one work per line with commas.
+    { case: 'a pretty-printed page', text: JSON.stringify(page(1, 2), null, 2), out: ['f#0=W1', 'f#1=W2'] },
+    { case: 'a pretty-printed page with an empty array', text: JSON.stringify({ results: [[], JSON.parse(w(1))] }, null, 2), out: ['f#0=[]', 'f#1=W1'] },
+    { case: 'an array, one work per line', text: `[\n${w(1)},\n${w(2)}\n]\n`, out: ['f#0=W1', 'f#1=W2'] },
+    { case: 'one work on one line', text: `${w(1)}\n\n`, out: ['f#0=W1'] },
+    // JSON Lines: each line on its own.
+    { case: 'a first line cut off at a value, then a work', text: `{"id":"W9","authorships":[\n${w(2)}\n`, out: ['f:1!', 'f:2=W2'] },
+    { case: 'a first line cut off in a string', text: `{"id":"W9","title":"Deep le\n${w(2)}\n${w(3)}`, out: ['f:1!', 'f:2=W2', 'f:3=W3'] },
+    { case: 'a page, an empty page and an array as lines', text: `${JSON.stringify(page(1, 2))}\n{"results":[]}\n[${w(3)}]\n`, out: ['f:1#0=W1', 'f:1#1=W2', 'f:3#0=W3'] },
+    { case: 'a BOM on the second line (two files concatenated)', text: `\uFEFF${w(1)}\r\n\uFEFF${w(2)}\r\n`, out: ['f:1=W1', 'f:2=W2'] },
+    { case: 'only \\n ends a line, not a bare \\r', text: `${w(1)}\r${w(2)}\r\n${w(3)}`, out: ['f:1!', 'f:2=W3'] },
+    // A document cut off (valid to its last line, never complete): its lines stand alone.
+    { case: 'a pretty-printed page cut off', text: JSON.stringify(page(1), null, 2).split('\n').slice(0, 6).join('\n'), out: ['f:1!', 'f:2!', 'f:3!', 'f:4!', 'f:5!', 'f:6!'] },
+  ])('decides from the content: $case', async ({ text, out }) => {
+    expect(await yields('f', text)).toEqual(out);
+  });
+
+  it('stops, naming the file, rather than hold a document beyond the limit; JSON Lines of any size streams', async () => {
+    const doc = JSON.stringify(page(1, 2, 3), null, 2);
+    await expect(yields('big.json', doc, 200)).rejects.toThrow(/big\.json reads as one JSON document of more than 200 characters \(line \d+\); write it as JSON Lines/);
+    const lines = Array.from({ length: 50 }, (_, i) => w(i)).join('\n');
+    expect(await yields('big.jsonl', `{bad\n${lines}`, 200)).toHaveLength(51);
+  });
+
+  it.each([
+    ['{', true],
+    ['{"a": [1, -2.5e3, true, null, "x\\"\\u00e9"]', true],
+    ['{"a"\n:\n{}', true],
+    ['{bad', false],
+    ['{"a":1}\n{', false],
+    ['{"a":1,}', false],
+    ['["x\ny"]', false],
+    ['{"a":tru', true],
+    ['{"a":trux', false],
+    ['[1 2]', false],
+    ['{"a":1]', false],
+  ])('JsonPrefix: %j can begin one document: %s', (text, valid) => {
+    expect(new JsonPrefix().feed(text)).toBe(valid);
+  });
+
+  it.each([
+    { case: 'a BOM and CRLF', bytes: (t: string) => Buffer.from(`\uFEFF${t.replace(/\n/g, '\r\n')}`) },
+    { case: 'a BOM and CRLF, gzipped', bytes: (t: string) => gzipSync(`\uFEFF${t.replace(/\n/g, '\r\n')}`) },
+    { case: 'blank lines before the header', bytes: (t: string) => Buffer.from(`\n\n${t}`) },
+  ])('reads a merged-id list with $case', async ({ bytes }) => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'merged_ids', 'works'), { recursive: true });
+    const header = 'merge_date,id,merge_into_id\n2024-01-01,W1,W2\n2024-01-02,https://openalex.org/W3,W4\n';
+    writeFileSync(join(dir, 'merged_ids', 'works', '2024-01-02.csv'), bytes(header));
+    const [file] = await findMergedIdFiles([dir]);
+    const rows: unknown[] = [];
+    for await (const m of readMergedIds(file!)) rows.push('error' in m ? m.error : [m.workId, m.mergeIntoId, m.mergeDate]);
+    expect(rows).toEqual([
+      ['W1', 'W2', '2024-01-01'],
+      ['W3', 'W4', '2024-01-02'],
+    ]);
   });
 });
