@@ -64,7 +64,8 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   const files = await findSnapshotFiles(specs);
   const mergedIdFiles = await findMergedIdFiles(specs);
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
-  const unread: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
+  const entries: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
+  const unread = [...entries];
   const source: SnapshotSource = { kind: 'snapshot', files: [], unread };
   await store.transaction(async () => {
     await store.clear();
@@ -76,7 +77,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   let recordsRead = 0;
   for (const [i, f] of files.entries()) {
     effects.log(`reading ${f.path}`);
-    const entry = unread[i]!;
+    const entry = entries[i]!;
     let records: RawRecord[] = [];
     /** Commits the records read so far of `f` with how far `f` was read: to its end, to an error, or on. */
     const flush = async (end: 'whole' | { error: string } | null): Promise<void> => {
