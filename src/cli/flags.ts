@@ -49,3 +49,7 @@ export const corpusOptions = (c: Command): Command =>
     .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
     .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/');
+
+/** For the stages that count (classify, aggregate, report, run): go on with a data set whose fetch stopped. */
+export const incompleteOption = (c: Command): Command =>
+  c.option('--allow-incomplete', 'go on although the last fetch stopped part-way; the outputs then say "incomplete" and why');

@@ -6,6 +6,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { ExitCode, UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
+import { requireComplete } from '../pipeline/completeness.js';
 import { stderrEffects } from '../pipeline/effects.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
@@ -16,7 +17,7 @@ import { register as registerEvaluate } from './evaluate.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerReview } from './review.js';
 import { Store } from '../store/store.js';
-import { classifyOptions, dbOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
+import { classifyOptions, dbOption, incompleteOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
 import {
   Problems,
   parseFetch,
@@ -41,6 +42,7 @@ interface CommonFlags {
   engine?: string;
   keywords?: string;
   snapshot?: string[];
+  allowIncomplete?: boolean;
 }
 
 const program = new Command('medai-trends')
@@ -81,6 +83,7 @@ async function classifyStage(store: Store, o: CommonFlags): Promise<void> {
   const policy = parsePolicy(p, o.countryPolicy);
   const engine = parseEngine(p, o.engine);
   p.throwIfAny();
+  await requireComplete(store, 'classify', o.allowIncomplete === true, stderrEffects);
   await classifyStore(store, await loadKeywordRules(o.keywords), policy, engine, stderrEffects);
 }
 
@@ -89,6 +92,7 @@ async function reportStage(store: Store, o: CommonFlags & ReportFlags): Promise<
   const window = parseWindow(p, o);
   const options = parseReport(p, o);
   p.throwIfAny();
+  await requireComplete(store, 'report', o.allowIncomplete === true, stderrEffects);
   const run = await produceReport(store, window, options, stderrEffects);
   process.stdout.write(run.summary);
   if (options.pdf) await printReportPdfs(options.outDir, stderrEffects);
@@ -105,7 +109,7 @@ function validateAll(o: CommonFlags & FetchFlags & ReportFlags): void {
   p.throwIfAny();
 }
 
-reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))
+incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))
   .description('fetch (or read --snapshot), classify, aggregate and report in one go')
   .action(async (o: CommonFlags & FetchFlags & ReportFlags) => {
     validateAll(o);
@@ -120,11 +124,11 @@ classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch'))))
   .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
   .action(async (o: CommonFlags & FetchFlags) => withStore(o.db, (store) => fetchStage(store, o)));
 
-classifyOptions(dbOption(program.command('classify')))
+incompleteOption(classifyOptions(dbOption(program.command('classify'))))
   .description('tag the stored works with the keyword rule and derive their countries')
   .action(async (o: CommonFlags) => withStore(o.db, (store) => classifyStage(store, o)));
 
-countingOptions(windowOptions(dbOption(program.command('aggregate'))))
+incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))
   .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
   .option('--out <dir>', 'also write counts.csv into this folder')
   .action(async (o: CommonFlags & { out?: string }) => {
@@ -132,6 +136,7 @@ countingOptions(windowOptions(dbOption(program.command('aggregate'))))
     const window = parseWindow(p, o);
     p.throwIfAny();
     await withStore(o.db, async (store) => {
+      await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
       const { counts } = await aggregate(store, window);
       const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
       if (o.out !== undefined) {
@@ -142,7 +147,7 @@ countingOptions(windowOptions(dbOption(program.command('aggregate'))))
     });
   });
 
-reportOptions(countingOptions(windowOptions(dbOption(program.command('report')))))
+incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))
   .description('write the charts, CSVs, manifest and summary from the classified works')
   .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
 

@@ -7,6 +7,8 @@ import { UserError } from '../errors.js';
 import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
 import { Store } from '../store/store.js';
+import { completenessOf, resumeText } from '../pipeline/completeness.js';
+import { stderrEffects, type Effects } from '../pipeline/effects.js';
 
 export interface SnapshotRead {
   /** One copy per work id: the newest by `updated_date`, as the store keeps it. */
@@ -36,14 +38,22 @@ export async function readSnapshotWorks(specs: readonly string[]): Promise<Snaps
   return { works, rejected, notes };
 }
 
-/** Opens an existing store; reading commands must not create an empty database by mistake. */
-export async function openExistingStore(path: string): Promise<Store> {
+/**
+ * Opens an existing store; reading commands must not create an empty database by mistake. They
+ * look at single works or samples rather than counting, so a data set whose fetch stopped is a
+ * warning here, not a stop.
+ */
+export async function openExistingStore(path: string, effects: Effects = stderrEffects): Promise<Store> {
   try {
     await access(path);
   } catch {
     throw new UserError(`no database at ${path}: run \`medai-trends fetch\` first, or pass --snapshot <files>`);
   }
-  return Store.open(path);
+  const store = await Store.open(path);
+  const c = await completenessOf(store);
+  if (c.state === 'incomplete') effects.warn(`the data set in ${path} is incomplete (${c.reason}); ${resumeText(c)}`);
+  else if (c.state === 'unknown') effects.warn(c.reason);
+  return store;
 }
 
 /** Ids of the works whose abstract was set aside (a placeholder or teaser), from their repair notes. */

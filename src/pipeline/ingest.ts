@@ -3,20 +3,42 @@
  * in batches of one transaction each.
  */
 import { UserError } from '../errors.js';
-import { displayPath, findMergedIdFiles, findSnapshotFiles, readMergedIds, readRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { displayPath, findMergedIdFiles, findSnapshotFiles, readFileRecords, readMergedIds, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
 import { loadQuery } from '../store/queries.js';
 import type { RejectRow, Store } from '../store/store.js';
 import { toBatch } from '../store/store.js';
+import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { quietEffects, type Effects } from './effects.js';
 
 /** Works per transaction: large enough to amortise the commit, small enough to bound memory. */
 const BATCH_SIZE = 5_000;
 
+export interface SnapshotFileRecord {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A file given to a snapshot load and not (yet) read to its end. */
+export interface UnreadFile {
+  path: string;
+  bytes: number;
+  /** Records of it stored so far. */
+  recordsRead: number;
+  /** Where the last stored record came from (`file:line`); null before the first. */
+  readTo: string | null;
+  /** Why reading it stopped, when an error stopped it (a gzip cut off, a read failure). */
+  error?: string;
+}
+
 export interface SnapshotSource {
   kind: 'snapshot';
-  files: { path: string; bytes: number; sha256: string }[];
+  /** The files read to their end, with the hash of what was read. */
+  files: SnapshotFileRecord[];
   /** The snapshot's merged_ids/works lists applied to it. */
-  mergedIdFiles?: { path: string; bytes: number; sha256: string }[];
+  mergedIdFiles?: SnapshotFileRecord[];
+  /** Files not read to their end because the load stopped; absent once every file was read. */
+  unread?: UnreadFile[];
 }
 
 export interface IngestSummary {
@@ -24,41 +46,89 @@ export interface IngestSummary {
   recordsRead: number;
 }
 
+const describe = ({ path, bytes, sha256 }: SnapshotFile): SnapshotFileRecord => ({ path, bytes, sha256 });
+
+/** The tail of a reader's "snapshot: cannot read <file>: <why>", which names the file already. */
+function whyReadingStopped(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith('snapshot: cannot read ') ? message.slice(message.lastIndexOf(': ') + 2) : message;
+}
+
+/**
+ * Reads the files into a store it empties first. The data set is marked incomplete in the
+ * transaction that empties it; each batch is committed with how far its file was read, and a file
+ * read to its end moves to `source.files` with its hash, so a load stopped any way (an error, a
+ * kill) leaves a record of what was read and where it stopped.
+ */
 export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<IngestSummary> {
   const files = await findSnapshotFiles(specs);
   const mergedIdFiles = await findMergedIdFiles(specs);
-  await store.clear();
-  // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
-  await store.connection.run('drop table if exists previous_works');
-  const describe = ({ path, bytes, sha256 }: SnapshotFile): { path: string; bytes: number; sha256: string } => ({ path, bytes, sha256 });
-  const source: SnapshotSource = { kind: 'snapshot', files: files.map(describe) };
-  if (mergedIdFiles.length > 0) source.mergedIdFiles = mergedIdFiles.map(describe);
-  await store.setMeta('source', source);
-  let records: RawRecord[] = [];
+  const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
+  const entries: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
+  const unread = [...entries];
+  const source: SnapshotSource = { kind: 'snapshot', files: [], unread };
+  await store.transaction(async () => {
+    await store.clear();
+    // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
+    await store.connection.run('drop table if exists previous_works');
+    await store.setMeta('source', source);
+    await beginLoad(store, { kind: 'snapshot', command });
+  });
   let recordsRead = 0;
-  const flush = async (): Promise<void> => {
-    const batch = toBatch(records);
-    await store.commitBatch(batch);
-    recordsRead += batch.recordsRead;
-    records = [];
-  };
   const empty: SnapshotFile[] = [];
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
     effects.log(`reading ${f.path}`);
-    let inFile = 0;
-    for await (const r of readRecords([f])) {
-      inFile++;
-      records.push(r);
-      if (records.length >= BATCH_SIZE) await flush();
+    const entry = entries[i]!;
+    let records: RawRecord[] = [];
+    /** Commits the records read so far of `f` with how far `f` was read: to its end, to an error, or on. */
+    const flush = async (end: 'whole' | { error: string } | null): Promise<void> => {
+      const batch = toBatch(records);
+      entry.recordsRead += records.length;
+      entry.readTo = records.at(-1)?.origin ?? entry.readTo;
+      if (end === 'whole') {
+        source.files.push(describe(f));
+        unread.splice(unread.indexOf(entry), 1);
+      } else if (end !== null) entry.error = end.error;
+      await store.transaction(async () => {
+        await store.commitBatch(batch);
+        await store.setMeta('source', source);
+      });
+      recordsRead += batch.recordsRead;
+      records = [];
+    };
+    const reader = readFileRecords(f)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<RawRecord>;
+      try {
+        next = await reader.next();
+      } catch (err) {
+        // What was read before the error is kept and counted; the file is recorded as cut off.
+        await flush({ error: whyReadingStopped(err) });
+        if (!(err instanceof UserError)) throw err;
+        throw new UserError(
+          `${err.message}\nThe ${entry.recordsRead} records read from it before that are stored, and the data set is marked incomplete: ` +
+            `classify, aggregate and report stop on it until every file is read whole (replace the file, then rerun \`${command}\`).`,
+          err.exitCode,
+        );
+      }
+      if (next.done === true) break;
+      records.push(next.value);
+      if (records.length >= BATCH_SIZE) await flush(null);
     }
-    if (inFile === 0) {
+    await flush('whole');
+    if (entry.recordsRead === 0) {
       empty.push(f);
       effects.log(`no records in ${displayPath(f.path)} (empty or blank)`);
     }
   }
-  await flush();
   if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
   if (mergedIdFiles.length > 0) await applyMergedIds(store, mergedIdFiles, effects);
+  const done: SnapshotSource = { kind: 'snapshot', files: source.files };
+  if (mergedIdFiles.length > 0) done.mergedIdFiles = mergedIdFiles.map(describe);
+  await store.transaction(async () => {
+    await store.setMeta('source', done);
+    await finishLoad(store, command);
+  });
   return { files, recordsRead };
 }
 

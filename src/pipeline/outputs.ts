@@ -13,6 +13,7 @@ import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import { LIST_TYPES, windowParams, type Window } from './aggregate.js';
 import type { ClassifierRecord } from './classify.js';
+import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
 import type { SnapshotSource } from './ingest.js';
 
 /** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
@@ -23,7 +24,8 @@ export interface ApiSource {
   baseUrl: string;
   queries: string[];
   fetchedAt: string;
-  usdSpent: number;
+  /** Absent while the fetch is unfinished: what a stopped run spent is in its log. */
+  usdSpent?: number;
 }
 export type Source = SnapshotSource | ApiSource;
 
@@ -88,6 +90,8 @@ export interface Manifest {
   /** `types`: the OpenAlex work types counted; empty means every type. */
   parameters: { from: number; to: number; countries: string[]; types: string[]; mergeVersions: boolean; countryPolicy: string; metric: string };
   source: (Source & { dataDate: string }) | null;
+  /** Whether the fetch that filled the store finished; "incomplete" with why and how to finish it. */
+  completeness: Completeness;
   keywords: { path: string; sha256: string }[];
   queries: Record<string, string>;
   counts: {
@@ -156,6 +160,7 @@ export async function buildManifest(
       metric: args.metric,
     },
     source: source === null ? null : { ...source, dataDate: dataDateOf(source, t?.newest_updated_date ?? null) },
+    completeness: await completenessOf(store),
     keywords: classifier?.keywordFiles ?? [],
     queries: queryHashes(),
     counts: {
@@ -195,6 +200,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     `Medical-AI papers by year, full counting by author affiliation (${policyText(manifest.parameters.countryPolicy)}).`,
     `OpenAlex work types counted: ${manifest.parameters.types.length === 0 ? 'every type' : manifest.parameters.types.join(', ')}.`,
     `Source: ${manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files'}, data date ${manifest.source?.dataDate ?? 'unknown'}.`,
+    ...(manifest.completeness.state === 'complete' ? [] : ['', `**${incompleteNote(manifest.completeness)}**`]),
     '',
     `| year | ${countries.join(' | ')} |`,
     `|---|${countries.map(() => '---:').join('|')}|`,

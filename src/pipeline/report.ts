@@ -13,6 +13,7 @@ import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate, type Window } from './aggregate.js';
 import type { ClassifierRecord } from './classify.js';
+import { chartWarning } from './completeness.js';
 import { quietEffects, type Effects } from './effects.js';
 import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
@@ -86,6 +87,7 @@ export async function produceReport(
       countryPolicy: policyText(manifest.parameters.countryPolicy),
       method: methodText(classifier?.rule, window.types, window.mergeVersions),
       manifest,
+      ...(chartWarning(manifest.completeness) === undefined ? {} : { dataWarning: chartWarning(manifest.completeness) }),
     },
     options,
   );

@@ -2,15 +2,17 @@
  * The fetch stage: fills the store from snapshot files or from the OpenAlex API.
  */
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadQuery } from '../store/queries.js';
-import { searchTerms, type KeywordRules } from '../classify/keywords.js';
+import { DEFAULT_KEYWORDS_DIR, searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
-import { fetchWorks, type FetchSummary } from '../fetch/fetcher.js';
+import { fetchWorks, type FetchOptions, type FetchSummary } from '../fetch/fetcher.js';
+import { planSlices } from '../fetch/planner.js';
 import type { Store } from '../store/store.js';
 import type { Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
+import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './outputs.js';
 
@@ -62,34 +64,40 @@ export async function loadFromApi(
 ): Promise<FetchSummary> {
   if (api.apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
   const previous = await store.getMeta<Source>('source');
-  // One store holds one data set: API works are not mixed into a loaded snapshot.
-  if (previous?.kind === 'snapshot') {
-    effects.log('the database held snapshot data; clearing it for the API fetch');
-    await store.clear();
-  }
   // Raw pages sit beside the database file (data/raw/ for the default data/medai.duckdb).
   const dataDir = store.path === ':memory:' ? join('data', 'raw') : join(dirname(store.path), 'raw');
-  if (api.refresh) await beginRefresh(store, dataDir, effects);
-  const summary = await fetchWorks(
-    store,
-    {
-      baseUrl: api.baseUrl,
-      apiKey: api.apiKey,
-      from: window.from,
-      to: window.to,
-      countries: fetchCountries(window.countries, policy),
-      prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
-      dataDir,
-      budgetUsd: api.budgetUsd,
-      maxRps: api.maxRps,
-      concurrency: api.concurrency,
-      // A refresh has already emptied the store and the raw pages, so from here it is an ordinary
-      // fetch, and a refresh that is stopped resumes like any other run.
-      refresh: false,
-      yes: api.yes,
-      perPage: api.perPage,
-    },
-  );
+  const options: FetchOptions = {
+    baseUrl: api.baseUrl,
+    apiKey: api.apiKey,
+    from: window.from,
+    to: window.to,
+    countries: fetchCountries(window.countries, policy),
+    prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
+    dataDir,
+    budgetUsd: api.budgetUsd,
+    maxRps: api.maxRps,
+    concurrency: api.concurrency,
+    // A refresh empties the store and the raw pages below, so from there it is an ordinary
+    // fetch, and a refresh that is stopped resumes like any other run.
+    refresh: false,
+    yes: api.yes,
+    perPage: api.perPage,
+  };
+  const command = apiFetchCommand(store.path, window, policy, rules, api);
+  const plan = planSlices(options);
+  // The data set is marked incomplete in the transaction that empties it (if anything does).
+  await store.transaction(async () => {
+    // One store holds one data set: API works are not mixed into a loaded snapshot.
+    if (previous?.kind === 'snapshot') {
+      effects.log('the database held snapshot data; clearing it for the API fetch');
+      await store.clear();
+    }
+    if (api.refresh) await beginRefresh(store, dataDir, effects);
+    // Until the fetch finishes, the source says what is being fetched and nothing about its cost.
+    await store.setMeta('source', { kind: 'api', baseUrl: api.baseUrl, queries: plan.slices.map((s) => s.query), fetchedAt: effects.now().toISOString() } satisfies ApiSource);
+    await beginLoad(store, { kind: 'api', command, slices: plan.slices.map((s) => s.id) });
+  });
+  const summary = await fetchWorks(store, options);
   const source: ApiSource = {
     kind: 'api',
     baseUrl: api.baseUrl,
@@ -99,7 +107,21 @@ export async function loadFromApi(
   };
   await store.setMeta('source', source);
   await finishRefresh(store, window, effects);
+  await finishLoad(store, command);
   return summary;
+}
+
+/**
+ * The fetch command that finishes this one: the options that decide its slices (a different
+ * window, list or page size plans other slices, which would not resume these).
+ */
+export function apiFetchCommand(db: string, window: Window, policy: CountryPolicy, rules: KeywordRules, api: Pick<ApiSettings, 'prefilter' | 'perPage'>): string {
+  const words = ['fetch', '--db', db, '--from', String(window.from), '--to', String(window.to), '--countries', window.countries.join(',')];
+  if (policy !== 'separate') words.push('--country-policy', policy);
+  if (api.prefilter !== 'keywords') words.push('--prefilter', api.prefilter);
+  else if (resolve(rules.dir) !== resolve(DEFAULT_KEYWORDS_DIR)) words.push('--keywords', rules.dir);
+  if (api.perPage !== 100) words.push('--per-page', String(api.perPage));
+  return commandLine(words);
 }
 
 /**

@@ -98,6 +98,7 @@ export function chartSpec(input: ReportInput, o: ResolvedOptions, metric: Metric
     sourceLabel: input.sourceLabel,
     dataDate: input.dataDate,
     countryPolicy: input.countryPolicy,
+    ...(input.dataWarning === undefined ? {} : { dataWarning: input.dataWarning }),
   };
   return buildSpec(chart);
 }
@@ -244,7 +245,7 @@ export async function buildReport(
       reportPage({
         title: o.title,
         subtitle: METHOD_SUBTITLE,
-        meta: `Source: ${input.sourceLabel}, data as of ${input.dataDate}. ${sentence(input.countryPolicy)}`,
+        meta: `${input.dataWarning === undefined ? '' : `${input.dataWarning} `}Source: ${input.sourceLabel}, data as of ${input.dataDate}. ${sentence(input.countryPolicy)}`,
         theme: o.theme,
         metric: o.metric,
         specs,

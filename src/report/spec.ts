@@ -26,6 +26,8 @@ export interface ChartInput {
   sourceLabel: string;
   dataDate: string;
   countryPolicy: string;
+  /** A warning about the data itself (an incomplete fetch): the note's first line. */
+  dataWarning?: string;
 }
 
 interface Palette {
@@ -232,7 +234,7 @@ export function metricText(metric: Metric, from: number): MetricText {
 }
 
 export function noteLines(c: ChartInput, maxChars: number): string[] {
-  const parts = [`Source: ${c.sourceLabel}, data as of ${c.dataDate}. ${sentence(c.countryPolicy)}`];
+  const parts = [...(c.dataWarning === undefined ? [] : [c.dataWarning]), `Source: ${c.sourceLabel}, data as of ${c.dataDate}. ${sentence(c.countryPolicy)}`];
   if (c.metric === 'share') {
     parts.push(
       'Share: papers with an author in the country, divided by all medical-AI papers with a known affiliation country; shares of countries can sum to more than 100%.',

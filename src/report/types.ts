@@ -27,6 +27,8 @@ export interface ReportInput {
   countryPolicy: string;
   method: string;
   manifest: unknown;
+  /** A warning about the data itself (an incomplete fetch), first in the chart note and the report's source line. */
+  dataWarning?: string;
 }
 
 export interface ReportOptions {
