@@ -8,6 +8,7 @@ import { searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
 import { fetchWorks, type FetchSummary } from '../fetch/fetcher.js';
+import { parseBaseUrl, redactUrl } from '../fetch/safe-url.js';
 import type { Store } from '../store/store.js';
 import type { Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -15,6 +16,11 @@ import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './outputs.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openalex.org';
+
+/** The API's address: OPENALEX_BASE_URL (checked: no credentials in it) or OpenAlex's own. */
+export function apiBaseUrl(fromEnv: string | undefined): string {
+  return fromEnv === undefined || fromEnv === '' ? DEFAULT_BASE_URL : parseBaseUrl(fromEnv);
+}
 
 export const NO_KEY_MESSAGE = [
   'No OpenAlex API key: set OPENALEX_API_KEY, or read local files with --snapshot <dir-or-glob>.',
@@ -92,7 +98,7 @@ export async function loadFromApi(
   );
   const source: ApiSource = {
     kind: 'api',
-    baseUrl: api.baseUrl,
+    baseUrl: redactUrl(api.baseUrl),
     queries: summary.queries,
     fetchedAt: effects.now().toISOString(),
     usdSpent: summary.usdSpent,
