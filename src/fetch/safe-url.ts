@@ -44,12 +44,14 @@ export function parseBaseUrl(raw: string): string {
   } catch {
     throw new UserError(`OPENALEX_BASE_URL is not a URL: "${shown}"`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`OPENALEX_BASE_URL must be an http(s) address, got "${shown}"`);
+  // Not echoed: what follows an unknown scheme is not ours to take apart.
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`OPENALEX_BASE_URL must be an http(s) address, got a "${parsed.protocol}" one`);
   if (parsed.username !== '' || parsed.password !== '') {
     throw new UserError(`OPENALEX_BASE_URL must not hold a user name or password (got "${shown}" with them removed); the API key goes in OPENALEX_API_KEY`);
   }
   if (parsed.search !== '' || parsed.hash !== '') {
-    throw new UserError(`OPENALEX_BASE_URL must be the API's address without a query or fragment (got "${shown}"); the API key goes in OPENALEX_API_KEY`);
+    // Shown without them: a parameter of any name may hold a secret.
+    throw new UserError(`OPENALEX_BASE_URL must be the API's address without a query or fragment (got "${parsed.origin}${parsed.pathname}" with them removed); the API key goes in OPENALEX_API_KEY`);
   }
   return raw;
 }
