@@ -173,7 +173,8 @@ export interface FetchFlags {
 export type ParsedFetchOptions = Omit<ApiSettings, 'baseUrl' | 'apiKey'>;
 
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
-  const budget = o.budgetUsd === undefined ? 1 : Number(o.budgetUsd);
+  // Decimal notation only, as for the whole numbers: Number() would take 0x10 as 16 dollars.
+  const budget = o.budgetUsd === undefined ? 1 : /^(\d+\.?\d*|\.\d+)$/.test(o.budgetUsd) ? Number(o.budgetUsd) : NaN;
   if (!Number.isFinite(budget) || budget <= 0) p.add(`--budget-usd must be a positive amount, got "${o.budgetUsd}"`);
   return {
     // A free key's daily allowance.

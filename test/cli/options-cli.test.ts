@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { integer, Problems } from '../../src/cli/options.js';
+import { integer, parseFetch, Problems } from '../../src/cli/options.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../fetch/helpers.js';
 
@@ -38,6 +38,23 @@ describe('integer options take decimal digits only', () => {
       expect(p.list).toEqual([]);
       expect(n).toBe(value);
     }
+  });
+
+  it.each([
+    ['2', 2],
+    ['0.5', 0.5],
+    ['.25', 0.25],
+    ['3.', 3],
+    ['0x10', null],
+    ['1e1', null],
+    [' 1', null],
+    ['+1', null],
+    ['0', null],
+  ] as [string, number | null][])('--budget-usd %j -> %s', (raw, value) => {
+    const p = new Problems();
+    const f = parseFetch(p, { budgetUsd: raw });
+    if (value === null) expect(p.list).toEqual([`--budget-usd must be a positive amount, got "${raw}"`]);
+    else expect([p.list, f.budgetUsd]).toEqual([[], value]);
   });
 
   it('--from 0x7E3 through the CLI is exit 2, naming the value', async () => {
