@@ -17,6 +17,8 @@ export const ExitCode = {
   budgetExhausted: 4,
   /** An invariant check on the aggregated numbers failed: the numbers are not published. */
   invariant: 5,
+  /** Stopped by SIGINT/SIGTERM (128 + 2, as shells report Ctrl-C); what was committed is kept and a rerun resumes. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import { loadKeywordRules, searchTerms } from '../classify/keywords.js';
 import { ExitCode, UserError } from '../errors.js';
 import { estimate, type Estimate } from '../fetch/fetcher.js';
-import { DEFAULT_BASE_URL, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
+import { apiBaseUrl, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
 import { Store } from '../store/store.js';
-import { classifyOptions, windowOptions } from './flags.js';
+import { classifyOptions, dbPath, windowOptions } from './flags.js';
 import { parseFetch, parsePolicy, parseWindow, Problems, type FetchFlags } from './options.js';
 
 interface EstimateFlags extends FetchFlags {
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
     .option('--max-rps <n>', 'API requests per second', '10')
     .option('--budget-usd <usd>', 'the fetch budget to compare the estimate with', '1')
-    .option('--db <path>', 'count slices already fetched into this database as done')
+    .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
     .option('--json', 'print the estimate as JSON instead of a table')
     .action(async (o: EstimateFlags) => {
       const p = new Problems();
@@ -59,12 +59,13 @@ export function register(program: Command): void {
       p.throwIfAny();
       const apiKey = process.env.OPENALEX_API_KEY ?? '';
       if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
+      const baseUrl = apiBaseUrl(process.env.OPENALEX_BASE_URL);
       const rules = await loadKeywordRules(o.keywords);
       // Only an existing database is read: estimating must not create one as a side effect.
       const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
       try {
         const est = await estimate({
-          baseUrl: process.env.OPENALEX_BASE_URL ?? DEFAULT_BASE_URL,
+          baseUrl,
           apiKey,
           from: window.from,
           to: window.to,

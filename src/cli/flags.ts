@@ -2,10 +2,16 @@
  * Option declarations shared by the commands, so a flag is spelled, described and defaulted once.
  * Their values are validated in options.ts.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_DB, DEFAULT_OUT } from './options.js';
 
-export const dbOption = (c: Command): Command => c.option('--db <path>', 'DuckDB database file', DEFAULT_DB);
+/** `--db ""` is refused: DuckDB would take it as an in-memory database and lose everything at exit. */
+export function dbPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('--db needs a file path (an empty one would be an in-memory database, lost at exit)');
+  return value;
+}
+
+export const dbOption = (c: Command): Command => c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB);
 export const windowOptions = (c: Command): Command =>
   c
     .option('--from <year>', 'first year (default 2010)')
@@ -46,7 +52,7 @@ export const reportOptions = (c: Command): Command =>
 /** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */
 export const corpusOptions = (c: Command): Command =>
   c
-    .option('--db <path>', 'DuckDB database to read the works from', DEFAULT_DB)
+    .option('--db <path>', 'DuckDB database to read the works from', dbPath, DEFAULT_DB)
     .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/');
 

@@ -1,7 +1,7 @@
 /**
  * The command-line entry: `medai-trends <command>`. The only place that calls process.exit.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { ExitCode, UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
@@ -9,7 +9,7 @@ import { classifyStore } from '../pipeline/classify.js';
 import { requireComplete } from '../pipeline/completeness.js';
 import { stderrEffects } from '../pipeline/effects.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
-import { DEFAULT_BASE_URL, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
+import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { toCsv } from '../report/csv.js';
 import { register as registerEstimate } from './estimate.js';
@@ -48,7 +48,21 @@ interface CommonFlags {
 const program = new Command('medai-trends')
   .version(TOOL_VERSION)
   .description('Yearly counts of medical-AI papers by country from OpenAlex, with Figure 2-style trend charts.')
-  .showHelpAfterError();
+  // Commander's errors are thrown, not exited on, and printed below as one line (subcommands
+  // inherit both settings, so they come before the commands are declared).
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
+
+/**
+ * Ctrl-C or a scheduler's SIGTERM: what is committed stays (a fetch keeps its checkpoint, a report
+ * is swapped in whole or not at all), so the same command resumes or redoes the work.
+ */
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nmedai-trends: interrupted by ${signal}; work already saved is kept (a fetch resumes from its checkpoint): run the same command again to continue\n`);
+    process.exit(ExitCode.interrupted);
+  });
+}
 
 async function withStore<T>(path: string, body: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.open(path);
@@ -72,7 +86,7 @@ async function fetchStage(store: Store, o: CommonFlags & FetchFlags): Promise<vo
   const rules = await loadKeywordRules(o.keywords);
   const summary = await loadFromApi(store, window, policy, rules, {
     ...f,
-    baseUrl: process.env.OPENALEX_BASE_URL ?? DEFAULT_BASE_URL,
+    baseUrl: apiBaseUrl(process.env.OPENALEX_BASE_URL),
     apiKey: process.env.OPENALEX_API_KEY ?? '',
   }, stderrEffects);
   stderrEffects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
@@ -159,6 +173,15 @@ registerReview(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here with 0; a bare `medai-trends` has had its help printed.
+    if (err.exitCode === 0) process.exit(ExitCode.ok);
+    if (err.code !== 'commander.help') {
+      const command = program.commands.find((c) => process.argv.slice(2).includes(c.name()));
+      process.stderr.write(`medai-trends: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see medai-trends ${command ? `${command.name()} ` : ''}--help\n`);
+    }
+    process.exit(ExitCode.usage);
+  }
   if (err instanceof UserError) {
     process.stderr.write(`medai-trends: ${err.message}\n`);
     process.exit(err.exitCode);

@@ -28,7 +28,8 @@ export class Problems {
 
 export function integer(p: Problems, name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
+  // Decimal digits only: Number() would also take 0x7E3, 2e3, 2019.0, +2019 and " 2019 ".
+  const n = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     p.add(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
     return fallback;
@@ -80,14 +81,17 @@ export function parseTypes(p: Problems, list: string | undefined): string[] {
 /** `--countries US,CN` into distinct upper-case codes, each problem added to `p`. */
 export function parseCountries(p: Problems, list: string): string[] {
   const countries: string[] = [];
+  const bad: string[] = [];
   for (const raw of list.split(',')) {
     const code = raw.trim().toUpperCase();
     if (code === '') continue;
     // ISO 3166-1 alpha-2, as OpenAlex writes them (authorships[].countries).
-    if (!/^[A-Z]{2}$/.test(code)) p.add(`--countries takes ISO alpha-2 codes such as US,CN; "${raw.trim()}" is not one`);
+    if (!/^[A-Z]{2}$/.test(code)) bad.push(raw.trim());
     else if (!countries.includes(code)) countries.push(code);
   }
-  if (countries.length === 0) p.add('--countries names no country');
+  // One line for the option, whatever is wrong with it.
+  if (bad.length > 0) p.add(`--countries takes ISO alpha-2 codes such as US,CN; ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length === 1 ? 'is not one' : 'are not codes'}`);
+  else if (countries.length === 0) p.add('--countries names no country');
   return countries;
 }
 
@@ -169,7 +173,8 @@ export interface FetchFlags {
 export type ParsedFetchOptions = Omit<ApiSettings, 'baseUrl' | 'apiKey'>;
 
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
-  const budget = o.budgetUsd === undefined ? 1 : Number(o.budgetUsd);
+  // Decimal notation only, as for the whole numbers: Number() would take 0x10 as 16 dollars.
+  const budget = o.budgetUsd === undefined ? 1 : /^(\d+\.?\d*|\.\d+)$/.test(o.budgetUsd) ? Number(o.budgetUsd) : NaN;
   if (!Number.isFinite(budget) || budget <= 0) p.add(`--budget-usd must be a positive amount, got "${o.budgetUsd}"`);
   return {
     // A free key's daily allowance.

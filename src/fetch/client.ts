@@ -5,6 +5,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { HttpError } from '../errors.js';
+import { redactUrl } from './safe-url.js';
 
 /** HTTP statuses retried, with why. Everything else (400, 401, 403, 404, 414) is final. */
 export const RETRY_STATUS: ReadonlyMap<number, string> = new Map([
@@ -83,7 +84,8 @@ function parseBody(text: string): unknown {
   }
 }
 
-function messageOf(body: unknown): string {
+/** The server's own words for a failure: the JSON body's `error` and `message`, said once. */
+export function messageOf(body: unknown): string {
   if (typeof body === 'object' && body !== null) {
     const b = body as Record<string, unknown>;
     const error = typeof b.error === 'string' ? b.error : '';
@@ -134,5 +136,5 @@ export async function getJson(url: string, options: GetOptions, now: () => numbe
   if (retryReason !== undefined) {
     return { ok: false, kind: 'retry', reason: `HTTP ${status} ${retryReason}`, status, retryAfterMs: parseRetryAfter(headers['retry-after'], now()), rate };
   }
-  return { ok: false, kind: 'fatal', error: new HttpError(status, url, body) };
+  return { ok: false, kind: 'fatal', error: new HttpError(status, redactUrl(url), body) };
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { redactUrl } from './safe-url.js';
 
 /** OpenAlex's documented query limits (developers.openalex.org, 2026). */
 export const LIMITS = {
@@ -126,9 +127,10 @@ function encodedLength(value: string): number {
   return new URLSearchParams({ v: value }).toString().length - 2;
 }
 
+/** Every request URL is built here, from a credential-free base: these are the URLs that get stored. */
 function listQuery(baseUrl: string, filter: string, extra: Record<string, string>): string {
   const params = new URLSearchParams({ filter, ...extra });
-  return `${baseUrl.replace(/\/+$/, '')}/works?${params.toString()}`;
+  return `${redactUrl(baseUrl).replace(/\/+$/, '')}/works?${params.toString()}`;
 }
 
 function shortHash(text: string): string {

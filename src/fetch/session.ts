@@ -4,7 +4,8 @@
  */
 import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
-import { getJson, type GetResult, type RateInfo } from './client.js';
+import { getJson, messageOf, type GetResult, type RateInfo } from './client.js';
+import { redactUrl, requestPath } from './safe-url.js';
 import { RateGate, type Clock } from './gate.js';
 import { COST_USD } from './planner.js';
 
@@ -110,22 +111,24 @@ export class Session {
           this.stop({ kind: 'budget-server', message: result.message, resetSeconds: result.rate.resetSeconds });
           throw new Stopped();
         case 'fatal':
+          // A final answer (400 bad query, 403, 404 wrong OPENALEX_BASE_URL, ...) is the server's
+          // word on what was asked: retrying or resuming asks the same, so it is a usage error.
           throw result.error.status === 401
             ? new UserError(`OpenAlex refused the API key (${result.error.message}); check OPENALEX_API_KEY`, ExitCode.usage)
-            : result.error;
+            : new UserError(`OpenAlex answered HTTP ${result.error.status} to GET ${requestPath(url)}: ${messageOf(result.error.body) || '(no message)'}`, ExitCode.usage);
         case 'retry':
           if (result.status === 429) {
             // All workers wait together: the server asked the client, not one worker, to slow down.
             this.throttled++;
             if (++throttles > MAX_THROTTLES_PER_REQUEST) {
-              throw new UserError(`still throttled after ${throttles - 1} waits for ${url}; lower --max-rps`, ExitCode.fetchFailed);
+              throw new UserError(`still throttled after ${throttles - 1} waits for ${redactUrl(url)}; lower --max-rps`, ExitCode.fetchFailed);
             }
             this.gate.pauseFor(result.retryAfterMs ?? this.backoffMs(throttles));
             continue;
           }
           this.retries++;
           if (++failures >= this.o.retry.attempts) {
-            throw new UserError(`giving up after ${failures} attempts (${result.reason}) on ${url}`, ExitCode.fetchFailed);
+            throw new UserError(`giving up after ${failures} attempts (${result.reason}) on ${redactUrl(url)}`, ExitCode.fetchFailed);
           }
           await this.o.clock.sleep(this.backoffMs(failures));
       }

@@ -9,6 +9,7 @@ import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
 import { fetchWorks, type FetchOptions, type FetchSummary } from '../fetch/fetcher.js';
 import { planSlices } from '../fetch/planner.js';
+import { parseBaseUrl, redactUrl } from '../fetch/safe-url.js';
 import type { Store } from '../store/store.js';
 import type { Window } from './aggregate.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -17,6 +18,11 @@ import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './outputs.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openalex.org';
+
+/** The API's address: OPENALEX_BASE_URL (checked: no credentials in it) or OpenAlex's own. */
+export function apiBaseUrl(fromEnv: string | undefined): string {
+  return fromEnv === undefined || fromEnv === '' ? DEFAULT_BASE_URL : parseBaseUrl(fromEnv);
+}
 
 export const NO_KEY_MESSAGE = [
   'No OpenAlex API key: set OPENALEX_API_KEY, or read local files with --snapshot <dir-or-glob>.',
@@ -94,13 +100,13 @@ export async function loadFromApi(
     }
     if (api.refresh) await beginRefresh(store, dataDir, effects);
     // Until the fetch finishes, the source says what is being fetched and nothing about its cost.
-    await store.setMeta('source', { kind: 'api', baseUrl: api.baseUrl, queries: plan.slices.map((s) => s.query), fetchedAt: effects.now().toISOString() } satisfies ApiSource);
+    await store.setMeta('source', { kind: 'api', baseUrl: redactUrl(api.baseUrl), queries: plan.slices.map((s) => s.query), fetchedAt: effects.now().toISOString() } satisfies ApiSource);
     await beginLoad(store, { kind: 'api', command, slices: plan.slices.map((s) => s.id) });
   });
   const summary = await fetchWorks(store, options);
   const source: ApiSource = {
     kind: 'api',
-    baseUrl: api.baseUrl,
+    baseUrl: redactUrl(api.baseUrl),
     queries: summary.queries,
     fetchedAt: effects.now().toISOString(),
     usdSpent: summary.usdSpent,

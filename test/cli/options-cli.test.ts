@@ -1,0 +1,122 @@
+/**
+ * How the command line answers a mistyped one: numbers in decimal digits only, an empty --db
+ * refused, one line per problem, and unknown flags or commands as exit 2 with a pointer to --help
+ * (while --help and --version still end with 0). Through the real CLI, except the number table.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { integer, parseFetch, Problems } from '../../src/cli/options.js';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../fetch/helpers.js';
+
+describe('integer options take decimal digits only', () => {
+  const cases: [raw: string, value: number | null][] = [
+    ['2019', 2019],
+    ['02019', 2019],
+    ['0x7E3', null],
+    ['0X7e3', null],
+    ['0b11111100011', null],
+    ['0o3743', null],
+    [' 2019 ', null],
+    ['2019 ', null],
+    ['2e3', null],
+    ['2019.0', null],
+    ['2019.', null],
+    ['+2019', null],
+    ['-2019', null],
+    ['', null],
+    ['1_000', null],
+    ['２０１９', null],
+  ];
+  it.each(cases)('%j -> %s', (raw, value) => {
+    const p = new Problems();
+    const n = integer(p, '--from', raw, -1, 1900, 3000);
+    if (value === null) {
+      expect(p.list).toEqual([`--from must be a whole number from 1900 to 3000, got "${raw}"`]);
+    } else {
+      expect(p.list).toEqual([]);
+      expect(n).toBe(value);
+    }
+  });
+
+  it.each([
+    ['2', 2],
+    ['0.5', 0.5],
+    ['.25', 0.25],
+    ['3.', 3],
+    ['0x10', null],
+    ['1e1', null],
+    [' 1', null],
+    ['+1', null],
+    ['0', null],
+  ] as [string, number | null][])('--budget-usd %j -> %s', (raw, value) => {
+    const p = new Problems();
+    const f = parseFetch(p, { budgetUsd: raw });
+    if (value === null) expect(p.list).toEqual([`--budget-usd must be a positive amount, got "${raw}"`]);
+    else expect([p.list, f.budgetUsd]).toEqual([[], value]);
+  });
+
+  it('--from 0x7E3 through the CLI is exit 2, naming the value', async () => {
+    const r = await runCli(['aggregate', '--from', '0x7E3', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('medai-trends: --from must be a whole number from 1900 to ' + (new Date().getUTCFullYear() + 1) + ', got "0x7E3"');
+  });
+});
+
+describe('--db "" is refused, not taken as an in-memory database', () => {
+  const commands: string[][] = [['run', '--snapshot', 'nothing'], ['fetch', '--snapshot', 'nothing'], ['classify'], ['aggregate'], ['report'], ['explain', 'W1'], ['evaluate'], ['review-sample'], ['estimate']];
+  it.each(commands)('%s --db ""', async (...command) => {
+    const dir = await tempDir('medai-opts-');
+    const r = await runCli([...command, '--db', ''], { OPENALEX_API_KEY: 'k' }, dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--db needs a file path');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+  });
+});
+
+describe('one line per problem', () => {
+  it('--countries USA says so once', async () => {
+    const r = await runCli(['report', '--countries', 'USA', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('medai-trends: --countries takes ISO alpha-2 codes such as US,CN; "USA" is not one\n');
+  });
+
+  it('an empty --countries still says it names no country', async () => {
+    const r = await runCli(['report', '--countries', ' , ', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('medai-trends: --countries names no country\n');
+  });
+});
+
+describe('unknown flags and commands', () => {
+  const cases: [args: string[], line: RegExp][] = [
+    [['fetch', '--frm', '2019'], /^medai-trends: unknown option '--frm' \(Did you mean --from\?\); see medai-trends fetch --help$/],
+    [['report', '--bogus'], /^medai-trends: unknown option '--bogus'; see medai-trends report --help$/],
+    [['reprot'], /^medai-trends: unknown command 'reprot' \(Did you mean report\?\); see medai-trends --help$/],
+    [['--nope'], /^medai-trends: unknown option '--nope'; see medai-trends --help$/],
+    [['report', '--from'], /^medai-trends: option '--from <year>' argument missing; see medai-trends report --help$/],
+  ];
+  it.each(cases)('%j: exit 2, one line pointing to --help', async (args, line) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(line);
+  });
+
+  it.each([[['--help']], [['report', '--help']], [['help', 'fetch']], [['--version']]])('%j still exits 0 on stdout', async (args) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.length).toBeGreaterThan(0);
+  });
+
+  it('no command at all prints the help and exits 2', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: medai-trends');
+  });
+});
