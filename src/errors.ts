@@ -17,6 +17,8 @@ export const ExitCode = {
   budgetExhausted: 4,
   /** An invariant check on the aggregated numbers failed: the numbers are not published. */
   invariant: 5,
+  /** Another run is writing to the same --out (its lock names the holder); nothing was done. */
+  outputBusy: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
