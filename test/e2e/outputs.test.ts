@@ -63,8 +63,21 @@ async function until(check: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** Whether a run started at `since` has written a file yet, into --out or a staging folder beside it. */
+function writing(out: string, since: number): boolean {
+  const dirs = [out, ...besides(out).filter((e) => e.includes('.tmp-')).map((e) => join(dirname(out), e))];
+  for (const d of dirs) {
+    try {
+      for (const f of readdirSync(d)) if (statSync(join(d, f)).mtimeMs >= since) return true;
+    } catch {
+      // Renamed or removed while looking: look again on the next poll.
+    }
+  }
+  return false;
 }
 
 /** A pid that is certainly not running: a child that has already exited. */
@@ -89,18 +102,24 @@ beforeAll(async () => {
 describe('report killed with -9 part-way', () => {
   it('leaves --out holding the previous run or the new one, whole, never a mix', async () => {
     const out = join(tmp, 'killed', 'out');
-    // An uninterrupted run sets the span to kill in: from start-up to a little past its end.
-    const started = Date.now();
     expect((await report(P, out)).code).toBe(0);
-    const span = Date.now() - started;
+    // An uninterrupted run sets the span to kill in: from its first file written to a little past its end.
+    const since = Date.now();
+    const timed = spawnCli(['report', ...P, '--db', db, '--out', out]);
+    await until(() => writing(out, since) || timed.child.exitCode !== null);
+    const firstWrite = Date.now();
+    expect((await timed.done).code).toBe(0);
+    const span = Date.now() - firstWrite;
     const random = seededRandom(20261201);
     const outcomes = { previous: 0, next: 0 };
     for (let t = 0; t < TRIALS; t++) {
       const params = t % 2 === 0 ? Q : P;
       const before = contents(out, false);
       const beforeAt = generatedAt(out);
+      const start = Date.now();
       const { child, done } = spawnCli(['report', ...params, '--db', db, '--out', out]);
-      await new Promise((r) => setTimeout(r, Math.floor(span * (0.4 + 0.7 * random()))));
+      await until(() => writing(out, start) || child.exitCode !== null);
+      await new Promise((r) => setTimeout(r, Math.floor(span * 1.2 * random())));
       child.kill('SIGKILL');
       await done;
       expect(existsSync(out), `trial ${t}: --out is gone`).toBe(true);
