@@ -8,8 +8,9 @@
  *   .<name>.tmp-<pid>-<random>    the staging folder of a run in progress (or killed)
  *   .<name>.old-<pid>-<random>    the previous run, moved aside for the moment of the swap
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { cp, link, lstat, mkdtemp, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmod, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
@@ -115,7 +116,13 @@ export class OutputFolder {
    * database), because the swap replaces the folder whole.
    */
   static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: FolderEffects = defaultFolderEffects): Promise<OutputFolder> {
-    const target = resolve(out);
+    let target = resolve(out);
+    try {
+      // A symlinked --out (reports -> a shared drive) is swapped where it points, and stays a link.
+      target = realpathSync(target);
+    } catch {
+      // Not there yet (or a dangling link, refused below as not a folder).
+    }
     const problem = unusable(out, target);
     if (problem !== null) throw new UserError(problem);
     for (const f of forbidden) {
@@ -133,8 +140,11 @@ export class OutputFolder {
     takeLock(lockPath, out, effects);
     try {
       await recover(parent, name, target, effects);
-      await checkTarget(out, target);
-      const staging = await mkdtemp(join(parent, `.${name}.tmp-${effects.pid}-`));
+      const mode = await checkTarget(out, target);
+      // Not mkdtemp: its 0700 would become --out's mode; a new folder gets the umask's, a replaced one keeps its own.
+      const staging = join(parent, `.${name}.tmp-${effects.pid}-${randomBytes(3).toString('hex')}`);
+      await mkdir(staging);
+      if (mode !== null) await chmod(staging, mode);
       return new OutputFolder(out, target, staging, lockPath, effects);
     } catch (e) {
       dropLock(lockPath, effects);
@@ -268,14 +278,20 @@ async function recover(parent: string, name: string, target: string, effects: Fo
   for (const e of olds) await rm(join(parent, e), { recursive: true, force: true });
 }
 
-/** --out must be a folder; a folder of the user's inside it would be copied every run, so it is refused. */
-async function checkTarget(out: string, target: string): Promise<void> {
+/**
+ * --out must be a folder; a folder of the user's inside it would be copied every run, so it is
+ * refused. Returns the permission bits of an existing --out, for its replacement.
+ */
+async function checkTarget(out: string, target: string): Promise<number | null> {
   let entries: string[];
+  let mode: number;
   try {
-    if (!(await lstat(target)).isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`);
+    const s = await lstat(target);
+    if (!s.isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`);
+    mode = s.mode & 0o7777;
     entries = await readdir(target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
   const folders: string[] = [];
@@ -288,6 +304,7 @@ async function checkTarget(out: string, target: string): Promise<void> {
         'each run replaces --out whole, carrying over only single files: choose an empty or new folder',
     );
   }
+  return mode;
 }
 
 /** Files the tool does not write are linked (or copied) into the new folder before the swap. */

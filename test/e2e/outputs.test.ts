@@ -216,7 +216,10 @@ describe('files in --out that the tool did not write', () => {
     writeFileSync(join(out, '.gitkeep'), '');
     // An older run's extra artefact (a metric CSV this run does not write) goes with the old run.
     writeFileSync(join(out, 'counts-share.csv'), 'old\n');
+    chmodSync(out, 0o750);
     expect((await report(P, out)).code).toBe(0);
+    // The new folder keeps the old one's permissions (a staging folder starts private).
+    expect(statSync(out).mode & 0o777).toBe(0o750);
     const got = contents(out);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('my notes\n');
     expect(got.has('.gitkeep')).toBe(true);
