@@ -22,7 +22,7 @@ import { ExitCode, UserError } from '../errors.js';
  */
 const TOOL_FILE = /^(?:figure2(?:\.svg|\.png|@2x\.png|\.vl\.json|\.html|\.embed\.html|\.pdf)|counts(?:-[a-z]+)?\.csv|report\.(?:html|pdf)|works\.(?:csv|parquet)|rejects\.jsonl|manifest\.json|summary\.md)$/;
 
-export function isToolFile(name: string): boolean {
+function isToolFile(name: string): boolean {
   return TOOL_FILE.test(name);
 }
 
@@ -68,7 +68,7 @@ function escapeRegExp(s: string): string {
 }
 
 /** An errno as a user can act on it. */
-export function reason(e: unknown): string {
+function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const why: Record<string, string> = {
     ENOTDIR: 'a part of the path is a file, not a folder',
