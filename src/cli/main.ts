@@ -8,6 +8,7 @@ import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { requireComplete } from '../pipeline/completeness.js';
 import { stderrEffects } from '../pipeline/effects.js';
+import { OutputFolder } from '../pipeline/output-folder.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
@@ -28,7 +29,7 @@ import {
   type FetchFlags,
   type ReportFlags,
 } from './options.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface CommonFlags {
@@ -73,6 +74,19 @@ async function withStore<T>(path: string, body: (store: Store) => Promise<T>): P
   }
 }
 
+/**
+ * Takes --out for the whole command before any work starts (exit 2 if it cannot be written, 6 if
+ * another run is writing to it); the body writes into `folder.staging` and commits.
+ */
+async function withOutput<T>(out: string, db: string, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
+  const folder = await OutputFolder.claim(out, [{ label: '--db', path: db }]);
+  try {
+    return await body(folder);
+  } finally {
+    folder.release();
+  }
+}
+
 async function fetchStage(store: Store, o: CommonFlags & FetchFlags): Promise<void> {
   const p = new Problems();
   const window = parseWindow(p, o);
@@ -101,15 +115,33 @@ async function classifyStage(store: Store, o: CommonFlags): Promise<void> {
   await classifyStore(store, await loadKeywordRules(o.keywords), policy, engine, stderrEffects);
 }
 
-async function reportStage(store: Store, o: CommonFlags & ReportFlags): Promise<void> {
+async function reportStage(store: Store, o: CommonFlags & ReportFlags, folder: OutputFolder): Promise<void> {
   const p = new Problems();
   const window = parseWindow(p, o);
   const options = parseReport(p, o);
   p.throwIfAny();
   await requireComplete(store, 'report', o.allowIncomplete === true, stderrEffects);
-  const run = await produceReport(store, window, options, stderrEffects);
+  const run = await produceReport(store, window, { ...options, writeTo: folder.staging }, stderrEffects);
   process.stdout.write(run.summary);
-  if (options.pdf) await printReportPdfs(options.outDir, stderrEffects);
+  let pdfFailed: UserError | undefined;
+  try {
+    if (options.pdf) await printReportPdfs(folder.staging, options.outDir, stderrEffects);
+  } catch (e) {
+    // No Chromium: the run's other outputs still go in, whole; nothing of an older run's PDFs stays.
+    if (!(e instanceof UserError)) throw e;
+    pdfFailed = e;
+  }
+  await folder.commit();
+  if (pdfFailed) throw pdfFailed;
+}
+
+/** The --out a report-writing command was given, after its options are checked. */
+function reportOut(o: CommonFlags & ReportFlags): string {
+  const p = new Problems();
+  parseWindow(p, o);
+  const { outDir } = parseReport(p, o);
+  p.throwIfAny();
+  return outDir;
 }
 
 /** Validates every option of every stage before the first stage runs, so a typo fails fast. */
@@ -127,11 +159,13 @@ incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(win
   .description('fetch (or read --snapshot), classify, aggregate and report in one go')
   .action(async (o: CommonFlags & FetchFlags & ReportFlags) => {
     validateAll(o);
-    await withStore(o.db, async (store) => {
-      await fetchStage(store, o);
-      await classifyStage(store, o);
-      await reportStage(store, o);
-    });
+    await withOutput(reportOut(o), o.db, (folder) =>
+      withStore(o.db, async (store) => {
+        await fetchStage(store, o);
+        await classifyStage(store, o);
+        await reportStage(store, o, folder);
+      }),
+    );
   });
 
 classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch')))))
@@ -144,26 +178,28 @@ incompleteOption(classifyOptions(dbOption(program.command('classify'))))
 
 incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))
   .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
-  .option('--out <dir>', 'also write counts.csv into this folder')
+  .option('--out <dir>', 'also write counts.csv into this folder, which then holds only this run\'s outputs')
   .action(async (o: CommonFlags & { out?: string }) => {
     const p = new Problems();
     const window = parseWindow(p, o);
     p.throwIfAny();
-    await withStore(o.db, async (store) => {
-      await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
-      const { counts } = await aggregate(store, window);
-      const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
-      if (o.out !== undefined) {
-        await mkdir(o.out, { recursive: true });
-        await writeFile(join(o.out, 'counts.csv'), csv);
-      }
-      process.stdout.write(csv);
-    });
+    const body = (folder: OutputFolder | null) =>
+      withStore(o.db, async (store) => {
+        await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
+        const { counts } = await aggregate(store, window);
+        const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+        if (folder !== null) {
+          await writeFile(join(folder.staging, 'counts.csv'), csv);
+          await folder.commit();
+        }
+        process.stdout.write(csv);
+      });
+    await (o.out === undefined ? body(null) : withOutput(o.out, o.db, body));
   });
 
 incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))
   .description('write the charts, CSVs, manifest and summary from the classified works')
-  .action(async (o: CommonFlags & ReportFlags) => withStore(o.db, (store) => reportStage(store, o)));
+  .action(async (o: CommonFlags & ReportFlags) => withOutput(reportOut(o), o.db, (folder) => withStore(o.db, (store) => reportStage(store, o, folder))));
 
 registerEstimate(program);
 registerExplain(program);

@@ -63,17 +63,23 @@ export interface ReportRun {
   files: string[];
 }
 
+/**
+ * Writes every artefact into `options.writeTo` (the staging folder an OutputFolder swaps in as
+ * --out), or straight into `options.outDir` without one; messages and the paths returned name
+ * `outDir`, where the files are once swapped in.
+ */
 export async function produceReport(
   store: Store,
   window: Window,
-  options: ReportOptions,
+  options: ReportOptions & { writeTo?: string },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   const { counts, worldTotals } = await aggregate(store, window);
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
-  await mkdir(options.outDir, { recursive: true });
-  const scope = await writeWorks(store, window, options.outDir);
-  await writeRejects(store, options.outDir);
+  const dir = options.writeTo ?? options.outDir;
+  await mkdir(dir, { recursive: true });
+  const scope = await writeWorks(store, window, dir);
+  await writeRejects(store, dir);
   const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
   const files = await writeReport(
     {
@@ -89,22 +95,24 @@ export async function produceReport(
       manifest,
       ...(chartWarning(manifest.completeness) === undefined ? {} : { dataWarning: chartWarning(manifest.completeness) }),
     },
-    options,
+    { ...options, outDir: dir },
   );
   const summary = summaryMarkdown(manifest, counts);
-  await writeFile(join(options.outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFile(join(options.outDir, 'summary.md'), summary);
-  const all = [...files, ...['works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f))];
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(dir, 'summary.md'), summary);
+  const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
   return { manifest, summary, files: all };
 }
 
 /**
- * figure2.pdf and report.pdf, printed from the pages produceReport wrote. A separate step the
- * caller runs last, after the summary is out, so a missing Chromium loses nothing of the run.
+ * figure2.pdf and report.pdf, printed from the pages produceReport wrote into `dir` (the staging
+ * folder, so the PDFs are swapped in with the rest of the run). A separate step the caller runs
+ * last, after the summary is out, so a missing Chromium loses nothing of the run; messages name
+ * `shownAs`, the --out the user knows.
  */
-export async function printReportPdfs(outDir: string, effects: Effects = quietEffects): Promise<string[]> {
-  const pdfs = await printPdfs(outDir);
+export async function printReportPdfs(dir: string, shownAs: string = dir, effects: Effects = quietEffects): Promise<string[]> {
+  const pdfs = await printPdfs(dir, shownAs);
   effects.log(`printed ${pdfs.map((p) => basename(p)).join(' and ')} with headless Chromium`);
-  return pdfs;
+  return pdfs.map((p) => join(shownAs, basename(p)));
 }

@@ -48,16 +48,22 @@ class ChartFailed extends Error {}
  * report.pdf (A4). A missing or failing Chromium is the user's to fix, so it is a UserError that
  * names the path tried and how to install it.
  */
-export async function printPdfs(outDir: string, settings: PdfSettings = { executablePath: chromiumPath() }): Promise<string[]> {
+export async function printPdfs(
+  outDir: string,
+  /** The folder as messages name it: --out, when `outDir` is the staging folder swapped in later. */
+  shownAs: string = outDir,
+  settings: PdfSettings = { executablePath: chromiumPath() },
+): Promise<string[]> {
   const exe = settings.executablePath;
-  const pages = ['figure2.html', 'report.html'].map((f) => join(outDir, f));
-  const missing = pages.filter((p) => !existsSync(p));
+  const names = ['figure2.html', 'report.html'];
+  const pages = names.map((f) => join(outDir, f));
+  const missing = names.filter((_, i) => !existsSync(pages[i]!)).map((f) => join(shownAs, f));
   if (missing.length > 0) throw new UserError(`--pdf prints ${missing.join(' and ')}, which were not written: add html to --format`);
   const figure = join(outDir, 'figure2.pdf');
   const report = join(outDir, 'report.pdf');
   // A failed print must not leave a previous run's PDFs beside this run's counts.
   await Promise.all([figure, report].map((f) => rm(f, { force: true })));
-  const fix = `Install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary. Every other output is already in ${outDir}.`;
+  const fix = `Install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium binary. Every other output is in ${shownAs}.`;
   if (!existsSync(exe)) throw new UserError(`--pdf needs Chromium, and there is none at ${exe}. ${fix}`);
 
   // Imported here rather than at the top: it costs ~0.25 s of start-up, which runs without --pdf skip.

@@ -72,7 +72,16 @@ export class Store implements WorkSink {
 
   /** Opens (creating if needed) the database file; `:memory:` works for tests. */
   static async open(path: string): Promise<Store> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        // Under a file or in a read-only folder: the user's to fix, named before any work starts.
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a folder' : (err as Error).message;
+        throw new UserError(`cannot open database ${path}: cannot create the folder ${dirname(path)} (${why})`);
+      }
+    }
     let instance: DuckDBInstance;
     try {
       // Two threads: the machines have two cores and the CLI does one thing at a time.

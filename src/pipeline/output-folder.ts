@@ -1,0 +1,333 @@
+/**
+ * The output folder (--out) as one unit. A run writes into a staging folder beside --out and swaps
+ * it in with renames at the end, so --out always holds one whole run or the previous one, never a
+ * mix; a lock file beside --out keeps a second run from writing to the same folder at once.
+ *
+ * Beside --out (same parent, so every rename stays on one filesystem and is atomic):
+ *   .<name>.lock                  the holder: {"pid", "host", "startedAt", "command"}
+ *   .<name>.tmp-<pid>-<random>    the staging folder of a run in progress (or killed)
+ *   .<name>.old-<pid>-<random>    the previous run, moved aside for the moment of the swap
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmod, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+
+/**
+ * Every name a run writes into --out (report, aggregate --out, --pdf). The folder is the tool's:
+ * each run replaces these whole. Anything else a user keeps there (a README, .gitkeep) is carried
+ * over into the new folder, so the swap never deletes a file the tool did not write.
+ */
+const TOOL_FILE = /^(?:figure2(?:\.svg|\.png|@2x\.png|\.vl\.json|\.html|\.embed\.html|\.pdf)|counts(?:-[a-z]+)?\.csv|report\.(?:html|pdf)|works\.(?:csv|parquet)|rejects\.jsonl|manifest\.json|summary\.md)$/;
+
+function isToolFile(name: string): boolean {
+  return TOOL_FILE.test(name);
+}
+
+/**
+ * A lock file younger than this with no readable holder is a run between creating the file and
+ * writing its first line; an older one was left by a run killed in that instant.
+ */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+}
+
+export interface FolderEffects {
+  pid: number;
+  host: string;
+  now: () => Date;
+  /** Whether a process of this host is still running (signal 0: EPERM means it exists). */
+  isAlive: (pid: number) => boolean;
+  log: (line: string) => void;
+}
+
+export const defaultFolderEffects: FolderEffects = {
+  pid: process.pid,
+  host: hostname(),
+  now: () => new Date(),
+  isAlive: (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** An errno as a user can act on it. */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EEXIST: 'a part of the path is a file, not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EROFS: 'the filesystem is read-only',
+    ENOSPC: 'no space left on the device',
+  };
+  return (err.code !== undefined ? why[err.code] : undefined) ?? err.message;
+}
+
+/** What stands in the way of writing --out, found before any work starts; null when none. */
+function unusable(out: string, target: string): string | null {
+  if (out.trim() === '') return '--out is empty: name the folder to write the outputs to';
+  if (dirname(target) === target) return `--out ${out} is the root of the filesystem: name a folder of its own`;
+  // The swap moves --out aside: the shell's (or our) current folder must not vanish under it.
+  const fromCwd = relative(target, process.cwd());
+  if (fromCwd === '' || !fromCwd.startsWith('..')) return `--out ${out} is the current folder or holds it: name a folder of its own`;
+  return null;
+}
+
+export class OutputFolder {
+  private committed = false;
+  private released = false;
+  private readonly onExit = (): void => this.release();
+
+  private constructor(
+    /** --out as the user wrote it, for messages. */
+    readonly out: string,
+    readonly target: string,
+    /** Where this run writes; swapped in as --out by commit(). */
+    readonly staging: string,
+    private readonly lockPath: string,
+    private readonly effects: FolderEffects,
+  ) {
+    // process.exit (an error, SIGINT) skips finally blocks: the lock and staging go on any exit.
+    process.on('exit', this.onExit);
+  }
+
+  /**
+   * Takes the folder for this run before any work starts: checks it can be written (exit 2 naming
+   * the path), takes the lock (exit 6 naming the holder), repairs what a killed run left, and
+   * makes the staging folder. `forbidden` names paths that must not lie inside --out (the
+   * database), because the swap replaces the folder whole.
+   */
+  static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: FolderEffects = defaultFolderEffects): Promise<OutputFolder> {
+    let target = resolve(out);
+    try {
+      // A symlinked --out (reports -> a shared drive) is swapped where it points, and stays a link.
+      target = realpathSync(target);
+    } catch {
+      // Not there yet (or a dangling link, refused below as not a folder).
+    }
+    const problem = unusable(out, target);
+    if (problem !== null) throw new UserError(problem);
+    for (const f of forbidden) {
+      const r = relative(target, resolve(f.path));
+      if (r !== '' && !r.startsWith('..')) throw new UserError(`${f.label} ${f.path} is inside --out ${out}, which each run replaces whole: keep them apart`);
+    }
+    const parent = dirname(target);
+    const name = basename(target);
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (e) {
+      throw new UserError(`cannot write --out ${out}: cannot create ${parent} (${reason(e)})`);
+    }
+    const lockPath = join(parent, `.${name}.lock`);
+    takeLock(lockPath, out, effects);
+    try {
+      await recover(parent, name, target, effects);
+      const mode = await checkTarget(out, target);
+      // Not mkdtemp: its 0700 would become --out's mode; a new folder gets the umask's, a replaced one keeps its own.
+      const staging = join(parent, `.${name}.tmp-${effects.pid}-${randomBytes(3).toString('hex')}`);
+      await mkdir(staging);
+      if (mode !== null) await chmod(staging, mode);
+      return new OutputFolder(out, target, staging, lockPath, effects);
+    } catch (e) {
+      dropLock(lockPath, effects);
+      if (e instanceof UserError) throw e;
+      throw new UserError(`cannot write --out ${out}: ${reason(e)}`);
+    }
+  }
+
+  /** Swaps the staging folder in as --out: the previous run goes aside, then away. */
+  async commit(): Promise<void> {
+    await carryOver(this.target, this.staging);
+    const old = `${this.staging.replace(/\.tmp-(\d+-[^/]+)$/, '.old-$1')}`;
+    let hadOld = true;
+    try {
+      await rename(this.target, old);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      hadOld = false;
+    }
+    // Killed between these two renames, --out is missing and the next claim restores `old`.
+    await rename(this.staging, this.target);
+    this.committed = true;
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  }
+
+  /** Removes an uncommitted staging folder and the lock; safe to call more than once. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.off('exit', this.onExit);
+    if (!this.committed) rmSync(this.staging, { recursive: true, force: true });
+    dropLock(this.lockPath, this.effects);
+  }
+}
+
+function readHolder(path: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
+    if (typeof h.pid === 'number' && typeof h.host === 'string') return { pid: h.pid, host: h.host, startedAt: String(h.startedAt), command: String(h.command) };
+  } catch {
+    // Unreadable: judged by the file's age below.
+  }
+  return null;
+}
+
+/**
+ * Creates the lock with O_EXCL, so of two runs exactly one gets it. A lock whose holder is a
+ * process of this host that no longer runs (kill -9, power loss) is stale and taken over; one held
+ * on another host cannot be checked from here and counts as held. A later `--wait` can retry this.
+ */
+function takeLock(path: string, out: string, effects: FolderEffects): void {
+  const me: LockHolder = { pid: effects.pid, host: effects.host, startedAt: effects.now().toISOString(), command: process.argv.slice(2).join(' ') };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot write --out ${out}: cannot create ${path} (${reason(e)})`);
+      const holder = readHolder(path);
+      let stale: boolean;
+      if (holder === null) {
+        let age = 0;
+        try {
+          age = effects.now().getTime() - statSync(path).mtimeMs;
+        } catch {
+          continue; // gone meanwhile: try again
+        }
+        stale = age > UNREADABLE_LOCK_GRACE_MS;
+        if (!stale) throw busy(out, path, 'a run that is just starting');
+      } else {
+        stale = holder.host === effects.host && (holder.pid === effects.pid || !effects.isAlive(holder.pid));
+        if (!stale) throw busy(out, path, `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}${holder.command ? ` (${holder.command})` : ''}`);
+      }
+      effects.log(`taking over the lock on --out ${out}: ${holder === null ? 'it names no holder' : `pid ${holder.pid} on ${holder.host} is no longer running`}`);
+      // Two runs taking over the same stale lock at once could both unlink and retry; O_EXCL
+      // still lets only one of them create the new file.
+      rmSync(path, { force: true });
+      continue;
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(me)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  throw busy(out, path, 'other runs that keep taking it');
+}
+
+function busy(out: string, lock: string, holder: string): UserError {
+  return new UserError(
+    `another run is writing to --out ${out}: ${holder}. Wait for it to finish, or, if it is not running, delete ${lock}`,
+    ExitCode.outputBusy,
+  );
+}
+
+/** Removes the lock only while it is still ours (a stale-lock takeover may have replaced it). */
+function dropLock(path: string, effects: FolderEffects): void {
+  const holder = readHolder(path);
+  if (holder !== null && holder.pid === effects.pid && holder.host === effects.host) rmSync(path, { force: true });
+}
+
+/**
+ * Repairs what a killed run left beside --out; runs under the lock, so nothing here is in use. A
+ * staging folder is an unfinished run: removed. A previous run moved aside with no --out beside it
+ * was killed mid-swap: put back, so --out holds the previous run again.
+ */
+async function recover(parent: string, name: string, target: string, effects: FolderEffects): Promise<void> {
+  const n = escapeRegExp(name);
+  const tmp = new RegExp(`^\\.${n}\\.tmp-\\d+-[A-Za-z0-9]{6}$`);
+  const old = new RegExp(`^\\.${n}\\.old-\\d+-[A-Za-z0-9]{6}$`);
+  const entries = await readdir(parent);
+  for (const e of entries.filter((e) => tmp.test(e))) {
+    effects.log(`removing ${join(parent, e)}, left by a run that did not finish`);
+    await rm(join(parent, e), { recursive: true, force: true });
+  }
+  const olds = entries.filter((e) => old.test(e));
+  let targetExists = true;
+  try {
+    await lstat(target);
+  } catch {
+    targetExists = false;
+  }
+  if (!targetExists && olds.length > 0) {
+    // A run holds the lock through its swap, so there is at most one; newest first all the same.
+    const stamped = await Promise.all(olds.map(async (e) => ({ e, t: (await lstat(join(parent, e))).mtimeMs })));
+    const [back] = stamped.sort((a, b) => b.t - a.t);
+    effects.log(`restoring ${target} from ${join(parent, back!.e)}, left by a run killed while swapping it in`);
+    await rename(join(parent, back!.e), target);
+  }
+  for (const e of olds) await rm(join(parent, e), { recursive: true, force: true });
+}
+
+/**
+ * --out must be a folder; a folder of the user's inside it would be copied every run, so it is
+ * refused. Returns the permission bits of an existing --out, for its replacement.
+ */
+async function checkTarget(out: string, target: string): Promise<number | null> {
+  let entries: string[];
+  let mode: number;
+  try {
+    const s = await lstat(target);
+    if (!s.isDirectory()) throw new UserError(`--out ${out} is a file, not a folder`);
+    mode = s.mode & 0o7777;
+    entries = await readdir(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  const folders: string[] = [];
+  for (const e of entries) {
+    if (!isToolFile(e) && (await lstat(join(target, e))).isDirectory()) folders.push(e);
+  }
+  if (folders.length > 0) {
+    throw new UserError(
+      `--out ${out} holds folders this tool did not write (${folders.slice(0, 5).join(', ')}${folders.length > 5 ? ', ...' : ''}); ` +
+        'each run replaces --out whole, carrying over only single files: choose an empty or new folder',
+    );
+  }
+  return mode;
+}
+
+/** Files the tool does not write are linked (or copied) into the new folder before the swap. */
+async function carryOver(target: string, staging: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const e of entries.filter((e) => !isToolFile(e))) {
+    const from = join(target, e);
+    const to = join(staging, e);
+    const s = await lstat(from);
+    if (s.isSymbolicLink()) await symlink(await readlink(from), to);
+    else if (s.isDirectory()) await cp(from, to, { recursive: true, preserveTimestamps: true });
+    else {
+      try {
+        await link(from, to);
+      } catch {
+        await cp(from, to, { preserveTimestamps: true });
+      }
+    }
+  }
+}
