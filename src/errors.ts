@@ -49,6 +49,20 @@ export class HttpError extends Error {
   }
 }
 
+/** Why a file-system call failed, as a user can act on it; the errno's own message otherwise. */
+export function fsReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EEXIST: 'a part of the path is a file, not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EROFS: 'the filesystem is read-only',
+    ENOSPC: 'no space left on the device',
+  };
+  return (err.code !== undefined ? why[err.code] : undefined) ?? err.message;
+}
+
 /** Raised when an aggregate fails a consistency check; the run stops before anything is written. */
 export class InvariantError extends UserError {
   constructor(message: string) {

@@ -12,6 +12,8 @@ import { UserError } from '../errors.js';
  * and proxies use for one. Matched without regard to case. (`mailto` is an address, not a secret.)
  */
 const CREDENTIAL_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'key', 'token', 'access_token', 'password', 'secret']);
+/** The same names as `name=value` pairs inside text that does not parse as a URL. */
+const CREDENTIAL_PAIR = new RegExp(`([?&])(?:${[...CREDENTIAL_PARAMS].map((k) => k.replace(/-/g, '\\-')).join('|')})=[^&#]*&?`, 'gi');
 
 /** `url` without user name, password or credential query parameters; unchanged when it has none. */
 export function redactUrl(url: string): string {
@@ -20,7 +22,7 @@ export function redactUrl(url: string): string {
     parsed = new URL(url);
   } catch {
     // Not a URL we can take apart: cut anything that looks like userinfo or a credential parameter.
-    return url.replace(/\/\/[^/?#@]*@/, '//').replace(/([?&])(api_key|apikey|api-key|key|token|access_token|password|secret)=[^&#]*&?/gi, '$1').replace(/[?&]$/, '');
+    return url.replace(/\/\/[^/?#@]*@/, '//').replace(CREDENTIAL_PAIR, '$1').replace(/[?&]$/, '');
   }
   const secretParams = [...parsed.searchParams.keys()].filter((k) => CREDENTIAL_PARAMS.has(k.toLowerCase()));
   if (parsed.username === '' && parsed.password === '' && secretParams.length === 0) return url;

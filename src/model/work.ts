@@ -78,17 +78,22 @@ function stringOrNull(value: unknown): string | null {
 function readCountry(value: unknown, where: string, problems: CountryProblems): string | null {
   if (typeof value === 'string' && /^[A-Z]{2}$/.test(value)) return value;
   if (typeof value === 'string' && /^[A-Za-z]{2}$/.test(value)) {
-    problems.notes.push(`country code upper-cased: ${where} ${JSON.stringify(value)} read as "${value.toUpperCase()}"`);
+    if (problems.repairs++ < MAX_COUNTRY_NOTES) problems.notes.push(`country code upper-cased: ${where} ${JSON.stringify(value)} read as "${value.toUpperCase()}"`);
     return value.toUpperCase();
   }
-  const shown = JSON.stringify(value) ?? String(value);
-  problems.notes.push(`country value ignored: ${where} ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} is not an ISO 3166-1 alpha-2 code`);
+  if (problems.repairs++ < MAX_COUNTRY_NOTES) {
+    const shown = JSON.stringify(value) ?? String(value);
+    problems.notes.push(`country value ignored: ${where} ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} is not an ISO 3166-1 alpha-2 code`);
+  }
   problems.ignored++;
   return null;
 }
 
 interface CountryProblems {
+  /** The first MAX_COUNTRY_NOTES repairs, written out; the rest are only counted. */
   notes: string[];
+  /** Values upper-cased or ignored. */
+  repairs: number;
   /** Values ignored (not upper-cased): the work may be left with no country because of them. */
   ignored: number;
 }
@@ -160,7 +165,7 @@ export function normalizeWork(raw: unknown): Normalized {
     return { ok: false, reason: `title is not a string: ${typeof title}`, workId: id };
   }
   let authorships: Authorship[] = [];
-  const countryProblems: CountryProblems = { notes: [], ignored: 0 };
+  const countryProblems: CountryProblems = { notes: [], repairs: 0, ignored: 0 };
   if (Array.isArray(r.authorships)) {
     const parsed = r.authorships.map((a, i) => normalizeAuthorship(a, i, countryProblems));
     const bad = parsed.find((p): p is string => typeof p === 'string');
@@ -169,9 +174,9 @@ export function normalizeWork(raw: unknown): Normalized {
   } else if (r.authorships !== undefined && r.authorships !== null) {
     return { ok: false, reason: 'authorships is not a list', workId: id };
   }
-  const notes = countryProblems.notes.slice(0, MAX_COUNTRY_NOTES);
-  if (countryProblems.notes.length > MAX_COUNTRY_NOTES) {
-    notes.push(`more country values repaired or ignored: ${countryProblems.notes.length - MAX_COUNTRY_NOTES} beyond the ${MAX_COUNTRY_NOTES} listed`);
+  const notes = countryProblems.notes;
+  if (countryProblems.repairs > MAX_COUNTRY_NOTES) {
+    notes.push(`more country values repaired or ignored: ${countryProblems.repairs - MAX_COUNTRY_NOTES} beyond the ${MAX_COUNTRY_NOTES} listed`);
   }
   // Why keep a work whose every country value was unusable instead of rejecting it: it is still a
   // valid, classifiable publication (it is counted in the classified and medical-AI totals and

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, UserError, fsReason as reason } from '../errors.js';
 
 /**
  * Every name a run writes into --out (report, aggregate --out, --pdf). The folder is the tool's:
@@ -65,20 +65,6 @@ export const defaultFolderEffects: FolderEffects = {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** An errno as a user can act on it. */
-function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const why: Record<string, string> = {
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EEXIST: 'a part of the path is a file, not a folder',
-    EACCES: 'permission denied',
-    EPERM: 'not permitted',
-    EROFS: 'the filesystem is read-only',
-    ENOSPC: 'no space left on the device',
-  };
-  return (err.code !== undefined ? why[err.code] : undefined) ?? err.message;
 }
 
 /** What stands in the way of writing --out, found before any work starts; null when none. */

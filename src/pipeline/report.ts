@@ -81,6 +81,7 @@ export async function produceReport(
   const scope = await writeWorks(store, window, dir);
   await writeRejects(store, dir);
   const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
+  const dataWarning = chartWarning(manifest.completeness);
   const files = await writeReport(
     {
       counts,
@@ -93,7 +94,7 @@ export async function produceReport(
       countryPolicy: policyText(manifest.parameters.countryPolicy),
       method: methodText(classifier?.rule, window.types, window.mergeVersions),
       manifest,
-      ...(chartWarning(manifest.completeness) === undefined ? {} : { dataWarning: chartWarning(manifest.completeness) }),
+      ...(dataWarning === undefined ? {} : { dataWarning }),
     },
     { ...options, outDir: dir },
   );

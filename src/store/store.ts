@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { UserError } from '../errors.js';
+import { UserError, fsReason } from '../errors.js';
 import { isNewerCopy, normalizeWork, type Authorship, type MeshHeading, type Work } from '../model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
@@ -77,9 +77,7 @@ export class Store implements WorkSink {
         mkdirSync(dirname(path), { recursive: true });
       } catch (err) {
         // Under a file or in a read-only folder: the user's to fix, named before any work starts.
-        const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a folder' : (err as Error).message;
-        throw new UserError(`cannot open database ${path}: cannot create the folder ${dirname(path)} (${why})`);
+        throw new UserError(`cannot open database ${path}: cannot create the folder ${dirname(path)} (${fsReason(err)})`);
       }
     }
     let instance: DuckDBInstance;
