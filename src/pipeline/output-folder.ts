@@ -302,7 +302,9 @@ async function carryOver(target: string, staging: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  for (const e of entries.filter((e) => !isToolFile(e))) {
+  // A name this run wrote itself is never replaced by the older copy, even one TOOL_FILE misses.
+  const written = new Set(await readdir(staging));
+  for (const e of entries.filter((e) => !isToolFile(e) && !written.has(e))) {
     const from = join(target, e);
     const to = join(staging, e);
     const s = await lstat(from);
