@@ -11,7 +11,7 @@ import { estimate, type Estimate } from '../fetch/fetcher.js';
 import { apiBaseUrl, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
 import { Store } from '../store/store.js';
 import { classifyOptions, dbPath, windowOptions } from './flags.js';
-import { parseFetch, parsePolicy, parseWindow, Problems, type FetchFlags } from './options.js';
+import { parseFetch, parseScope, Problems, type FetchFlags } from './options.js';
 
 interface EstimateFlags extends FetchFlags {
   from?: string;
@@ -53,23 +53,22 @@ export function register(program: Command): void {
     .option('--json', 'print the estimate as JSON instead of a table')
     .action(async (o: EstimateFlags) => {
       const p = new Problems();
-      const window = parseWindow(p, o);
-      const policy = parsePolicy(p, o.countryPolicy);
+      const scope = parseScope(p, o);
       const f = parseFetch(p, o);
       p.throwIfAny();
       const apiKey = process.env.OPENALEX_API_KEY ?? '';
       if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
       const baseUrl = apiBaseUrl(process.env.OPENALEX_BASE_URL);
-      const rules = await loadKeywordRules(o.keywords);
+      const rules = await loadKeywordRules(scope.keywordsDir);
       // Only an existing database is read: estimating must not create one as a side effect.
       const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
       try {
         const est = await estimate({
           baseUrl,
           apiKey,
-          from: window.from,
-          to: window.to,
-          countries: fetchCountries(window.countries, policy),
+          from: scope.from,
+          to: scope.to,
+          countries: fetchCountries(scope.countries, scope.countryPolicy),
           prefilter: f.prefilter === 'none' ? null : searchTerms(rules),
           maxRps: f.maxRps,
           perPage: f.perPage,

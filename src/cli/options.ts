@@ -4,6 +4,8 @@
  */
 import { UserError } from '../errors.js';
 import type { ApiSettings } from '../pipeline/source.js';
+import type { Scope } from '../pipeline/scope.js';
+import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/classify.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
@@ -44,21 +46,32 @@ function oneOf<T extends string>(p: Problems, name: string, raw: string | undefi
   return fallback;
 }
 
-export interface WindowOptions {
-  from: number;
-  to: number;
-  countries: string[];
-  /** OpenAlex work types to count; empty: every type. */
-  types: string[];
-  mergeVersions: boolean;
+/** The flags a Scope is parsed from (commander's camel-cased names). */
+export interface ScopeFlags {
+  from?: string;
+  to?: string;
+  countries?: string;
+  types?: string;
+  mergeVersions?: boolean;
+  countryPolicy?: string;
+  keywords?: string;
 }
 
-export function parseWindow(p: Problems, o: { from?: string; to?: string; countries?: string; types?: string; mergeVersions?: boolean }): WindowOptions {
+/** The Scope of a command line, every problem added to `p`: the one place a Scope is validated. */
+export function parseScope(p: Problems, o: ScopeFlags): Scope {
   const thisYear = new Date().getUTCFullYear();
   const from = integer(p, '--from', o.from, DEFAULT_FROM, 1900, thisYear + 1);
   const to = integer(p, '--to', o.to, DEFAULT_TO, 1900, thisYear + 1);
   if (from > to) p.add(`--from (${from}) is after --to (${to})`);
-  return { from, to, countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES), types: parseTypes(p, o.types), mergeVersions: o.mergeVersions === true };
+  return {
+    from,
+    to,
+    countries: parseCountries(p, o.countries ?? DEFAULT_COUNTRIES),
+    types: parseTypes(p, o.types),
+    mergeVersions: o.mergeVersions === true,
+    countryPolicy: parsePolicy(p, o.countryPolicy),
+    keywordsDir: o.keywords ?? DEFAULT_KEYWORDS_DIR,
+  };
 }
 
 /**

@@ -6,20 +6,8 @@ import { LIST, VARCHAR, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { InvariantError, UserError } from '../errors.js';
 import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
+import type { Scope } from './scope.js';
 
-export interface Window {
-  from: number;
-  to: number;
-  countries: string[];
-  /** OpenAlex work types to count (`--types`); absent or empty: every type. */
-  types?: string[];
-  /**
-   * `--merge-versions`: a preprint and another version of one paper (version_pairs_table.sql)
-   * count once, in the earliest version's year, for the union of the versions' countries. Off by
-   * default: OpenAlex's works are counted as they are.
-   */
-  mergeVersions?: boolean;
-}
 
 export { LIST_TYPES };
 
@@ -32,11 +20,11 @@ export interface Aggregates {
 const LIST_TYPES = { countries: LIST(VARCHAR), types: LIST(VARCHAR) };
 
 /** The window's year and type bounds as the queries bind them. */
-export function windowParams(window: Window): { from_year: number; to_year: number; types: DuckDBValue; merge_versions: boolean } {
-  return { from_year: window.from, to_year: window.to, types: listValue(window.types ?? []), merge_versions: window.mergeVersions === true };
+export function windowParams(window: Scope): { from_year: number; to_year: number; types: DuckDBValue; merge_versions: boolean } {
+  return { from_year: window.from, to_year: window.to, types: listValue([...window.types]), merge_versions: window.mergeVersions };
 }
 
-export async function aggregate(store: Store, window: Window): Promise<Aggregates> {
+export async function aggregate(store: Store, window: Scope): Promise<Aggregates> {
   const [{ n } = { n: 0 }] = await store.query<{ n: number }>('classified_count');
   if (n === 0) throw new UserError('nothing is classified yet: run `medai-trends classify` (or `run`) first');
   const { merge_versions: _, ...pairBounds } = windowParams(window);
@@ -45,7 +33,7 @@ export async function aggregate(store: Store, window: Window): Promise<Aggregate
   await store.query('counted_papers_table', windowParams(window), LIST_TYPES);
   const counts = await store.query<CountRow>(
     'counts_by_year_country',
-    { from_year: window.from, to_year: window.to, countries: listValue(window.countries) },
+    { from_year: window.from, to_year: window.to, countries: listValue([...window.countries]) },
     LIST_TYPES,
   );
   const worldTotals = await store.query<{ year: number; papers: number }>('world_totals', { from_year: window.from, to_year: window.to });

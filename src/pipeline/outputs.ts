@@ -11,7 +11,8 @@ import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
-import { LIST_TYPES, windowParams, type Window } from './aggregate.js';
+import { LIST_TYPES, windowParams } from './aggregate.js';
+import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
 import type { SnapshotSource } from './ingest.js';
@@ -54,10 +55,10 @@ export interface VersionPair {
 }
 
 /** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
-export async function writeWorks(store: Store, window: Window, outDir: string): Promise<ScopeTotals> {
+export async function writeWorks(store: Store, window: Scope, outDir: string): Promise<ScopeTotals> {
   await store.query(
     'works_scope_table',
-    { ...windowParams(window), countries: listValue(window.countries) },
+    { ...windowParams(window), countries: listValue([...window.countries]) },
     LIST_TYPES,
   );
   const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>('works_in_scope');
@@ -132,7 +133,7 @@ export function dataDateOf(source: Source | null, newestUpdated: string | null):
 
 export async function buildManifest(
   store: Store,
-  args: { window: Window; metric: string; version: string; now: Date; scope: ScopeTotals },
+  args: { window: Scope; metric: string; version: string; now: Date; scope: ScopeTotals },
 ): Promise<Manifest> {
   const source = await store.getMeta<Source>('source');
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
@@ -153,9 +154,9 @@ export async function buildManifest(
     parameters: {
       from: args.window.from,
       to: args.window.to,
-      countries: args.window.countries,
-      types: args.window.types ?? [],
-      mergeVersions: args.window.mergeVersions === true,
+      countries: [...args.window.countries],
+      types: [...args.window.types],
+      mergeVersions: args.window.mergeVersions,
       countryPolicy: classifier?.countryPolicy ?? 'unknown',
       metric: args.metric,
     },

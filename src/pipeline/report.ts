@@ -11,7 +11,8 @@ import { writeReport } from '../report/index.js';
 import { printPdfs } from '../report/pdf.js';
 import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
-import { aggregate, type Window } from './aggregate.js';
+import { aggregate } from './aggregate.js';
+import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
 import { quietEffects, type Effects } from './effects.js';
@@ -70,7 +71,7 @@ export interface ReportRun {
  */
 export async function produceReport(
   store: Store,
-  window: Window,
+  window: Scope,
   options: ReportOptions & { writeTo?: string },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
@@ -88,7 +89,7 @@ export async function produceReport(
       worldTotals,
       from: window.from,
       to: window.to,
-      countries: window.countries,
+      countries: [...window.countries],
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
       countryPolicy: policyText(manifest.parameters.countryPolicy),

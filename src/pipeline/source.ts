@@ -11,7 +11,7 @@ import { fetchWorks, type FetchOptions, type FetchSummary } from '../fetch/fetch
 import { planSlices } from '../fetch/planner.js';
 import { parseBaseUrl, redactUrl } from '../fetch/safe-url.js';
 import type { Store } from '../store/store.js';
-import type { Window } from './aggregate.js';
+import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from './effects.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { ingestSnapshot } from './ingest.js';
@@ -62,8 +62,7 @@ export async function loadFromSnapshot(store: Store, specs: readonly string[], e
 
 export async function loadFromApi(
   store: Store,
-  window: Window,
-  policy: CountryPolicy,
+  scope: Scope,
   rules: KeywordRules,
   api: ApiSettings,
   effects: Effects = quietEffects,
@@ -75,9 +74,9 @@ export async function loadFromApi(
   const options: FetchOptions = {
     baseUrl: api.baseUrl,
     apiKey: api.apiKey,
-    from: window.from,
-    to: window.to,
-    countries: fetchCountries(window.countries, policy),
+    from: scope.from,
+    to: scope.to,
+    countries: fetchCountries(scope.countries, scope.countryPolicy),
     prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
     dataDir,
     budgetUsd: api.budgetUsd,
@@ -89,7 +88,7 @@ export async function loadFromApi(
     yes: api.yes,
     perPage: api.perPage,
   };
-  const command = apiFetchCommand(store.path, window, policy, rules, api);
+  const command = apiFetchCommand(store.path, scope, rules, api);
   const plan = planSlices(options);
   // The data set is marked incomplete in the transaction that empties it (if anything does).
   await store.transaction(async () => {
@@ -112,7 +111,7 @@ export async function loadFromApi(
     usdSpent: summary.usdSpent,
   };
   await store.setMeta('source', source);
-  await finishRefresh(store, window, effects);
+  await finishRefresh(store, scope, effects);
   await finishLoad(store, command);
   return summary;
 }
@@ -121,9 +120,9 @@ export async function loadFromApi(
  * The fetch command that finishes this one: the options that decide its slices (a different
  * window, list or page size plans other slices, which would not resume these).
  */
-export function apiFetchCommand(db: string, window: Window, policy: CountryPolicy, rules: KeywordRules, api: Pick<ApiSettings, 'prefilter' | 'perPage'>): string {
-  const words = ['fetch', '--db', db, '--from', String(window.from), '--to', String(window.to), '--countries', window.countries.join(',')];
-  if (policy !== 'separate') words.push('--country-policy', policy);
+export function apiFetchCommand(db: string, scope: Scope, rules: KeywordRules, api: Pick<ApiSettings, 'prefilter' | 'perPage'>): string {
+  const words = ['fetch', '--db', db, '--from', String(scope.from), '--to', String(scope.to), '--countries', scope.countries.join(',')];
+  if (scope.countryPolicy !== 'separate') words.push('--country-policy', scope.countryPolicy);
   if (api.prefilter !== 'keywords') words.push('--prefilter', api.prefilter);
   else if (resolve(rules.dir) !== resolve(DEFAULT_KEYWORDS_DIR)) words.push('--keywords', rules.dir);
   if (api.perPage !== 100) words.push('--per-page', String(api.perPage));
@@ -145,7 +144,7 @@ async function beginRefresh(store: Store, dataDir: string, effects: Effects): Pr
   effects.log('refresh: fetching a new copy; a stopped refresh resumes when run again without --refresh');
 }
 
-async function finishRefresh(store: Store, window: Window, effects: Effects): Promise<void> {
+async function finishRefresh(store: Store, window: Scope, effects: Effects): Promise<void> {
   const tables = await store.connection.runAndReadAll("select 1 from duckdb_tables() where table_name = 'previous_works'");
   if (tables.currentRowCount === 0) return;
   await store.transaction(async () => {

@@ -15,6 +15,7 @@ import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { tempDir } from './helpers.js';
+import { scopeOf } from '../support/scope.js';
 
 const KEY = 'sk-never-stored-7f3a';
 const ARGS = ['--from', '2019', '--to', '2020', '--countries', 'US', '--max-rps', '100'];
@@ -134,7 +135,7 @@ describe('a run never writes the API key or a base URL credential', () => {
     await mkdir(join(dir, 'data'));
     const store = await Store.open(db);
     try {
-      await loadFromApi(store, { from: 2019, to: 2020, countries: ['US'], types: [], mergeVersions: false }, 'separate', await loadKeywordRules(), {
+      await loadFromApi(store, scopeOf({ from: 2019, to: 2020, countries: ['US'] }), await loadKeywordRules(), {
         baseUrl: withCredentials(server.url, 'user', 'secret'),
         apiKey: KEY,
         budgetUsd: 1,

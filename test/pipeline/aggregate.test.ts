@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvariantError, UserError } from '../../src/errors.js';
 import { aggregate } from '../../src/pipeline/aggregate.js';
 import { Store } from '../../src/store/store.js';
+import { scopeOf } from '../support/scope.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -32,7 +33,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
       ['W6', 2021, true, true, []], // no known country: in no country's count, not in the world total
       ['W7', 2019, true, true, ['US']], // outside the window
     ]);
-    const { counts, worldTotals } = await aggregate(s, { from: 2020, to: 2021, countries: ['US', 'CN'] });
+    const { counts, worldTotals } = await aggregate(s, scopeOf({ from: 2020, to: 2021, countries: ['US', 'CN'] }));
     expect(counts).toEqual([
       { year: 2020, country: 'US', papers: 2 },
       { year: 2020, country: 'CN', papers: 1 },
@@ -59,7 +60,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
     ]) {
       await s.connection.run(`insert into works (work_id, year, type, origin) values ($id, 2020, $type, 'test')`, { id: id as string, type: type as string });
     }
-    const window = { from: 2020, to: 2020, countries: ['US', 'CN'] };
+    const window = scopeOf({ from: 2020, to: 2020, countries: ['US', 'CN'] });
     const all = await aggregate(s, window);
     expect(all.counts).toEqual([
       { year: 2020, country: 'CN', papers: 2 },
@@ -76,12 +77,12 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
 
   it('stops with an invariant error when a country set holds a country twice', async () => {
     const s = await withClassified([['W1', 2020, true, true, ['US', 'US']]]);
-    await expect(aggregate(s, { from: 2020, to: 2020, countries: ['US'] })).rejects.toThrow(InvariantError);
-    await expect(aggregate(s, { from: 2020, to: 2020, countries: ['US'] })).rejects.toThrow(/add up to 1, expected 2/);
+    await expect(aggregate(s, scopeOf({ from: 2020, to: 2020, countries: ['US'] }))).rejects.toThrow(InvariantError);
+    await expect(aggregate(s, scopeOf({ from: 2020, to: 2020, countries: ['US'] }))).rejects.toThrow(/add up to 1, expected 2/);
   });
 
   it('says to classify first when nothing is classified', async () => {
     const s = await withClassified([]);
-    await expect(aggregate(s, { from: 2020, to: 2020, countries: ['US'] })).rejects.toThrow(UserError);
+    await expect(aggregate(s, scopeOf({ from: 2020, to: 2020, countries: ['US'] }))).rejects.toThrow(UserError);
   });
 });

@@ -1,0 +1,154 @@
+/**
+ * The pipeline commands (run, fetch, classify, aggregate, report): each parses its Scope and
+ * options once, then calls the stages. Loaded by main.ts only when one of them runs, so `--help`
+ * and the other commands do not load DuckDB, Vega and the rest.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadKeywordRules } from '../classify/keywords.js';
+import { UserError } from '../errors.js';
+import { aggregate } from '../pipeline/aggregate.js';
+import { classifyStore } from '../pipeline/classify.js';
+import { requireComplete } from '../pipeline/completeness.js';
+import { stderrEffects } from '../pipeline/effects.js';
+import { OutputFolder } from '../pipeline/output-folder.js';
+import { printReportPdfs, produceReport } from '../pipeline/report.js';
+import type { Scope } from '../pipeline/scope.js';
+import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
+import { toCsv } from '../report/csv.js';
+import { Store } from '../store/store.js';
+import { Problems, parseEngine, parseFetch, parseReport, parseScope, type FetchFlags, type ReportFlags, type ScopeFlags } from './options.js';
+
+export interface CommonFlags extends ScopeFlags {
+  db: string;
+  engine?: string;
+  snapshot?: string[];
+  allowIncomplete?: boolean;
+}
+
+async function withStore<T>(path: string, body: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(path);
+  try {
+    return await body(store);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Takes --out for the whole command before any work starts (exit 2 if it cannot be written, 6 if
+ * another run is writing to it); the body writes into `folder.staging` and commits.
+ */
+async function withOutput<T>(out: string, db: string, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
+  const folder = await OutputFolder.claim(out, [{ label: '--db', path: db }]);
+  try {
+    return await body(folder);
+  } finally {
+    folder.release();
+  }
+}
+
+async function fetchStage(store: Store, scope: Scope, o: CommonFlags & FetchFlags): Promise<void> {
+  const p = new Problems();
+  const f = parseFetch(p, o);
+  p.throwIfAny();
+  if (o.snapshot !== undefined && o.snapshot.length > 0) {
+    await loadFromSnapshot(store, o.snapshot, stderrEffects);
+    return;
+  }
+  const rules = await loadKeywordRules(scope.keywordsDir);
+  const summary = await loadFromApi(store, scope, rules, {
+    ...f,
+    baseUrl: apiBaseUrl(process.env.OPENALEX_BASE_URL),
+    apiKey: process.env.OPENALEX_API_KEY ?? '',
+  }, stderrEffects);
+  stderrEffects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
+}
+
+async function classifyStage(store: Store, scope: Scope, o: CommonFlags): Promise<void> {
+  const p = new Problems();
+  const engine = parseEngine(p, o.engine);
+  p.throwIfAny();
+  await requireComplete(store, 'classify', o.allowIncomplete === true, stderrEffects);
+  await classifyStore(store, await loadKeywordRules(scope.keywordsDir), scope.countryPolicy, engine, stderrEffects);
+}
+
+async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFlags, folder: OutputFolder): Promise<void> {
+  const p = new Problems();
+  const options = parseReport(p, o);
+  p.throwIfAny();
+  await requireComplete(store, 'report', o.allowIncomplete === true, stderrEffects);
+  const run = await produceReport(store, scope, { ...options, writeTo: folder.staging }, stderrEffects);
+  process.stdout.write(run.summary);
+  let pdfFailed: UserError | undefined;
+  try {
+    if (options.pdf) await printReportPdfs(folder.staging, options.outDir, stderrEffects);
+  } catch (e) {
+    // No Chromium: the run's other outputs still go in, whole; nothing of an older run's PDFs stays.
+    if (!(e instanceof UserError)) throw e;
+    pdfFailed = e;
+  }
+  await folder.commit();
+  if (pdfFailed) throw pdfFailed;
+}
+
+/** Every option of every stage checked before the first stage runs, so a typo fails fast. */
+function parseAll(o: CommonFlags & FetchFlags & ReportFlags): { scope: Scope; outDir: string } {
+  const p = new Problems();
+  const scope = parseScope(p, o);
+  parseEngine(p, o.engine);
+  parseFetch(p, o);
+  const { outDir } = parseReport(p, o);
+  p.throwIfAny();
+  return { scope, outDir };
+}
+
+export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags): Promise<void> {
+  const { scope, outDir } = parseAll(o);
+  await withOutput(outDir, o.db, (folder) =>
+    withStore(o.db, async (store) => {
+      await fetchStage(store, scope, o);
+      await classifyStage(store, scope, o);
+      await reportStage(store, scope, o, folder);
+    }),
+  );
+}
+
+export async function fetchCommand(o: CommonFlags & FetchFlags): Promise<void> {
+  const p = new Problems();
+  const scope = parseScope(p, o);
+  parseFetch(p, o);
+  p.throwIfAny();
+  await withStore(o.db, (store) => fetchStage(store, scope, o));
+}
+
+export async function classifyCommand(o: CommonFlags): Promise<void> {
+  const p = new Problems();
+  const scope = parseScope(p, o);
+  parseEngine(p, o.engine);
+  p.throwIfAny();
+  await withStore(o.db, (store) => classifyStage(store, scope, o));
+}
+
+export async function aggregateCommand(o: CommonFlags & { out?: string }): Promise<void> {
+  const p = new Problems();
+  const scope = parseScope(p, o);
+  p.throwIfAny();
+  const body = (folder: OutputFolder | null) =>
+    withStore(o.db, async (store) => {
+      await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
+      const { counts } = await aggregate(store, scope);
+      const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+      if (folder !== null) {
+        await writeFile(join(folder.staging, 'counts.csv'), csv);
+        await folder.commit();
+      }
+      process.stdout.write(csv);
+    });
+  await (o.out === undefined ? body(null) : withOutput(o.out, o.db, body));
+}
+
+export async function reportCommand(o: CommonFlags & ReportFlags): Promise<void> {
+  const { scope, outDir } = parseAll(o);
+  await withOutput(outDir, o.db, (folder) => withStore(o.db, (store) => reportStage(store, scope, o, folder)));
+}
