@@ -8,8 +8,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Effects } from './effects.js';
-import type { SnapshotSource } from './ingest.js';
-import type { Source } from './outputs.js';
+import type { SnapshotSource, Source } from './provenance.js';
 
 /** The meta key of the load record. */
 const LOAD_KEY = 'load';

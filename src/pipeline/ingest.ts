@@ -13,33 +13,7 @@ import { quietEffects, type Effects } from './effects.js';
 /** Works per transaction: large enough to amortise the commit, small enough to bound memory. */
 const BATCH_SIZE = 5_000;
 
-export interface SnapshotFileRecord {
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-/** A file given to a snapshot load and not (yet) read to its end. */
-export interface UnreadFile {
-  path: string;
-  bytes: number;
-  /** Records of it stored so far. */
-  recordsRead: number;
-  /** Where the last stored record came from (`file:line`); null before the first. */
-  readTo: string | null;
-  /** Why reading it stopped, when an error stopped it (a gzip cut off, a read failure). */
-  error?: string;
-}
-
-export interface SnapshotSource {
-  kind: 'snapshot';
-  /** The files read to their end, with the hash of what was read. */
-  files: SnapshotFileRecord[];
-  /** The snapshot's merged_ids/works lists applied to it. */
-  mergedIdFiles?: SnapshotFileRecord[];
-  /** Files not read to their end because the load stopped; absent once every file was read. */
-  unread?: UnreadFile[];
-}
+import type { SnapshotFileRecord, SnapshotSource, UnreadFile } from './provenance.js';
 
 export interface IngestSummary {
   files: SnapshotFile[];

@@ -15,20 +15,11 @@ import { LIST_TYPES, windowParams } from './aggregate.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
-import type { SnapshotSource } from './ingest.js';
 
 /** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
 export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
 
-export interface ApiSource {
-  kind: 'api';
-  baseUrl: string;
-  queries: string[];
-  fetchedAt: string;
-  /** Absent while the fetch is unfinished: what a stopped run spent is in its log. */
-  usdSpent?: number;
-}
-export type Source = SnapshotSource | ApiSource;
+import type { Source } from './provenance.js';
 
 export interface ScopeTotals {
   works: number;

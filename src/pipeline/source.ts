@@ -15,7 +15,7 @@ import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from './effects.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { ingestSnapshot } from './ingest.js';
-import type { ApiSource, Source } from './outputs.js';
+import type { ApiSource, Source } from './provenance.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openalex.org';
 

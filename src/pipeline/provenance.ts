@@ -1,0 +1,42 @@
+/**
+ * What the data set in the store came from, as the store records it (meta key `source`) and the
+ * manifest prints it: snapshot files with their hashes, or the API queries with their cost.
+ */
+
+export interface SnapshotFileRecord {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A file given to a snapshot load and not (yet) read to its end. */
+export interface UnreadFile {
+  path: string;
+  bytes: number;
+  /** Records of it stored so far. */
+  recordsRead: number;
+  /** Where the last stored record came from (`file:line`); null before the first. */
+  readTo: string | null;
+  /** Why reading it stopped, when an error stopped it (a gzip cut off, a read failure). */
+  error?: string;
+}
+
+export interface SnapshotSource {
+  kind: 'snapshot';
+  /** The files read to their end, with the hash of what was read. */
+  files: SnapshotFileRecord[];
+  /** The snapshot's merged_ids/works lists applied to it. */
+  mergedIdFiles?: SnapshotFileRecord[];
+  /** Files not read to their end because the load stopped; absent once every file was read. */
+  unread?: UnreadFile[];
+}
+
+export interface ApiSource {
+  kind: 'api';
+  baseUrl: string;
+  queries: string[];
+  fetchedAt: string;
+  /** Absent while the fetch is unfinished: what a stopped run spent is in its log. */
+  usdSpent?: number;
+}
+export type Source = SnapshotSource | ApiSource;
