@@ -12,7 +12,7 @@ import { OutputFolder } from '../pipeline/output-folder.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { toCsv } from '../report/csv.js';
+import { countsCsv } from '../report/tables.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerEvaluate } from './evaluate.js';
 import { register as registerExplain } from './explain.js';
@@ -187,7 +187,7 @@ incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggrega
       withStore(o.db, async (store) => {
         await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
         const { counts } = await aggregate(store, window);
-        const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+        const csv = countsCsv(counts, window);
         if (folder !== null) {
           await writeFile(join(folder.staging, 'counts.csv'), csv);
           await folder.commit();
