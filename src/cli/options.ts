@@ -8,6 +8,7 @@ import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/classify.js';
+import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
 
 /** CSET's Figure 2 window; analysts pass their own. */
@@ -136,12 +137,13 @@ export interface ReportFlags {
   pdf?: boolean;
 }
 
+/** The report options, checked against the report stage's own bounds and with its defaults filled. */
 export interface ParsedReportOptions {
   outDir: string;
   formats: Format[];
   title?: string;
-  width?: number;
-  height?: number;
+  width: number;
+  height: number;
   theme: Theme;
   metric: Metric;
   incompleteYears?: number;
@@ -150,25 +152,31 @@ export interface ParsedReportOptions {
 
 export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
   const formats: Format[] = [];
-  for (const raw of (o.format ?? FORMATS.join(',')).split(',')) {
+  let named = 0;
+  for (const raw of (o.format ?? REPORT_DEFAULTS.formats.join(',')).split(',')) {
     const f = raw.trim();
     if (f === '') continue;
-    if ((FORMATS as readonly string[]).includes(f)) formats.push(f as Format);
-    else p.add(`--format takes ${FORMATS.join(',')}; "${f}" is not one`);
+    named++;
+    if (!(FORMATS as readonly string[]).includes(f)) p.add(`--format takes ${FORMATS.join(',')}; "${f}" is not one`);
+    else if (!formats.includes(f as Format)) formats.push(f as Format);
   }
+  if (named === 0) p.add('--format names no format');
+  const { width, height, incompleteYears } = REPORT_BOUNDS;
   const parsed: ParsedReportOptions = {
     outDir: o.out ?? DEFAULT_OUT,
     formats,
-    theme: oneOf(p, '--theme', o.theme, THEMES, 'light'),
-    metric: oneOf(p, '--metric', o.metric, METRICS, 'count'),
+    width: integer(p, '--width', o.width, REPORT_DEFAULTS.width, width.min, width.max),
+    height: integer(p, '--height', o.height, REPORT_DEFAULTS.height, height.min, height.max),
+    theme: oneOf(p, '--theme', o.theme, THEMES, REPORT_DEFAULTS.theme),
+    metric: oneOf(p, '--metric', o.metric, METRICS, REPORT_DEFAULTS.metric),
     pdf: o.pdf === true,
   };
   // The PDFs are printed from figure2.html and report.html, so those must be written.
   if (parsed.pdf && !formats.includes('html')) p.add(`--pdf prints the HTML pages, so --format must include html (got "${o.format}")`);
   if (o.title !== undefined) parsed.title = o.title;
-  if (o.width !== undefined) parsed.width = integer(p, '--width', o.width, 640, 200, 4000);
-  if (o.height !== undefined) parsed.height = integer(p, '--height', o.height, 360, 150, 4000);
-  if (o.incompleteYears !== undefined) parsed.incompleteYears = integer(p, '--incomplete-years', o.incompleteYears, 1, 0, 10);
+  if (o.incompleteYears !== undefined) {
+    parsed.incompleteYears = integer(p, '--incomplete-years', o.incompleteYears, 0, incompleteYears.min, incompleteYears.max);
+  }
   return parsed;
 }
 

@@ -15,7 +15,7 @@ import { OutputFolder } from '../pipeline/output-folder.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import type { Scope } from '../pipeline/scope.js';
 import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
-import { toCsv } from '../report/csv.js';
+import { countsCsv } from '../report/tables.js';
 import { Store } from '../store/store.js';
 import { Problems, parseEngine, parseFetch, parseReport, parseScope, type FetchFlags, type ReportFlags, type ScopeFlags } from './options.js';
 
@@ -138,7 +138,7 @@ export async function aggregateCommand(o: CommonFlags & { out?: string }): Promi
     withStore(o.db, async (store) => {
       await requireComplete(store, 'aggregate', o.allowIncomplete === true, stderrEffects);
       const { counts } = await aggregate(store, scope);
-      const csv = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+      const csv = countsCsv(counts, scope);
       if (folder !== null) {
         await writeFile(join(folder.staging, 'counts.csv'), csv);
         await folder.commit();

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
-import type { CountRow } from '../report/types.js';
+import { markdownTable } from '../report/tables.js';
+import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import { LIST_TYPES, windowParams } from './aggregate.js';
@@ -181,11 +182,9 @@ export function policyText(policy: string): string {
   return (COUNTRY_POLICIES as readonly string[]).includes(policy) ? describePolicy(policy as CountryPolicy) : policy;
 }
 
-export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[]): string {
+/** summary.md: the run in a few lines, with the report model's year x country table. */
+export function summaryMarkdown(manifest: Manifest, model: ReportModel): string {
   const c = manifest.counts;
-  const countries = manifest.parameters.countries;
-  const years = [...new Set(counts.map((r) => r.year))].sort((a, b) => a - b);
-  const cell = (y: number, k: string): number => counts.find((r) => r.year === y && r.country === k)?.papers ?? 0;
   const lines = [
     `# medai-trends summary`,
     '',
@@ -194,9 +193,7 @@ export function summaryMarkdown(manifest: Manifest, counts: readonly CountRow[])
     `Source: ${manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files'}, data date ${manifest.source?.dataDate ?? 'unknown'}.`,
     ...(manifest.completeness.state === 'complete' ? [] : ['', `**${incompleteNote(manifest.completeness)}**`]),
     '',
-    `| year | ${countries.join(' | ')} |`,
-    `|---|${countries.map(() => '---:').join('|')}|`,
-    ...years.map((y) => `| ${y} | ${countries.map((k) => cell(y, k).toLocaleString('en-US')).join(' | ')} |`),
+    ...markdownTable(model),
     '',
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,

@@ -7,9 +7,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Group } from '../classify/keywords.js';
-import { writeReport } from '../report/index.js';
+import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
 import { printPdfs } from '../report/pdf.js';
-import type { ReportOptions } from '../report/types.js';
+import { WORLD_DENOMINATOR, type ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
 import type { Scope } from './scope.js';
@@ -81,9 +81,11 @@ export async function produceReport(
   await mkdir(dir, { recursive: true });
   const scope = await writeWorks(store, window, dir);
   await writeRejects(store, dir);
-  const manifest = await buildManifest(store, { window, metric: options.metric ?? 'count', version: TOOL_VERSION, now: effects.now(), scope });
+  const o = resolveOptions(options);
+  const manifest = await buildManifest(store, { window, metric: o.metric, version: TOOL_VERSION, now: effects.now(), scope });
   const dataWarning = chartWarning(manifest.completeness);
-  const files = await writeReport(
+  // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
+  const model = buildReportModel(
     {
       counts,
       worldTotals,
@@ -96,10 +98,14 @@ export async function produceReport(
       method: methodText(classifier?.rule, window.types, window.mergeVersions),
       manifest,
       ...(dataWarning === undefined ? {} : { dataWarning }),
+      // world_totals.sql counts the medical-AI papers in the local data: the world after a snapshot
+      // of the whole corpus, less after a fetch of some countries (the scope decides which).
+      denominator: WORLD_DENOMINATOR,
     },
-    { ...options, outDir: dir },
+    o,
   );
-  const summary = summaryMarkdown(manifest, counts);
+  const files = await writeArtefacts((await renderReport(model, o)).files, dir);
+  const summary = summaryMarkdown(manifest, model);
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'summary.md'), summary);
   const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));

@@ -7,8 +7,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { BrowserLibrary } from './assets.js';
-import { palette } from './spec.js';
-import type { Metric, Theme } from './types.js';
+import { palette, shareNote } from './spec.js';
+import type { Metric, ShareDenominator, Theme } from './types.js';
 
 export function escapeHtml(text: string): string {
   return text
@@ -169,6 +169,8 @@ export interface ReportPage {
   findings: readonly string[];
   method: string;
   countryPolicy: string;
+  /** What a share is a share of: the metric switch's label and the method section name it. */
+  denominator: ShareDenominator;
   incompleteNote: string;
   manifest: unknown;
   countsCsv: string;
@@ -185,11 +187,9 @@ export function formatPct(n: number | null): string {
   return n === null ? '–' : PCT.format(n);
 }
 
-const METRIC_LABEL: Readonly<Record<Metric, string>> = {
-  count: 'Papers',
-  share: 'Share of world',
-  index: 'Index (first year = 100)',
-};
+function metricLabels(denominator: ShareDenominator): Readonly<Record<Metric, string>> {
+  return { count: 'Papers', share: denominator.short, index: 'Index (first year = 100)' };
+}
 
 function table(r: ReportPage): string {
   const head = r.names
@@ -216,12 +216,13 @@ ${body}
 }
 
 function metricSwitch(r: ReportPage): string {
-  const available = (Object.keys(METRIC_LABEL) as Metric[]).filter((m) => r.specs[m] !== undefined);
+  const labels = metricLabels(r.denominator);
+  const available = (Object.keys(labels) as Metric[]).filter((m) => r.specs[m] !== undefined);
   if (available.length < 2) return '';
   const radios = available
     .map(
       (m) =>
-        `<label><input type="radio" name="metric" value="${m}"${m === r.metric ? ' checked' : ''}> ${escapeHtml(METRIC_LABEL[m])}</label>`,
+        `<label><input type="radio" name="metric" value="${m}"${m === r.metric ? ' checked' : ''}> ${escapeHtml(labels[m])}</label>`,
     )
     .join('\n');
   return `<fieldset id="metric"><legend>Show</legend>${radios}</fieldset>`;
@@ -249,7 +250,7 @@ ${table(r)}
 <h2>Method</h2>
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
-<p>${escapeHtml(r.incompleteNote)}</p>
+${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
 <h2 class="screen-only">Downloads</h2>
 <ul class="screen-only">
 <li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers; zero-filled)</li>

@@ -4,30 +4,19 @@
  * for us (end labels that would overlap, note lines that would run past the chart) are computed here.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SeriesPoint } from './series.js';
-import type { Metric, Theme } from './types.js';
+import type { ReportModel } from './model.js';
+import type { Metric, ShareDenominator, Theme } from './types.js';
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
-export interface ChartInput {
-  series: readonly SeriesPoint[];
-  /** ISO codes in legend order; colours and shapes are assigned in this order. */
-  countries: readonly string[];
-  names: readonly string[];
-  from: number;
-  to: number;
+/** How to draw the model: everything the chart shows besides the model's numbers. */
+export interface ChartView {
   metric: Metric;
   theme: Theme;
   title: string;
   subtitle: string;
   width: number;
   height: number;
-  incomplete: readonly number[];
-  sourceLabel: string;
-  dataDate: string;
-  countryPolicy: string;
-  /** A warning about the data itself (an incomplete fetch): the note's first line. */
-  dataWarning?: string;
 }
 
 interface Palette {
@@ -217,32 +206,28 @@ interface MetricText {
   tipFormat: string;
 }
 
-export function metricText(metric: Metric, from: number): MetricText {
+export function metricText(metric: Metric, from: number, denominator: ShareDenominator): MetricText {
   switch (metric) {
     case 'count':
       return { axisTitle: 'Papers', axisFormat: ',d', tipTitle: 'Papers', tipFormat: ',d' };
     case 'share':
-      return {
-        axisTitle: 'Share of world medical-AI papers',
-        axisFormat: '.0%',
-        tipTitle: 'Share of world',
-        tipFormat: '.1%',
-      };
+      return { axisTitle: denominator.label, axisFormat: '.0%', tipTitle: denominator.short, tipFormat: '.1%' };
     case 'index':
       return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
   }
 }
 
-export function noteLines(c: ChartInput, maxChars: number): string[] {
-  const parts = [...(c.dataWarning === undefined ? [] : [c.dataWarning]), `Source: ${c.sourceLabel}, data as of ${c.dataDate}. ${sentence(c.countryPolicy)}`];
-  if (c.metric === 'share') {
+/** How a share is computed, naming its denominator: the chart note and report.html say the same. */
+export function shareNote(denominator: ShareDenominator): string {
+  return `Share: papers with an author in the country, divided by ${denominator.description}; shares of countries can sum to more than 100%.`;
+}
+
+export function noteLines(m: ReportModel, metric: Metric, maxChars: number): string[] {
+  const parts = [...(m.dataWarning === undefined ? [] : [m.dataWarning]), `Source: ${m.sourceLabel}, data as of ${m.dataDate}. ${sentence(m.countryPolicy)}`];
+  if (metric === 'share') parts.push(shareNote(m.denominator));
+  if (m.incomplete.length > 0) {
     parts.push(
-      'Share: papers with an author in the country, divided by all medical-AI papers with a known affiliation country; shares of countries can sum to more than 100%.',
-    );
-  }
-  if (c.incomplete.length > 0) {
-    parts.push(
-      `Dashed lines and shaded area: ${yearRange(c.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
+      `Dashed lines and shaded area: ${yearRange(m.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
     );
   }
   return parts.flatMap((p) => wrap(p, maxChars));
@@ -263,19 +248,22 @@ function axisLabelChars(metric: Metric, yMax: number): number {
   return metric === 'share' ? `${Math.round(yMax * 100)}%`.length : yMax.toLocaleString('en-US').length;
 }
 
-export function buildSpec(c: ChartInput): TopLevelSpec {
+/** The Figure 2 spec of one of the model's metrics. */
+export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
+  const series = m.values[c.metric];
+  if (series === undefined) throw new Error(`the model has no ${c.metric} values: ${m.unavailable[c.metric]?.message ?? 'not computed'}`);
   const pal = palette(c.theme);
-  const mt = metricText(c.metric, c.from);
-  const colours = cycle(pal.lines, c.names.length);
-  const shapes = cycle(SHAPES, c.names.length);
-  const names = [...c.names];
-  const maxValue = Math.max(0, ...c.series.map((p) => p.value ?? 0));
+  const mt = metricText(c.metric, m.from, m.denominator);
+  const colours = cycle(pal.lines, m.names.length);
+  const shapes = cycle(SHAPES, m.names.length);
+  const names = [...m.names];
+  const maxValue = Math.max(0, ...series.map((p) => p.value ?? 0));
   const yScale = niceScale(maxValue, c.metric === 'count');
   const yMax = yScale.max;
-  const firstIncomplete = c.incomplete[0];
-  const lastComplete = firstIncomplete === undefined ? c.to : firstIncomplete - 1;
+  const firstIncomplete = m.incomplete[0];
+  const { lastComplete } = m;
 
-  const values = c.series.map((p) => ({
+  const values = series.map((p) => ({
     year: p.year,
     country: p.country,
     name: p.name,
@@ -286,7 +274,7 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
 
   // Each line is labelled at its last defined point; labels are spread out where lines end close together.
   const ends = names.flatMap((name) => {
-    const pts = c.series.filter((p) => p.name === name && p.value !== null);
+    const pts = series.filter((p) => p.name === name && p.value !== null);
     const end = pts[pts.length - 1];
     return end && end.value !== null ? [{ name, year: end.year, value: end.value }] : [];
   });
@@ -307,7 +295,7 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   const axisLeft = Math.ceil(axisLabelChars(c.metric, yMax) * AXIS_FONT_SIZE * CHAR_EM) + 8;
   const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
   const fullWidth = axisLeft + c.width + labelRight;
-  const notes = noteLines(c, Math.floor(fullWidth / (NOTE_FONT_SIZE * CHAR_EM)));
+  const notes = noteLines(m, c.metric, Math.floor(fullWidth / (NOTE_FONT_SIZE * CHAR_EM)));
   // A long --title or a narrow figure wraps instead of running off the edge; the top margin grows.
   const titleLines = wrap(c.title, Math.floor(fullWidth / (TITLE_FONT_SIZE * BOLD_CHAR_EM)));
   const subtitleLines = wrap(c.subtitle, Math.floor(fullWidth / (SUBTITLE_FONT_SIZE * CHAR_EM)));
@@ -318,8 +306,8 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
     field: 'year',
     type: 'quantitative' as const,
     title: null,
-    scale: { domain: [c.from, c.to], nice: false, zero: false },
-    axis: { values: yearTicks(c.from, c.to), format: 'd', grid: false, labelFlush: false },
+    scale: { domain: [m.from, m.to], nice: false, zero: false },
+    axis: { values: yearTicks(m.from, m.to), format: 'd', grid: false, labelFlush: false },
   };
   const y = {
     field: 'value',
@@ -338,7 +326,7 @@ export function buildSpec(c: ChartInput): TopLevelSpec {
   const layers: LayerSpec[] = [];
   if (firstIncomplete !== undefined) {
     layers.push({
-      data: { values: [{ start: Math.max(c.from, firstIncomplete - 0.5), end: c.to }] },
+      data: { values: [{ start: Math.max(m.from, firstIncomplete - 0.5), end: m.to }] },
       // Translucent so the gridlines still show through the incomplete years.
       mark: { type: 'rect', color: pal.band, opacity: 0.5 },
       encoding: {

@@ -29,13 +29,32 @@ export interface ReportInput {
   manifest: unknown;
   /** A warning about the data itself (an incomplete fetch), first in the chart note and the report's source line. */
   dataWarning?: string;
+  /** What `worldTotals` counts, so a share chart names its denominator instead of assuming the world. */
+  denominator: ShareDenominator;
 }
+
+/** The share metric's denominator in the words the chart, the page and the method note use. */
+export interface ShareDenominator {
+  /** The y-axis title of a share chart. */
+  label: string;
+  /** The short form, for tooltips and the report page's metric switch. */
+  short: string;
+  /** Completes "papers with an author in the country, divided by ..." in the method note. */
+  description: string;
+}
+
+/** The denominator when the data holds every medical-AI paper (a snapshot of the whole corpus). */
+export const WORLD_DENOMINATOR: ShareDenominator = {
+  label: 'Share of world medical-AI papers',
+  short: 'Share of world',
+  description: 'all medical-AI papers with a known affiliation country',
+};
 
 export interface ReportOptions {
   outDir: string;
   formats: Format[];
   title?: string;
-  /** Width of the plot area in px; title, axes, end labels and the note are added around it. */
+  /** Width of the plot area in px; title, axes, end labels and the note are added around it (bounds and defaults: options.ts). */
   width?: number;
   /** Height of the plot area in px. */
   height?: number;

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { integer, parseFetch, Problems } from '../../src/cli/options.js';
+import { integer, parseFetch, parseReport, Problems, type ReportFlags } from '../../src/cli/options.js';
+import { resolveOptions } from '../../src/report/options.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../fetch/helpers.js';
 
@@ -61,6 +62,62 @@ describe('integer options take decimal digits only', () => {
     const r = await runCli(['aggregate', '--from', '0x7E3', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('medai-trends: --from must be a whole number from 1900 to ' + (new Date().getUTCFullYear() + 1) + ', got "0x7E3"');
+  });
+});
+
+describe('report options: one set of defaults and bounds, checked once at the command line', () => {
+  const parse = (flags: ReportFlags) => {
+    const p = new Problems();
+    const parsed = parseReport(p, flags);
+    return { parsed, problems: p.list };
+  };
+
+  it("without flags the CLI's options are the report stage's defaults", () => {
+    const { parsed, problems } = parse({});
+    expect(problems).toEqual([]);
+    const core = resolveOptions({ outDir: '', formats: parsed.formats });
+    expect(parsed).toMatchObject({ width: 600, height: 340, theme: 'light', metric: 'count', formats: ['svg', 'png', 'html', 'csv', 'json'] });
+    expect({ width: parsed.width, height: parsed.height, theme: parsed.theme, metric: parsed.metric }).toEqual({
+      width: core.width,
+      height: core.height,
+      theme: core.theme,
+      metric: core.metric,
+    });
+  });
+
+  it.each<[ReportFlags, string | null]>([
+    [{ width: '200' }, null],
+    [{ width: '4000' }, null],
+    [{ width: '199' }, '--width must be a whole number from 200 to 4000, got "199"'],
+    [{ width: '4001' }, '--width must be a whole number from 200 to 4000, got "4001"'],
+    [{ height: '200' }, null],
+    // The report stage has always refused a plot under 200 px high; the CLI now says so itself.
+    [{ height: '150' }, '--height must be a whole number from 200 to 4000, got "150"'],
+    [{ height: '1.5' }, '--height must be a whole number from 200 to 4000, got "1.5"'],
+    [{ incompleteYears: '0' }, null],
+    [{ incompleteYears: '10' }, null],
+    [{ incompleteYears: '11' }, '--incomplete-years must be a whole number from 0 to 10, got "11"'],
+    [{ format: 'svg,svg' }, null],
+    [{ format: ' , ' }, '--format names no format'],
+    [{ format: 'svg,pdf' }, '--format takes svg,png,html,csv,json; "pdf" is not one'],
+  ])('%j', (flags, problem) => {
+    expect(parse(flags).problems).toEqual(problem === null ? [] : [problem]);
+  });
+
+  it('a repeated format is written once', () => {
+    expect(parse({ format: 'svg,csv,svg' }).parsed.formats).toEqual(['svg', 'csv']);
+  });
+
+  it('every problem is listed together', () => {
+    const { problems } = parse({ format: 'svg,pdf', width: '50', height: '150', theme: 'neon', metric: 'ratio', incompleteYears: '-1' });
+    expect(problems).toEqual([
+      '--format takes svg,png,html,csv,json; "pdf" is not one',
+      '--width must be a whole number from 200 to 4000, got "50"',
+      '--height must be a whole number from 200 to 4000, got "150"',
+      '--theme must be one of light, dark, got "neon"',
+      '--metric must be one of count, share, index, got "ratio"',
+      '--incomplete-years must be a whole number from 0 to 10, got "-1"',
+    ]);
   });
 });
 

@@ -104,6 +104,24 @@ describe('medai-trends run, end to end on the real records', () => {
     expect(total).toBeGreaterThan(0);
   });
 
+  it('aggregate (stdout and --out) writes the counts.csv report writes: by year, then the countries in the order given', async () => {
+    const db = join(tmp, 'snap.duckdb');
+    const reported = readFileSync(join(tmp, 'snap', 'counts.csv'), 'utf8');
+    const keys = (csv: string) => csv.trimEnd().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
+    // --countries US,CN: US first in every year, although C sorts before U.
+    expect(keys(reported)).toEqual(Array.from({ length: 12 }, (_, i) => [`${2010 + i},US`, `${2010 + i},CN`]).flat());
+    const agg = await runCli(['aggregate', '--db', db, ...WINDOW, '--out', join(tmp, 'agg')]);
+    expect(agg.code, agg.stderr).toBe(0);
+    expect(agg.stdout).toBe(reported);
+    expect(readFileSync(join(tmp, 'agg', 'counts.csv'), 'utf8')).toBe(reported);
+    // The other order is followed too, with the same numbers.
+    const reversed = await runCli(['aggregate', '--db', db, '--from', '2010', '--to', '2021', '--countries', 'CN,US']);
+    expect(reversed.code, reversed.stderr).toBe(0);
+    expect(keys(reversed.stdout)).toEqual(Array.from({ length: 12 }, (_, i) => [`${2010 + i},CN`, `${2010 + i},US`]).flat());
+    const sorted = (csv: string) => csv.trimEnd().split('\n').slice(1).sort();
+    expect(sorted(reversed.stdout)).toEqual(sorted(reported));
+  });
+
   it('report --types counts only those OpenAlex types, as the raw records say, and says so', async () => {
     const out = join(tmp, 'articles');
     const r = await runCli(['report', '--db', join(tmp, 'snap.duckdb'), ...WINDOW, '--types', 'Article, review', '--format', 'csv', '--out', out]);

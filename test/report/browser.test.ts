@@ -95,7 +95,7 @@ describe('report.html in headless Chromium, offline', () => {
     // The download links carry the data themselves, so they work from an e-mailed copy.
     const csvHref = await page.locator('#download-csv').getAttribute('href');
     expect(csvHref?.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
-    expect(decodeURIComponent((csvHref ?? '').slice('data:text/csv;charset=utf-8,'.length))).toBe(countsCsv(csetLikeInput()));
+    expect(decodeURIComponent((csvHref ?? '').slice('data:text/csv;charset=utf-8,'.length))).toBe(countsCsv(csetLikeInput().counts, csetLikeInput()));
     const specHref = (await page.locator('#download-spec').getAttribute('href')) ?? '';
     const downloaded = JSON.parse(decodeURIComponent(specHref.replace(/^data:application\/json;charset=utf-8,/, ''))) as { title: { text: string } };
     expect(downloaded.title.text).toBe('Trends in Publication Output Containing Medical and AI Keywords');

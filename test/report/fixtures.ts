@@ -3,7 +3,8 @@
  * China rising from a few hundred papers in 2010 to about 11-12 thousand in 2021, the United
  * States narrowly ahead at the end. The numbers are made up for tests; they are not CSET's data.
  */
-import type { CountRow, ReportInput } from '../../src/report/index.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { buildReportModel, chartSpec, resolveOptions, WORLD_DENOMINATOR, type CountRow, type ReportInput, type ReportModel, type ReportOptions } from '../../src/report/index.js';
 
 export const US = [612, 705, 831, 1012, 1190, 1489, 2034, 2896, 4421, 6573, 9217, 11642];
 export const CN = [289, 361, 472, 618, 804, 1106, 1592, 2478, 4015, 6132, 9034, 11389];
@@ -32,6 +33,7 @@ export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput
     method:
       'A work is counted when its title or abstract contains at least one medical keyword and at least one AI keyword (case-insensitive, whole words). Each work counts once for every distinct country among its authors\' affiliations (full counting).',
     manifest: { tool: 'medai-trends 0.1.0 (constructed test input)', source: { kind: 'snapshot', files: ['works.jsonl.gz'] } },
+    denominator: WORLD_DENOMINATOR,
     ...overrides,
   };
 }
@@ -47,4 +49,15 @@ export function fourCountryInput(): ReportInput {
     counts.push({ year: 2010 + i, country: 'TW', papers: tw[i] as number });
   }
   return { ...base, counts, countries: ['US', 'CN', 'HK', 'TW'] };
+}
+
+/** The model of `input` under `options` (only the metric and incomplete years matter to it). */
+export function modelOf(input: ReportInput, options: Partial<ReportOptions> = {}): ReportModel {
+  return buildReportModel(input, resolveOptions({ outDir: '', formats: ['svg'], ...options }));
+}
+
+/** The chart spec of `input` under `options`, through the model as the report builds it. */
+export function specOf(input: ReportInput, options: ReportOptions): TopLevelSpec {
+  const o = resolveOptions(options);
+  return chartSpec(buildReportModel(input, o), o);
 }

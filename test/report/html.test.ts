@@ -50,3 +50,29 @@ describe('page contents', () => {
     }
   });
 });
+
+describe('the share denominator on report.html', () => {
+  it('names the denominator it is given in the metric switch and the method, never "world"', async () => {
+    // CONSTRUCTED wording, as for an API fetch of two countries rather than the whole corpus.
+    const denominator = {
+      label: 'Share of medical-AI papers fetched',
+      short: 'Share of fetched',
+      description: 'the medical-AI papers in the fetched data (US, CN and their co-authors)',
+    };
+    const { files } = await buildReport(csetLikeInput({ denominator }), { outDir: '', formats: ['html'] }, []);
+    const html = String(files.get('report.html'));
+    expect(html).toContain('<input type="radio" name="metric" value="share"> Share of fetched</label>');
+    expect(html).toContain(
+      '<p id="share-method">Share: papers with an author in the country, divided by the medical-AI papers in the fetched data (US, CN and their co-authors); shares of countries can sum to more than 100%.</p>',
+    );
+    expect(html).toContain('"title":"Share of medical-AI papers fetched"');
+    expect(html).not.toMatch(/world/i);
+  });
+
+  it('says nothing of shares when the page offers none', async () => {
+    const { files } = await buildReport(csetLikeInput({ worldTotals: [] }), { outDir: '', formats: ['html'] }, []);
+    const html = String(files.get('report.html'));
+    expect(html).not.toContain('id="share-method"');
+    expect(html).not.toContain('value="share"');
+  });
+});

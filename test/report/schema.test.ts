@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, chartSpec, resolveOptions, type Metric, type Theme } from '../../src/report/index.js';
+import { buildReport, type Metric, type Theme } from '../../src/report/index.js';
 import { untitled } from '../../src/report/spec.js';
-import { csetLikeInput, fourCountryInput } from './fixtures.js';
+import { csetLikeInput, fourCountryInput, specOf } from './fixtures.js';
 import { schemaErrors } from './schema.js';
 
 /** Pulls a JSON <script> block back out of a page, as the browser would read it. */
@@ -19,7 +19,7 @@ describe('every emitted Vega-Lite spec validates against the Vega-Lite JSON sche
 
   it.each(cases)('chart spec %s (two and four countries, titled and untitled)', (_, metric, theme) => {
     for (const input of [csetLikeInput(), fourCountryInput()]) {
-      const spec = chartSpec(input, resolveOptions({ outDir: '', formats: ['json'], metric, theme }));
+      const spec = specOf(input, { outDir: '', formats: ['json'], metric, theme });
       expect(schemaErrors(spec)).toEqual([]);
       expect(schemaErrors(untitled(spec))).toEqual([]);
     }
@@ -38,7 +38,7 @@ describe('every emitted Vega-Lite spec validates against the Vega-Lite JSON sche
   });
 
   it('the validator rejects a broken spec (so the checks above can fail)', () => {
-    const spec = chartSpec(csetLikeInput(), resolveOptions({ outDir: '', formats: ['json'] }));
+    const spec = specOf(csetLikeInput(), { outDir: '', formats: ['json'] });
     expect(schemaErrors({ ...spec, mark: 'not-a-mark' }).length).toBeGreaterThan(0);
     expect(schemaErrors({ ...spec, width: 'wide' }).length).toBeGreaterThan(0);
   });

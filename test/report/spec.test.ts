@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chartSpec, countryName, DEFAULT_TITLE, resolveOptions, type ReportOptions } from '../../src/report/index.js';
+import { countryName, DEFAULT_TITLE, type ReportOptions } from '../../src/report/index.js';
 import { axisTicks, dodgeLabels, niceMax, niceScale, noteLines, wrap, yearRange, yearTicks } from '../../src/report/spec.js';
 import { renderSvg } from '../../src/report/render.js';
-import { csetLikeInput, fourCountryInput } from './fixtures.js';
+import { csetLikeInput, fourCountryInput, modelOf, specOf } from './fixtures.js';
 
 const base: ReportOptions = { outDir: '', formats: ['svg'] };
 
@@ -91,7 +91,7 @@ describe('layout helpers', () => {
 });
 
 describe('the Figure 2 spec', () => {
-  const spec = chartSpec(csetLikeInput(), resolveOptions(base));
+  const spec = specOf(csetLikeInput(), base);
   const json = JSON.stringify(spec);
 
   it('has the CSET title, the method subtitle and a source note with date and country policy', () => {
@@ -116,12 +116,12 @@ describe('the Figure 2 spec', () => {
   });
 
   it('with nothing incomplete there is no dashed line, band or note about it', () => {
-    const complete = chartSpec(csetLikeInput({ dataDate: '2026-05-11' }), resolveOptions(base));
+    const complete = specOf(csetLikeInput({ dataDate: '2026-05-11' }), base);
     expect(layers(complete).filter((l) => l.mark.type === 'line')).toHaveLength(1);
     expect(layers(complete).some((l) => l.mark.type === 'rect')).toBe(false);
     expect(JSON.stringify(complete)).not.toContain('incomplete,');
     // incompleteYears overrides the data-date rule.
-    const two = chartSpec(csetLikeInput({ dataDate: '2026-05-11' }), resolveOptions({ ...base, incompleteYears: 2 }));
+    const two = specOf(csetLikeInput({ dataDate: '2026-05-11' }), { ...base, incompleteYears: 2 });
     expect(layers(two).find((l) => l.mark.type === 'rect')?.data?.values).toEqual([{ start: 2019.5, end: 2021 }]);
   });
 
@@ -141,21 +141,21 @@ describe('the Figure 2 spec', () => {
   });
 
   it('takes the title override and keeps the plot size asked for', () => {
-    const custom = chartSpec(csetLikeInput(), resolveOptions({ ...base, title: 'Medical AI, China and US', width: 480, height: 300 }));
+    const custom = specOf(csetLikeInput(), { ...base, title: 'Medical AI, China and US', width: 480, height: 300 });
     expect(custom).toMatchObject({ title: { text: 'Medical AI, China and US' }, width: 480, height: 300 });
   });
 
   it('explains share and its denominator in the note, and indexes to the first year on the axis', () => {
-    const share = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'share' }));
+    const share = specOf(csetLikeInput(), { ...base, metric: 'share' });
     expect(JSON.stringify(share)).toContain('Share of world medical-AI papers');
     expect(JSON.stringify(share)).toContain('"format":".0%"');
-    const index = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'index' }));
+    const index = specOf(csetLikeInput(), { ...base, metric: 'index' });
     expect(JSON.stringify(index)).toContain('Index (2010 = 100)');
   });
 
   it('wraps a long title on a narrow figure and makes room for it above the plot', () => {
     const long = 'Medical-AI papers by year: the United States and China compared, with indexing lag marked';
-    const narrow = chartSpec(csetLikeInput(), resolveOptions({ ...base, title: long, width: 260, height: 220 }));
+    const narrow = specOf(csetLikeInput(), { ...base, title: long, width: 260, height: 220 });
     const title = narrow.title as { text: string[]; subtitle: string[] };
     expect(title.text.length).toBeGreaterThan(1);
     expect(title.text.join(' ')).toBe(long);
@@ -167,21 +167,21 @@ describe('the Figure 2 spec', () => {
   });
 
   it('index charts get a rule at 100; count charts do not', () => {
-    const index = chartSpec(csetLikeInput(), resolveOptions({ ...base, metric: 'index' }));
+    const index = specOf(csetLikeInput(), { ...base, metric: 'index' });
     expect(layers(index).find((l) => l.mark.type === 'rule')?.data?.values).toEqual([{ base: 100 }]);
     expect(layers(spec).some((l) => l.mark.type === 'rule')).toBe(false);
   });
 
   it('handles a one-year window and more countries than colours', async () => {
     const one = csetLikeInput({ from: 2021, to: 2021, counts: csetLikeInput().counts.filter((r) => r.year === 2021) });
-    const svg = await renderSvg(chartSpec(one, resolveOptions(base)));
+    const svg = await renderSvg(specOf(one, base));
     expect(svg).toContain('United States');
     const codes = ['US', 'CN', 'GB', 'DE', 'JP', 'KR', 'IN', 'FR'];
     const many = csetLikeInput({
       countries: codes,
       counts: codes.flatMap((country, k) => Array.from({ length: 12 }, (_, i) => ({ year: 2010 + i, country, papers: (k + 1) * 100 + i * 50 }))),
     });
-    const manySpec = chartSpec(many, resolveOptions(base));
+    const manySpec = specOf(many, base);
     const range = (JSON.stringify(manySpec).match(/"range":\[[^\]]*\]/g) ?? [])[0];
     expect(range).toBe('"range":["#0072B2","#E69F00","#000000","#CC79A7","#56B4E9","#D55E00","#009E73","#0072B2"]');
     // Colours repeat at the eighth line, shapes do not: it stays distinguishable from the first.
@@ -189,31 +189,42 @@ describe('the Figure 2 spec', () => {
   });
 
   it('wraps long notes so no line runs past the figure', () => {
-    const lines = noteLines(
-      {
-        ...({} as Parameters<typeof noteLines>[0]),
+    const model = modelOf(
+      csetLikeInput({
         sourceLabel: 'OpenAlex API (filter: publication_year 2010-2021, has_abstract true)',
         dataDate: '2026-05-11',
         countryPolicy: 'HK and MO folded into CN; TW counted separately',
-        metric: 'share',
-        incomplete: [2025, 2026],
-      },
-      80,
+      }),
+      { metric: 'share', incompleteYears: 2 },
     );
+    const lines = noteLines(model, 'share', 80);
     expect(lines.length).toBeGreaterThan(3);
     expect(lines.every((l) => l.length <= 80)).toBe(true);
   });
 
-  it('options are checked together, every problem listed', () => {
-    expect(() =>
-      resolveOptions({ outDir: '', formats: ['svg', 'pdf' as 'svg'], width: 50, height: 1.5, theme: 'neon' as 'dark', metric: 'ratio' as 'count' }),
-    ).toThrow(/format "pdf"[\s\S]*width[\s\S]*height[\s\S]*theme "neon"[\s\S]*metric "ratio"/);
+  it('a share chart names the denominator it is given on the axis, in the tooltip and in the note', () => {
+    // CONSTRUCTED wording, as for an API fetch of two countries rather than the whole corpus.
+    const denominator = {
+      label: 'Share of medical-AI papers fetched',
+      short: 'Share of fetched',
+      description: 'the medical-AI papers in the fetched data (US, CN and their co-authors)',
+    };
+    const share = specOf(csetLikeInput({ denominator }), { ...base, metric: 'share' });
+    const json = JSON.stringify(share);
+    expect(json).not.toContain('world');
+    const y = (layers(share).find((l) => l.mark.type === 'line')?.encoding?.y ?? {}) as { title?: string };
+    expect(y.title).toBe('Share of medical-AI papers fetched');
+    expect(json).toContain('"title":"Share of fetched","format":".1%"');
+    const note = layers(share).at(-1)?.encoding?.text as { value: string[] };
+    expect(note.value.join(' ')).toContain(
+      'Share: papers with an author in the country, divided by the medical-AI papers in the fetched data (US, CN and their co-authors); shares of countries can sum to more than 100%.',
+    );
   });
 });
 
 describe('the rendered SVG', () => {
   it('shows title, labels, thousands-separated ticks and year ticks as text', async () => {
-    const svg = await renderSvg(chartSpec(fourCountryInput(), resolveOptions(base)));
+    const svg = await renderSvg(specOf(fourCountryInput(), base));
     for (const text of [DEFAULT_TITLE, 'United States', 'China', 'Hong Kong', 'Taiwan', '12,000', '2010', '2021', 'data as of 2022-04-30']) {
       expect(svg).toContain(text);
     }

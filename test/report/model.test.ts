@@ -1,12 +1,21 @@
+/**
+ * The report model: every number the artefacts show, computed once. Each rule is checked here
+ * through buildReportModel, the only way the renderers get their numbers.
+ */
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../src/errors.js';
-import type { CountRow, ReportInput } from '../../src/report/index.js';
-import { findings } from '../../src/report/index.js';
-import { buildSeries, cagr, checkInput, incompleteYears, overtake, yearOverYear } from '../../src/report/series.js';
-import { CN, csetLikeInput, US, WORLD } from './fixtures.js';
+import type { CountRow, Metric, ReportInput } from '../../src/report/index.js';
+import { findings, markdownTable } from '../../src/report/index.js';
+import { CN, csetLikeInput, modelOf, US, WORLD } from './fixtures.js';
 
 function rows(series: Record<string, number[]>, from = 2010): CountRow[] {
   return Object.entries(series).flatMap(([country, ps]) => ps.map((papers, i) => ({ year: from + i, country, papers })));
+}
+
+/** An input of the given series (countries in key order) over `from` .. `from + length - 1`. */
+function inputOf(series: Record<string, number[]>, from = 2010, overrides: Partial<ReportInput> = {}): ReportInput {
+  const length = Object.values(series)[0]?.length ?? 0;
+  return csetLikeInput({ from, to: from + length - 1, countries: Object.keys(series), counts: rows(series, from), dataDate: '2099-01-01', ...overrides });
 }
 
 describe('incomplete years', () => {
@@ -23,26 +32,26 @@ describe('incomplete years', () => {
     [2010, 2021, 'unknown', undefined, []],
     [2010, 2021, 'unknown', 1, [2021]],
   ] as const)('%i-%i with data of %s and count %s', (from, to, date, count, expected) => {
-    expect(incompleteYears(from, to, date, count)).toEqual(expected);
-  });
-
-  it('rejects a negative count', () => {
-    expect(() => incompleteYears(2010, 2021, '2026-05-11', -1)).toThrow(UserError);
+    const input = inputOf({ US: Array.from({ length: to - from + 1 }, () => 1) }, from, { dataDate: date });
+    const m = modelOf(input, count === undefined ? {} : { incompleteYears: count });
+    expect(m.incomplete).toEqual(expected);
+    expect(m.lastComplete).toBe(expected.length > 0 ? expected[0]! - 1 : to);
   });
 });
 
 describe('plotted value per metric', () => {
   const input = csetLikeInput();
+  const values = (i: ReportInput, metric: Metric, incompleteYears = 0) => modelOf(i, { metric, incompleteYears }).values[metric] ?? [];
 
   it('count is the raw number of papers', () => {
-    const s = buildSeries(input, 'count', [2021]);
+    const s = values(input, 'count', 1);
     expect(s.filter((p) => p.country === 'US').map((p) => p.value)).toEqual(US);
     expect(s.find((p) => p.country === 'CN' && p.year === 2021)).toMatchObject({ name: 'China', papers: 11389, incomplete: true });
     expect(s.find((p) => p.country === 'CN' && p.year === 2020)?.incomplete).toBe(false);
   });
 
   it('share divides by the world total of that year', () => {
-    const s = buildSeries(input, 'share', []);
+    const s = values(input, 'share');
     const us2021 = s.find((p) => p.country === 'US' && p.year === 2021);
     expect(us2021?.value).toBeCloseTo(11642 / 45930, 12);
     expect(s.find((p) => p.country === 'CN' && p.year === 2010)?.value).toBeCloseTo((CN[0] as number) / (WORLD[0] as number), 12);
@@ -53,27 +62,27 @@ describe('plotted value per metric', () => {
       counts: csetLikeInput().counts.map((r) => (r.year === 2012 ? { ...r, papers: 0 } : r)),
       worldTotals: csetLikeInput().worldTotals.map((w) => (w.year === 2012 ? { ...w, papers: 0 } : w)),
     });
-    const s = buildSeries(zeroWorld, 'share', []);
+    const s = values(zeroWorld, 'share');
     expect(s.find((p) => p.country === 'US' && p.year === 2012)?.value).toBeNull();
   });
 
   it('index is 100 at the first year', () => {
-    const s = buildSeries(input, 'index', []);
+    const s = values(input, 'index');
     expect(s.find((p) => p.country === 'US' && p.year === 2010)?.value).toBe(100);
     expect(s.find((p) => p.country === 'CN' && p.year === 2021)?.value).toBeCloseTo((11389 / 289) * 100, 9);
   });
 
   it('index refuses a country with no papers in the first year, naming it', () => {
     const zero = csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2010 && r.country === 'CN' ? { ...r, papers: 0 } : r)) });
-    expect(() => buildSeries(zero, 'index', [])).toThrow(/CN.*2010/);
+    expect(() => modelOf(zero, { metric: 'index' })).toThrow(/CN.*2010/);
+    // Another metric's chart still builds; the page just does not offer index.
+    const m = modelOf(zero, { metric: 'count' });
+    expect(Object.keys(m.values).sort()).toEqual(['count', 'share']);
+    expect(m.unavailable.index?.message).toMatch(/Cannot index CN to 100 at 2010/);
   });
 
   it('any ISO code works; unknown ones are labelled with the code', () => {
-    const s = buildSeries(
-      csetLikeInput({ countries: ['XK'], counts: rows({ XK: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }) }),
-      'count',
-      [],
-    );
+    const s = values(csetLikeInput({ countries: ['XK'], counts: rows({ XK: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }) }), 'count');
     expect(s[0]).toMatchObject({ country: 'XK', name: 'XK', papers: 1 });
   });
 });
@@ -81,7 +90,7 @@ describe('plotted value per metric', () => {
 describe('input checks collect every problem', () => {
   function problems(input: ReportInput, metric: 'count' | 'share' = 'count'): string {
     try {
-      checkInput(input, metric);
+      modelOf(input, { metric });
       return '';
     } catch (e) {
       expect(e).toBeInstanceOf(UserError);
@@ -109,7 +118,7 @@ describe('input checks collect every problem', () => {
     expect(problems(missing, 'share')).toMatch(/world total for 2014 is missing/);
     const tooSmall = csetLikeInput({ worldTotals: csetLikeInput().worldTotals.map((w) => (w.year === 2016 ? { ...w, papers: 2000 } : w)) });
     try {
-      checkInput(tooSmall, 'share');
+      modelOf(tooSmall, { metric: 'share' });
       expect.unreachable();
     } catch (e) {
       expect((e as UserError).exitCode).toBe(ExitCode.invariant);
@@ -117,11 +126,13 @@ describe('input checks collect every problem', () => {
     }
     // The count metric does not use world totals, so their absence does not stop it.
     expect(problems(csetLikeInput({ worldTotals: [] }))).toBe('');
+    expect(modelOf(csetLikeInput({ worldTotals: [] })).unavailable.share?.message).toMatch(/world total for 2010 is missing/);
   });
 });
 
 describe('growth', () => {
-  const r = rows({ US: [100, 150, 150, 0, 30], CN: [0, 10, 20, 40, 80] }, 2017);
+  const m = modelOf(inputOf({ US: [100, 150, 150, 0, 30], CN: [0, 10, 20, 40, 80] }, 2017));
+  const yoy = (c: string, y: number) => m.series.find((s) => s.country === c)?.yoy[y - m.from];
 
   it.each([
     ['US', 2018, 0.5],
@@ -132,16 +143,23 @@ describe('growth', () => {
     ['CN', 2018, null],
     ['CN', 2021, 1],
   ] as const)('year over year %s %i', (c, y, expected) => {
-    const g = yearOverYear(r, c, y);
+    const g = yoy(c, y);
     if (expected === null) expect(g).toBeNull();
     else expect(g).toBeCloseTo(expected, 12);
   });
 
-  it('CAGR compounds over the span, and is undefined from zero', () => {
-    expect(cagr(rows({ US: [100, 0, 400] }), 'US', 2010, 2012)).toBeCloseTo(1, 12);
-    expect(cagr(csetLikeInput().counts, 'US', 2010, 2020)).toBeCloseTo((9217 / 612) ** (1 / 10) - 1, 12);
-    expect(cagr(r, 'CN', 2017, 2021)).toBeNull();
-    expect(cagr(r, 'US', 2019, 2019)).toBeNull();
+  const cagrOf = (i: ReportInput, country: string, incompleteYears = 0) => modelOf(i, { incompleteYears }).series.find((s) => s.country === country)?.cagr;
+
+  it.each([
+    ['compounds over the span', inputOf({ US: [100, 0, 400] }), 'US', 0, 1],
+    ['stops at the last complete year', csetLikeInput(), 'US', 1, (9217 / 612) ** (1 / 10) - 1],
+    ['is undefined from zero', inputOf({ CN: [0, 10, 20, 40, 80] }), 'CN', 0, null],
+    ['is undefined over a one-year window', inputOf({ US: [5] }), 'US', 0, null],
+    ['is undefined when every year is incomplete', inputOf({ US: [5, 9] }), 'US', 2, null],
+  ] as const)('CAGR %s', (_, input, country, incomplete, expected) => {
+    const g = cagrOf(input, country, incomplete);
+    if (expected === null) expect(g).toBeNull();
+    else expect(g).toBeCloseTo(expected, 12);
   });
 });
 
@@ -153,9 +171,43 @@ describe('who overtook whom', () => {
     ['ahead throughout', { US: [1, 2, 3], CN: [2, 3, 4] }, { year: null, aheadThroughout: true, aheadAtEnd: true }],
     ['overtook, then fell behind', { US: [5, 5, 9], CN: [4, 6, 8] }, { year: 2011, aheadThroughout: false, aheadAtEnd: false }],
   ])('%s', (_, series, expected) => {
-    const r = rows(series);
-    const to = 2010 + (series.US.length - 1);
-    expect(overtake(r, 'CN', 'US', 2010, to)).toEqual(expected);
+    expect(modelOf(inputOf(series)).overtake).toEqual({ leader: 'CN', other: 'US', ...expected });
+  });
+
+  it.each([
+    ['without China', { US: [1, 2], GB: [2, 3] }],
+    ['over a single year', { US: [1], CN: [2] }],
+  ])('no crossing to look for %s', (_, series) => {
+    expect(modelOf(inputOf(series)).overtake).toBeNull();
+  });
+});
+
+describe('the zero-filled table in the order given', () => {
+  const m = modelOf(inputOf({ US: [3, 0, 1200], CN: [0, 7, 2] }, 2019));
+
+  it('counts run by year, then country as listed (not alphabetically)', () => {
+    expect(m.counts).toEqual([
+      { year: 2019, country: 'US', papers: 3 },
+      { year: 2019, country: 'CN', papers: 0 },
+      { year: 2020, country: 'US', papers: 0 },
+      { year: 2020, country: 'CN', papers: 7 },
+      { year: 2021, country: 'US', papers: 1200 },
+      { year: 2021, country: 'CN', papers: 2 },
+    ]);
+    expect(m.series.map((s) => [s.country, s.name, s.papers])).toEqual([
+      ['US', 'United States', [3, 0, 1200]],
+      ['CN', 'China', [0, 7, 2]],
+    ]);
+  });
+
+  it('the rows of the input may come in any order', () => {
+    const shuffled = inputOf({ US: [3, 0, 1200], CN: [0, 7, 2] }, 2019);
+    shuffled.counts.reverse();
+    expect(modelOf(shuffled).counts).toEqual(m.counts);
+  });
+
+  it("summary.md's table reads the same rows", () => {
+    expect(markdownTable(m)).toEqual(['| year | US | CN |', '|---|---:|---:|', '| 2019 | 3 | 0 |', '| 2020 | 0 | 7 |', '| 2021 | 1,200 | 2 |']);
   });
 });
 
@@ -182,18 +234,18 @@ describe('findings for report.html', () => {
       "China's count overtook the United States' in 2019; the two were level in 2021 (2021: China 11,642, United States 11,642).",
     ],
   ])('China and the United States: %s', (_, input, sentence) => {
-    expect(findings(input, [2021])[0]).toBe(sentence);
+    expect(findings(modelOf(input, { incompleteYears: 1 }))[0]).toBe(sentence);
   });
 
   it('gives each country its first and last count and the growth over complete years', () => {
-    expect(findings(csetLikeInput(), [2021]).slice(1)).toEqual([
+    expect(findings(modelOf(csetLikeInput(), { incompleteYears: 1 })).slice(1)).toEqual([
       'United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2020: +31.2%.',
       'China: 289 papers in 2010, 11,389 in 2021; compound annual growth 2010–2020: +41.1%.',
     ]);
     // Without China or the United States there is no crossing to report.
     const hk = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US') });
-    expect(findings(hk, [])).toEqual(['United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2021: +30.7%.']);
+    expect(findings(modelOf(hk, { incompleteYears: 0 }))).toEqual(['United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2021: +30.7%.']);
     const single = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US').map((r) => (r.year === 2010 ? { ...r, papers: 1 } : r)) });
-    expect(findings(single, [])[0]).toMatch(/^United States: 1 paper in 2010,/);
+    expect(findings(modelOf(single, { incompleteYears: 0 }))[0]).toMatch(/^United States: 1 paper in 2010,/);
   });
 });

@@ -1,0 +1,271 @@
+/**
+ * The report model: every number an artefact shows, computed once from the counts. The chart
+ * spec, the HTML pages, the CSVs and summary.md are renderings of it and derive nothing of their
+ * own, so the incomplete years, the growth rates and the crossing cannot differ between them.
+ * Pure: no I/O here.
+ */
+import { ExitCode, UserError } from '../errors.js';
+import { countryName } from './countries.js';
+import type { ResolvedOptions } from './options.js';
+import { METRICS, type CountRow, type Metric, type ReportInput, type ShareDenominator } from './types.js';
+
+export interface SeriesPoint {
+  year: number;
+  country: string;
+  name: string;
+  papers: number;
+  /** The plotted value: papers, a fraction of the denominator, or an index; null where undefined. */
+  value: number | null;
+  incomplete: boolean;
+}
+
+/** One country's line, zero-filled over the window. */
+export interface CountrySeries {
+  country: string;
+  name: string;
+  /** Papers per year, `papers[i]` for year `from + i`. */
+  papers: number[];
+  /** Change from the previous year as a fraction; null for the first year and growth from zero. */
+  yoy: (number | null)[];
+  /** Compound annual growth from `from` to `lastComplete`; null from zero or over no span. */
+  cagr: number | null;
+}
+
+/** When `leader` first moved ahead of `other` in the window, if it did. */
+export interface Overtake {
+  leader: string;
+  other: string;
+  /** The first year `leader` had more papers than `other` after a year it had no more. */
+  year: number | null;
+  /** `leader` had more papers in every year of the window. */
+  aheadThroughout: boolean;
+  /** `leader` was ahead in the last year of the window. */
+  aheadAtEnd: boolean;
+}
+
+export interface ReportModel {
+  from: number;
+  to: number;
+  years: number[];
+  /** ISO codes in the order given: legend, colours, table columns and CSV rows follow it. */
+  countries: string[];
+  names: string[];
+  series: CountrySeries[];
+  /** The zero-filled counts by year, then country in the order given: counts.csv's rows. */
+  counts: CountRow[];
+  /** The share denominator per year, `denominators[i]` for year `from + i`; null where not given. */
+  denominators: (number | null)[];
+  /** Years still growing because indexing lags publication, ascending. */
+  incomplete: number[];
+  /** The last year before the incomplete ones (`to` when none is; below `from` when all are). */
+  lastComplete: number;
+  /** China and the United States, the crossing Figure 2 is about; null unless both are shown over 2+ years. */
+  overtake: Overtake | null;
+  /** The plotted values of every metric this input supports, in plotting order (country, then year). */
+  values: Partial<Record<Metric, SeriesPoint[]>>;
+  /** Why a metric is missing from `values` (no papers in the first year to index to, say). */
+  unavailable: Partial<Record<Metric, UserError>>;
+  /** The metric the chart shows; always in `values`. */
+  metric: Metric;
+  dataDate: string;
+  sourceLabel: string;
+  countryPolicy: string;
+  method: string;
+  manifest: unknown;
+  dataWarning?: string;
+  denominator: ShareDenominator;
+}
+
+const ISO2 = /^[A-Z]{2}$/;
+const DATE = /^(\d{4})-\d{2}-\d{2}/;
+
+/**
+ * Builds the model, or fails with every problem of the input listed; also fails when the chosen
+ * metric cannot be computed from it (`unavailable` says why for the others).
+ */
+export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'metric' | 'incompleteYears'>): ReportModel {
+  checkInput(input);
+  const { from, to } = input;
+  const years = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const byKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papers]));
+  const papersIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`) ?? 0);
+  const world = new Map(input.worldTotals.map((w) => [w.year, w.papers]));
+  const incomplete = incompleteYears(from, to, input.dataDate, o.incompleteYears);
+  const lastComplete = incomplete.length > 0 ? (incomplete[0] as number) - 1 : to;
+
+  const series: CountrySeries[] = input.countries.map((country) => {
+    const papers = papersIn(country);
+    return {
+      country,
+      name: countryName(country),
+      papers,
+      yoy: papers.map((p, i) => (i === 0 ? null : growth(papers[i - 1] as number, p))),
+      cagr: cagr(papers[0] as number, papers[lastComplete - from] ?? 0, lastComplete - from),
+    };
+  });
+
+  const model: ReportModel = {
+    from,
+    to,
+    years,
+    countries: [...input.countries],
+    names: series.map((s) => s.name),
+    series,
+    counts: years.flatMap((year, i) => series.map((s) => ({ year, country: s.country, papers: s.papers[i] as number }))),
+    denominators: years.map((y) => world.get(y) ?? null),
+    incomplete,
+    lastComplete,
+    overtake: crossing(series, 'CN', 'US', from),
+    values: {},
+    unavailable: {},
+    metric: o.metric,
+    dataDate: input.dataDate,
+    sourceLabel: input.sourceLabel,
+    countryPolicy: input.countryPolicy,
+    method: input.method,
+    manifest: input.manifest,
+    ...(input.dataWarning === undefined ? {} : { dataWarning: input.dataWarning }),
+    denominator: input.denominator,
+  };
+  for (const metric of METRICS) {
+    try {
+      model.values[metric] = metricValues(model, metric);
+    } catch (e) {
+      // report.html offers the other metrics only where the input supports them.
+      if (!(e instanceof UserError)) throw e;
+      model.unavailable[metric] = e;
+    }
+  }
+  const chosen = model.unavailable[o.metric];
+  if (chosen !== undefined) throw chosen;
+  return model;
+}
+
+/** Collects every problem with the input before failing, so one run shows them all. */
+function checkInput(input: ReportInput): void {
+  const problems: string[] = [];
+  const { from, to, countries } = input;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from > to) {
+    problems.push(`year window ${from}-${to} is not a pair of integer years with from <= to`);
+  }
+  if (countries.length === 0) problems.push('no countries given');
+  const seenCountry = new Set<string>();
+  for (const c of countries) {
+    if (!ISO2.test(c)) problems.push(`country "${c}" is not an ISO 3166-1 alpha-2 code`);
+    if (seenCountry.has(c)) problems.push(`country ${c} is listed twice`);
+    seenCountry.add(c);
+  }
+  const seen = new Set<string>();
+  for (const r of input.counts) {
+    const key = `${r.year}|${r.country}`;
+    if (seen.has(key)) problems.push(`count for ${r.country} ${r.year} appears twice`);
+    seen.add(key);
+    if (!Number.isInteger(r.papers) || r.papers < 0) {
+      problems.push(`count for ${r.country} ${r.year} is not a non-negative integer: ${r.papers}`);
+    }
+    if (!seenCountry.has(r.country) || r.year < from || r.year > to) {
+      problems.push(`count for ${r.country} ${r.year} is outside the window or country list`);
+    }
+  }
+  if (problems.length === 0) {
+    // The pipeline zero-fills; a gap here means it did not, and a line would silently skip a year.
+    for (let y = from; y <= to; y++) {
+      for (const c of countries) {
+        if (!seen.has(`${y}|${c}`)) problems.push(`count for ${c} ${y} is missing (not zero-filled)`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(`Report input is not usable:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Shares need a denominator for every year, and one no country exceeds. */
+function checkDenominators(m: ReportModel): void {
+  const problems: string[] = [];
+  m.years.forEach((y, i) => {
+    if (m.denominators[i] === null) problems.push(`world total for ${y} is missing`);
+  });
+  // Full counting gives each country at most every work once, so no country can exceed the total.
+  for (const r of m.counts) {
+    const w = m.denominators[r.year - m.from];
+    if (w !== null && w !== undefined && r.papers > w) {
+      problems.push(`${r.country} ${r.year} has ${r.papers} papers, more than the world total ${w}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(
+      `World totals do not fit the counts, so shares would be wrong:\n  - ${problems.join('\n  - ')}`,
+      ExitCode.invariant,
+    );
+  }
+}
+
+/**
+ * Years whose counts are still growing because indexing lags publication. By default the years
+ * within one year of the data date (a 2026-05 snapshot has most of 2025 but not all of it); an
+ * explicit `count` marks that many final years of the window instead.
+ */
+function incompleteYears(from: number, to: number, dataDate: string, count: number | undefined): number[] {
+  const years: number[] = [];
+  if (count !== undefined) {
+    for (let y = Math.max(from, to - count + 1); y <= to; y++) years.push(y);
+    return years;
+  }
+  const match = DATE.exec(dataDate);
+  // Without a usable data date (e.g. "unknown") nothing is marked by default; the note still shows it.
+  if (!match) return years;
+  const dataYear = Number(match[1]);
+  for (let y = Math.max(from, dataYear - 1); y <= to; y++) years.push(y);
+  return years;
+}
+
+/** The plotted values of one metric: countries as given, years ascending. */
+function metricValues(m: ReportModel, metric: Metric): SeriesPoint[] {
+  if (metric === 'share') checkDenominators(m);
+  const late = new Set(m.incomplete);
+  return m.series.flatMap((s) => {
+    const base = s.papers[0] as number;
+    if (metric === 'index' && base === 0) {
+      throw new UserError(
+        `Cannot index ${s.country} to 100 at ${m.from}: it has no papers that year. ` +
+          'Choose a later --from or use --metric count.',
+      );
+    }
+    return s.papers.map((papers, i) => {
+      let value: number | null = papers;
+      if (metric === 'share') {
+        const w = m.denominators[i] ?? 0;
+        value = w > 0 ? papers / w : null;
+      } else if (metric === 'index') {
+        value = (papers / base) * 100;
+      }
+      const year = m.from + i;
+      return { year, country: s.country, name: s.name, papers, value, incomplete: late.has(year) };
+    });
+  });
+}
+
+/** Growth from `before` to `now` as a fraction; null from zero. */
+function growth(before: number, now: number): number | null {
+  return before === 0 ? null : now / before - 1;
+}
+
+/** Compound annual growth over `span` years; null when the start is zero or the span empty. */
+function cagr(start: number, end: number, span: number): number | null {
+  return start === 0 || span <= 0 ? null : (end / start) ** (1 / span) - 1;
+}
+
+function crossing(series: readonly CountrySeries[], leader: string, other: string, from: number): Overtake | null {
+  const a = series.find((s) => s.country === leader)?.papers;
+  const b = series.find((s) => s.country === other)?.papers;
+  if (a === undefined || b === undefined || a.length < 2) return null;
+  const ahead = (i: number) => (a[i] as number) > (b[i] as number);
+  let year: number | null = null;
+  let all = true;
+  for (let i = 0; i < a.length; i++) {
+    if (!ahead(i)) all = false;
+    if (year === null && i > 0 && ahead(i) && !ahead(i - 1)) year = from + i;
+  }
+  return { leader, other, year, aheadThroughout: all, aheadAtEnd: ahead(a.length - 1) };
+}

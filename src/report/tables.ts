@@ -1,0 +1,47 @@
+/**
+ * The model's tables as text: counts.csv (the one writer, for `report` and `aggregate` alike),
+ * the metric CSVs and the year x country table of summary.md. Kept apart from the chart and page
+ * renderers so `aggregate` loads no charting code.
+ */
+import { toCsv } from './csv.js';
+import type { ReportModel } from './model.js';
+import type { CountRow, Metric } from './types.js';
+
+/**
+ * counts.csv: raw counts whatever the metric, one row per year (ascending) and country in the
+ * order given (--countries US,CN writes US before CN), zero where a count is missing.
+ */
+export function countsCsv(counts: readonly CountRow[], window: { from: number; to: number; countries: readonly string[] }): string {
+  const byKey = new Map(counts.map((r) => [`${r.year}|${r.country}`, r.papers]));
+  const rows: (string | number)[][] = [];
+  for (let y = window.from; y <= window.to; y++) {
+    for (const c of window.countries) rows.push([y, c, byKey.get(`${y}|${c}`) ?? 0]);
+  }
+  return toCsv(['year', 'country', 'papers'], rows);
+}
+
+/** The plotted values for share or index, next to the raw counts they come from. */
+export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count'>): string {
+  const values = m.values[metric] ?? [];
+  // Fixed decimals so the file is byte-identical between runs and platforms.
+  const fixed = (v: number | null, d: number) => (v === null ? null : Number(v.toFixed(d)));
+  if (metric === 'share') {
+    return toCsv(
+      ['year', 'country', 'papers', 'world_papers', 'share'],
+      values.map((p) => [p.year, p.country, p.papers, m.denominators[p.year - m.from] ?? 0, fixed(p.value, 6)]),
+    );
+  }
+  return toCsv(
+    ['year', 'country', 'papers', 'index'],
+    values.map((p) => [p.year, p.country, p.papers, fixed(p.value, 2)]),
+  );
+}
+
+/** summary.md's table: a row per year, a column per country in the order given. */
+export function markdownTable(m: ReportModel): string[] {
+  return [
+    `| year | ${m.countries.join(' | ')} |`,
+    `|---|${m.countries.map(() => '---:').join('|')}|`,
+    ...m.years.map((y, i) => `| ${y} | ${m.series.map((s) => (s.papers[i] as number).toLocaleString('en-US')).join(' | ')} |`),
+  ];
+}
