@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson } from '../src/fetch/client.js';
 import { fetchWorks } from '../src/fetch/fetcher.js';
+import { quietEffects } from '../src/pipeline/effects.js';
 import { JournalSink } from '../test/support/journal-sink.js';
 import { startOpenAlexServer } from '../test/support/openalex-server.js';
 
@@ -96,7 +97,7 @@ async function parallel(sc: Scenario, concurrency: number, clientRps = CAP_RPS):
         refresh: false,
         perPage: sc.perPage,
       },
-      { logger: { info() {}, warn() {} }, progress: { update() {}, stop() {} } },
+      quietEffects,
     );
     const seconds = summary.elapsedMs / 1000;
     return {

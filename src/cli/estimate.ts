@@ -4,16 +4,15 @@
  * year x country, against the budget a fetch would run with.
  */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { loadKeywordRules, searchTerms } from '../classify/keywords.js';
 import { ExitCode, UserError } from '../errors.js';
 import { estimate, type Estimate } from '../fetch/fetcher.js';
 import { apiBaseUrl, fetchCountries, NO_KEY_MESSAGE } from '../pipeline/source.js';
 import { Store } from '../store/store.js';
-import { classifyOptions, dbPath, windowOptions } from './flags.js';
+import type { CliIo } from './io.js';
 import { parseFetch, parseScope, Problems, type FetchFlags } from './options.js';
 
-interface EstimateFlags extends FetchFlags {
+export interface EstimateFlags extends FetchFlags {
   from?: string;
   to?: string;
   countries?: string;
@@ -42,55 +41,46 @@ export function estimateTable(est: Estimate): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function register(program: Command): void {
-  classifyOptions(windowOptions(program.command('estimate')))
-    .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')
-    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
-    .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
-    .option('--max-rps <n>', 'API requests per second', '10')
-    .option('--budget-usd <usd>', 'the fetch budget to compare the estimate with', '1')
-    .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
-    .option('--json', 'print the estimate as JSON instead of a table')
-    .action(async (o: EstimateFlags) => {
-      const p = new Problems();
-      const scope = parseScope(p, o);
-      const f = parseFetch(p, o);
-      p.throwIfAny();
-      const apiKey = process.env.OPENALEX_API_KEY ?? '';
-      if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
-      const baseUrl = apiBaseUrl(process.env.OPENALEX_BASE_URL);
-      const rules = await loadKeywordRules(scope.keywordsDir);
-      // Only an existing database is read: estimating must not create one as a side effect.
-      const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
-      try {
-        const est = await estimate({
-          baseUrl,
-          apiKey,
-          from: scope.from,
-          to: scope.to,
-          countries: fetchCountries(scope.countries, scope.countryPolicy),
-          prefilter: f.prefilter === 'none' ? null : searchTerms(rules),
-          maxRps: f.maxRps,
-          perPage: f.perPage,
-          budgetUsd: f.budgetUsd,
-          ...(store === null ? {} : { checkpoints: store }),
-        });
-        const within = est.usdLeft <= f.budgetUsd;
-        if (o.json === true) {
-          process.stdout.write(`${JSON.stringify({ ...est, budgetUsd: f.budgetUsd, withinBudget: within }, null, 2)}\n`);
-          return;
-        }
-        process.stdout.write(estimateTable(est));
-        process.stdout.write(
-          `total: ${est.works} works (a work with authors in two countries, or matching two keyword chunks, counts in each), ` +
-            `${est.pagesLeft} pages to request in ${est.slices.filter((s) => !s.done).length} of ${est.slices.length} slices, ` +
-            `about $${est.usdLeft.toFixed(4)}; counting took ${est.countRequests} calls ($${est.countUsd.toFixed(4)}).\n` +
-            (within
-              ? `within --budget-usd $${f.budgetUsd}.\n`
-              : `exceeds --budget-usd $${f.budgetUsd}: a fetch would refuse to start without --yes, and with it would stop at the cap and resume on the next run.\n`),
-        );
-      } finally {
-        store?.close();
-      }
-    });
+/** The action of `estimate`, declared in main.ts. */
+export async function estimateCommand(o: EstimateFlags, io: CliIo): Promise<void> {
+  const p = new Problems();
+  const scope = parseScope(p, o);
+  const f = parseFetch(p, o);
+  p.throwIfAny();
+  const apiKey = io.env.OPENALEX_API_KEY ?? '';
+  if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
+  const baseUrl = apiBaseUrl(io.env.OPENALEX_BASE_URL);
+  const rules = await loadKeywordRules(scope.keywordsDir);
+  // Only an existing database is read: estimating must not create one as a side effect.
+  const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
+  try {
+    const est = await estimate({
+      baseUrl,
+      apiKey,
+      from: scope.from,
+      to: scope.to,
+      countries: fetchCountries(scope.countries, scope.countryPolicy),
+      prefilter: f.prefilter === 'none' ? null : searchTerms(rules),
+      maxRps: f.maxRps,
+      perPage: f.perPage,
+      budgetUsd: f.budgetUsd,
+      ...(store === null ? {} : { checkpoints: store }),
+    }, io.effects);
+    const within = est.usdLeft <= f.budgetUsd;
+    if (o.json === true) {
+      io.effects.stdout(`${JSON.stringify({ ...est, budgetUsd: f.budgetUsd, withinBudget: within }, null, 2)}\n`);
+      return;
+    }
+    io.effects.stdout(estimateTable(est));
+    io.effects.stdout(
+      `total: ${est.works} works (a work with authors in two countries, or matching two keyword chunks, counts in each), ` +
+        `${est.pagesLeft} pages to request in ${est.slices.filter((s) => !s.done).length} of ${est.slices.length} slices, ` +
+        `about $${est.usdLeft.toFixed(4)}; counting took ${est.countRequests} calls ($${est.countUsd.toFixed(4)}).\n` +
+        (within
+          ? `within --budget-usd $${f.budgetUsd}.\n`
+          : `exceeds --budget-usd $${f.budgetUsd}: a fetch would refuse to start without --yes, and with it would stop at the cap and resume on the next run.\n`),
+    );
+  } finally {
+    store?.close();
+  }
 }

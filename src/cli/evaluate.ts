@@ -2,7 +2,6 @@
  * `medai-trends evaluate`: scores the AI half of the keyword rule against MeSH labels on a
  * corpus (snapshot files or the store), prints the figures and writes reports/evaluation.md.
  */
-import type { Command } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { loadKeywordRules } from '../classify/keywords.js';
@@ -12,10 +11,10 @@ import { loadMeshSubtree } from '../evaluate/mesh.js';
 import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, scoreJudgements, type JudgedWork, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
-import { corpusOptions } from './flags.js';
+import type { CliIo } from './io.js';
 import { Problems, parseYear } from './options.js';
 
-interface EvaluateFlags {
+export interface EvaluateFlags {
   db: string;
   snapshot?: string[];
   keywords?: string;
@@ -56,56 +55,47 @@ async function readSheet(path: string): Promise<{ path: string; works: JudgedWor
 }
 
 /** A path under the working directory as a relative one; others as they are. */
-function relativeToCwd(path: string): string {
-  const r = relative(process.cwd(), path);
+function relativeTo(cwd: string, path: string): string {
+  const r = relative(cwd, path);
   return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? path : r;
 }
 
-export function register(program: Command): void {
-  corpusOptions(program.command('evaluate'))
-    .description('precision, recall and F1 of the AI half against MeSH labels; writes reports/evaluation.md')
-    .option('--mesh-subtree <file>', 'MeSH AI subtree list to use instead of data/mesh/ai-subtree.tsv')
-    .option('--report <file>', 'where to write the Markdown report', 'reports/evaluation.md')
-    .option('--samples <n>', 'false positives and false negatives to list', '10')
-    .option('--from <year>', 'score only works published in or after this year (default: all)')
-    .option('--to <year>', 'score only works published in or before this year (default: all)')
-    .option('--judgements <csv>', 'a review sheet from `review-sample`, filled in: adds the precision of the medical-AI tag')
-    .action(async (o: EvaluateFlags) => {
-      const p = new Problems();
-      const samples = Number(o.samples);
-      if (!Number.isInteger(samples) || samples < 0) p.add(`--samples must be a whole number, got "${o.samples}"`);
-      const from = parseYear(p, '--from', o.from);
-      const to = parseYear(p, '--to', o.to);
-      if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
-      p.throwIfAny();
-      const rules = await loadKeywordRules(o.keywords);
-      const subtree = await loadMeshSubtree(o.meshSubtree);
-      const judged = o.judgements === undefined ? null : await readSheet(o.judgements);
-      const source = await openCorpus(o);
-      const skipped = skippedLine('evaluate', source);
-      if (skipped !== null) process.stderr.write(`${skipped}\n`);
-      let corpus = source.description;
-      try {
-        if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;
-        const ev = await evaluate(inWindow(source.works, from, to), rules, subtree, {
-          samples,
-          setAside: source.setAside,
-          track: new Set(judged?.works.map((j) => j.workId) ?? []),
-        });
-        if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
-        if (ev.labelled === 0) process.stderr.write('evaluate: no work has MeSH headings, so nothing can be scored\n');
-        await mkdir(dirname(o.report), { recursive: true });
-        let md = evaluationMarkdown(ev, { corpus, rules, subtree, display: relativeToCwd });
-        const lines = summaryLines(ev);
-        if (judged !== null) {
-          const review = scoreJudgements(judged.works, ev.tracked);
-          md += reviewMarkdown(review, relativeToCwd(judged.path), judged.record, rules);
-          lines.push(reviewSummaryLine(review));
-        }
-        await writeFile(o.report, md);
-        process.stdout.write(`${lines.join('\n')}\nwrote ${o.report}\n`);
-      } finally {
-        source.close();
-      }
+/** The action of `evaluate`, declared in main.ts. */
+export async function evaluateCommand(o: EvaluateFlags, io: CliIo): Promise<void> {
+  const p = new Problems();
+  const samples = Number(o.samples);
+  if (!Number.isInteger(samples) || samples < 0) p.add(`--samples must be a whole number, got "${o.samples}"`);
+  const from = parseYear(p, '--from', o.from);
+  const to = parseYear(p, '--to', o.to);
+  if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
+  p.throwIfAny();
+  const rules = await loadKeywordRules(o.keywords);
+  const subtree = await loadMeshSubtree(o.meshSubtree);
+  const judged = o.judgements === undefined ? null : await readSheet(o.judgements);
+  const source = await openCorpus(o, io.effects);
+  const skipped = skippedLine('evaluate', source);
+  if (skipped !== null) io.effects.log(skipped);
+  let corpus = source.description;
+  try {
+    if (from !== null || to !== null) corpus += `, years ${from ?? 'any'}-${to ?? 'any'}`;
+    const ev = await evaluate(inWindow(source.works, from, to), rules, subtree, {
+      samples,
+      setAside: source.setAside,
+      track: new Set(judged?.works.map((j) => j.workId) ?? []),
     });
+    if (ev.works === 0) throw new UserError(`no works found in ${corpus}`);
+    if (ev.labelled === 0) io.effects.log('evaluate: no work has MeSH headings, so nothing can be scored');
+    await mkdir(dirname(o.report), { recursive: true });
+    let md = evaluationMarkdown(ev, { corpus, rules, subtree, display: (path) => relativeTo(io.cwd, path) });
+    const lines = summaryLines(ev);
+    if (judged !== null) {
+      const review = scoreJudgements(judged.works, ev.tracked);
+      md += reviewMarkdown(review, relativeTo(io.cwd, judged.path), judged.record, rules);
+      lines.push(reviewSummaryLine(review));
+    }
+    await writeFile(o.report, md);
+    io.effects.stdout(`${lines.join('\n')}\nwrote ${o.report}\n`);
+  } finally {
+    source.close();
+  }
 }

@@ -3,7 +3,6 @@
  * each matched term with the list line defining it and the text it matched, the masks and vetoes
  * that applied, the MeSH label when there is one, and the verdict stored by the last classify run.
  */
-import type { Command } from 'commander';
 import { VARCHAR } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +12,9 @@ import { UserError } from '../errors.js';
 import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js';
 import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
 import { shortWorkId, type Work } from '../model/work.js';
-import { corpusOptions } from './flags.js';
+import type { CliIo } from './io.js';
 
-interface ExplainFlags {
+export interface ExplainFlags {
   db: string;
   snapshot?: string[];
   keywords?: string;
@@ -93,39 +92,35 @@ export function explanationLines(
   return lines;
 }
 
-export function register(program: Command): void {
-  corpusOptions(program.command('explain'))
-    .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')
-    .description('print why one work is in or out of the medical-AI count')
-    .action(async (rawId: string, o: ExplainFlags) => {
-      const id = shortWorkId(rawId.trim());
-      if (id === null) throw new UserError(`"${rawId}" is not an OpenAlex work id (W followed by digits)`);
-      const rules = await loadKeywordRules(o.keywords);
-      const subtree = await loadMeshSubtree();
-      let work: Work | null;
-      let stored: StoredVerdict | null = null;
-      let repairs: string[] = [];
-      let where: string;
-      if (o.snapshot !== undefined) {
-        const read = await readSnapshotWorks(o.snapshot);
-        work = read.works.get(id) ?? null;
-        repairs = read.notes.get(id) ?? [];
-        where = `the snapshot files ${o.snapshot.join(', ')}`;
-      } else {
-        const store = await openExistingStore(o.db);
-        try {
-          work = await store.getWork(id);
-          repairs = (await store.repairNotes()).get(id) ?? [];
-          const rows = (await store.connection.runAndReadAll(readFileSync(STORED_SQL, 'utf8'), { work_id: id }, { work_id: VARCHAR })).getRowObjectsJS();
-          const r = rows[0];
-          if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
-        } finally {
-          store.close();
-        }
-        where = `the database ${o.db}`;
-      }
-      if (work === null) throw new UserError(`${id} is not in ${where}`);
-      const detail = classifyWithDetail(work, rules);
-      process.stdout.write(`${explanationLines(work, rules, detail, meshLabel(work.mesh, subtree), stored, repairs).join('\n')}\n`);
-    });
+/** The action of `explain`, declared in main.ts. */
+export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo): Promise<void> {
+  const id = shortWorkId(rawId.trim());
+  if (id === null) throw new UserError(`"${rawId}" is not an OpenAlex work id (W followed by digits)`);
+  const rules = await loadKeywordRules(o.keywords);
+  const subtree = await loadMeshSubtree();
+  let work: Work | null;
+  let stored: StoredVerdict | null = null;
+  let repairs: string[] = [];
+  let where: string;
+  if (o.snapshot !== undefined) {
+    const read = await readSnapshotWorks(o.snapshot);
+    work = read.works.get(id) ?? null;
+    repairs = read.notes.get(id) ?? [];
+    where = `the snapshot files ${o.snapshot.join(', ')}`;
+  } else {
+    const store = await openExistingStore(o.db, io.effects);
+    try {
+      work = await store.getWork(id);
+      repairs = (await store.repairNotes()).get(id) ?? [];
+      const rows = (await store.connection.runAndReadAll(readFileSync(STORED_SQL, 'utf8'), { work_id: id }, { work_id: VARCHAR })).getRowObjectsJS();
+      const r = rows[0];
+      if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
+    } finally {
+      store.close();
+    }
+    where = `the database ${o.db}`;
+  }
+  if (work === null) throw new UserError(`${id} is not in ${where}`);
+  const detail = classifyWithDetail(work, rules);
+  io.effects.stdout(`${explanationLines(work, rules, detail, meshLabel(work.mesh, subtree), stored, repairs).join('\n')}\n`);
 }

@@ -1,82 +1,124 @@
 /**
- * The command-line entry: `medai-trends <command>`. The only place that calls process.exit.
+ * The command-line entry: `medai-trends <command>`. `main` declares the commands and runs one; each
+ * command's code is imported when it runs, so `--help`, `--version` and a usage error load only
+ * commander and the option declarations. It returns the exit code: bin/medai-trends.js exits
+ * with it, and tests call it in-process.
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { register as registerEstimate } from './estimate.js';
-import { register as registerEvaluate } from './evaluate.js';
-import { register as registerExplain } from './explain.js';
-import { register as registerReview } from './review.js';
-import { classifyOptions, dbOption, incompleteOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
+import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
+import type { CliIo } from './io.js';
 import type { FetchFlags, ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
+import type { EstimateFlags } from './estimate.js';
+import type { EvaluateFlags } from './evaluate.js';
+import type { ExplainFlags } from './explain.js';
+import type { ReviewFlags } from './review.js';
 
+export { ExitCode } from '../errors.js';
+export { processIo } from './io.js';
 
-const program = new Command('medai-trends')
-  .version(TOOL_VERSION)
-  .description('Yearly counts of medical-AI papers by country from OpenAlex, with Figure 2-style trend charts.')
-  // Commander's errors are thrown, not exited on, and printed below as one line (subcommands
-  // inherit both settings, so they come before the commands are declared).
-  .exitOverride()
-  .configureOutput({ outputError: () => {} });
-
-/**
- * Ctrl-C or a scheduler's SIGTERM: what is committed stays (a fetch keeps its checkpoint, a report
- * is swapped in whole or not at all), so the same command resumes or redoes the work.
- */
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`\nmedai-trends: interrupted by ${signal}; work already saved is kept (a fetch resumes from its checkpoint): run the same command again to continue\n`);
-    process.exit(ExitCode.interrupted);
-  });
+/** What bin prints on Ctrl-C or a scheduler's SIGTERM before exiting with ExitCode.interrupted. */
+export function interruptedMessage(signal: string): string {
+  // What is committed stays (a fetch keeps its checkpoint, a report is swapped in whole or not at
+  // all), so the same command resumes or redoes the work.
+  return `\nmedai-trends: interrupted by ${signal}; work already saved is kept (a fetch resumes from its checkpoint): run the same command again to continue\n`;
 }
 
-/** The pipeline commands' code, loaded when one of them runs. */
-const pipeline = () => import('./pipeline.js');
+/** A fresh program per call: commander keeps the parsed options on its Command objects. */
+function program(io: CliIo): Command {
+  const program = new Command('medai-trends')
+    .version(TOOL_VERSION)
+    .description('Yearly counts of medical-AI papers by country from OpenAlex, with Figure 2-style trend charts.')
+    // Commander's errors are thrown, not exited on, and printed by `main` as one line (subcommands
+    // inherit both settings, so they come before the commands are declared).
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: () => {} });
 
-incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))
-  .description('fetch (or read --snapshot), classify, aggregate and report in one go')
-  .action(async (o: CommonFlags & FetchFlags & ReportFlags) => (await pipeline()).runCommand(o));
+  const pipeline = () => import('./pipeline.js');
 
-classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch')))))
-  .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
-  .action(async (o: CommonFlags & FetchFlags) => (await pipeline()).fetchCommand(o));
+  incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))
+    .description('fetch (or read --snapshot), classify, aggregate and report in one go')
+    .action(async (o: CommonFlags & FetchFlags & ReportFlags) => (await pipeline()).runCommand(o, io));
 
-incompleteOption(classifyOptions(dbOption(program.command('classify'))))
-  .description('tag the stored works with the keyword rule and derive their countries')
-  .action(async (o: CommonFlags) => (await pipeline()).classifyCommand(o));
+  classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch')))))
+    .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
+    .action(async (o: CommonFlags & FetchFlags) => (await pipeline()).fetchCommand(o, io));
 
-incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))
-  .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
-  .option('--out <dir>', 'also write counts.csv into this folder, which then holds only this run\'s outputs')
-  .action(async (o: CommonFlags & { out?: string }) => (await pipeline()).aggregateCommand(o));
+  incompleteOption(classifyOptions(dbOption(program.command('classify'))))
+    .description('tag the stored works with the keyword rule and derive their countries')
+    .action(async (o: CommonFlags) => (await pipeline()).classifyCommand(o, io));
 
-incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))
-  .description('write the charts, CSVs, manifest and summary from the classified works')
-  .action(async (o: CommonFlags & ReportFlags) => (await pipeline()).reportCommand(o));
+  incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))
+    .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
+    .option('--out <dir>', 'also write counts.csv into this folder, which then holds only this run\'s outputs')
+    .action(async (o: CommonFlags & { out?: string }) => (await pipeline()).aggregateCommand(o, io));
 
-registerEstimate(program);
-registerExplain(program);
-registerEvaluate(program);
-registerReview(program);
+  incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))
+    .description('write the charts, CSVs, manifest and summary from the classified works')
+    .action(async (o: CommonFlags & ReportFlags) => (await pipeline()).reportCommand(o, io));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // --help and --version end here with 0; a bare `medai-trends` has had its help printed.
-    if (err.exitCode === 0) process.exit(ExitCode.ok);
-    if (err.code !== 'commander.help') {
-      const command = program.commands.find((c) => process.argv.slice(2).includes(c.name()));
-      process.stderr.write(`medai-trends: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see medai-trends ${command ? `${command.name()} ` : ''}--help\n`);
+  classifyOptions(windowOptions(program.command('estimate')))
+    .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')
+    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
+    .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
+    .option('--max-rps <n>', 'API requests per second', '10')
+    .option('--budget-usd <usd>', 'the fetch budget to compare the estimate with', '1')
+    .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
+    .option('--json', 'print the estimate as JSON instead of a table')
+    .action(async (o: EstimateFlags) => (await import('./estimate.js')).estimateCommand(o, io));
+
+  corpusOptions(program.command('explain'))
+    .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')
+    .description('print why one work is in or out of the medical-AI count')
+    .action(async (rawId: string, o: ExplainFlags) => (await import('./explain.js')).explainCommand(rawId, o, io));
+
+  corpusOptions(program.command('evaluate'))
+    .description('precision, recall and F1 of the AI half against MeSH labels; writes reports/evaluation.md')
+    .option('--mesh-subtree <file>', 'MeSH AI subtree list to use instead of data/mesh/ai-subtree.tsv')
+    .option('--report <file>', 'where to write the Markdown report', 'reports/evaluation.md')
+    .option('--samples <n>', 'false positives and false negatives to list', '10')
+    .option('--from <year>', 'score only works published in or after this year (default: all)')
+    .option('--to <year>', 'score only works published in or before this year (default: all)')
+    .option('--judgements <csv>', 'a review sheet from `review-sample`, filled in: adds the precision of the medical-AI tag')
+    .action(async (o: EvaluateFlags) => (await import('./evaluate.js')).evaluateCommand(o, io));
+
+  corpusOptions(program.command('review-sample'))
+    .description('draw a random sample of the works tagged medical AI, as a sheet to judge by hand (then: evaluate --judgements)')
+    .option('--n <count>', 'works to draw', '100')
+    .option('--seed <number>', 'random seed: the same corpus, lists and seed draw the same works', '1')
+    .option('--from <year>', 'draw only works published in or after this year (default: all)')
+    .option('--to <year>', 'draw only works published in or before this year (default: all)')
+    .option('--countries <codes>', 'draw only works with an affiliation in one of these ISO alpha-2 codes, e.g. US,CN (default: any)')
+    .option('--country-policy <policy>', 'separate (HK, MO and TW apart from CN) or fold-hk-mo', 'separate')
+    .option('--out <csv>', 'where to write the sheet', 'reports/review-sample.csv')
+    .action(async (o: ReviewFlags) => (await import('./review.js')).reviewCommand(o, io));
+
+  return program;
+}
+
+/** Runs one command line (without node and the script) and returns its exit code; never exits. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const cli = program(io);
+  try {
+    await cli.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with 0; a bare `medai-trends` has had its help printed.
+      if (err.exitCode === 0) return ExitCode.ok;
+      if (err.code !== 'commander.help') {
+        const command = cli.commands.find((c) => argv.includes(c.name()));
+        io.stderr.write(`medai-trends: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see medai-trends ${command ? `${command.name()} ` : ''}--help\n`);
+      }
+      return ExitCode.usage;
     }
-    process.exit(ExitCode.usage);
+    if (err instanceof UserError) {
+      io.stderr.write(`medai-trends: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`medai-trends: unexpected error (a bug; please report it with this output):\n${(err as Error).stack ?? String(err)}\n`);
+    return ExitCode.bug;
   }
-  if (err instanceof UserError) {
-    process.stderr.write(`medai-trends: ${err.message}\n`);
-    process.exit(err.exitCode);
-  }
-  process.stderr.write(`medai-trends: unexpected error (a bug; please report it with this output):\n${(err as Error).stack ?? String(err)}\n`);
-  process.exit(ExitCode.bug);
 }

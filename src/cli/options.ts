@@ -7,7 +7,7 @@ import type { ApiSettings } from '../pipeline/source.js';
 import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
-import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/classify.js';
+import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/engine.js';
 import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
 

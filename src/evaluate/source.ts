@@ -8,7 +8,7 @@ import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
 import { Store } from '../store/store.js';
 import { completenessOf, resumeText } from '../pipeline/completeness.js';
-import { stderrEffects, type Effects } from '../pipeline/effects.js';
+import { quietEffects, type Effects } from '../pipeline/effects.js';
 
 export interface SnapshotRead {
   /** One copy per work id: the newest by `updated_date`, as the store keeps it. */
@@ -43,7 +43,7 @@ export async function readSnapshotWorks(specs: readonly string[]): Promise<Snaps
  * look at single works or samples rather than counting, so a data set whose fetch stopped is a
  * warning here, not a stop.
  */
-export async function openExistingStore(path: string, effects: Effects = stderrEffects): Promise<Store> {
+export async function openExistingStore(path: string, effects: Effects = quietEffects): Promise<Store> {
   try {
     await access(path);
   } catch {
@@ -73,7 +73,7 @@ export interface Corpus {
 }
 
 /** Opens `--snapshot` files when given, else the existing database. */
-export async function openCorpus(o: { db: string; snapshot?: string[] }): Promise<Corpus> {
+export async function openCorpus(o: { db: string; snapshot?: string[] }, effects: Effects = quietEffects): Promise<Corpus> {
   if (o.snapshot !== undefined) {
     const read = await readSnapshotWorks(o.snapshot);
     return {
@@ -84,7 +84,7 @@ export async function openCorpus(o: { db: string; snapshot?: string[] }): Promis
       close: () => {},
     };
   }
-  const store = await openExistingStore(o.db);
+  const store = await openExistingStore(o.db, effects);
   return {
     works: store.iterateWorks(),
     setAside: abstractsSetAside(await store.repairNotes()),

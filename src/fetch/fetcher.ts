@@ -8,7 +8,8 @@ import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
 import { systemClock, type Clock } from './gate.js';
 import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
-import { quietProgress, stderrProgress, type FetchProgress, type FetchProgressState } from './progress.js';
+import { quietProgress, type FetchProgressState } from './progress.js';
+import type { Effects } from '../pipeline/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
 import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
 import type { SliceCheckpoint, WorkSink } from './sink.js';
@@ -41,19 +42,15 @@ export type EstimateOptions = Pick<FetchOptions, 'baseUrl' | 'apiKey' | 'from' |
   checkpoints?: Pick<WorkSink, 'getCheckpoint'>;
 };
 
-export interface FetchLogger {
-  info(message: string): void;
-  warn(message: string): void;
-}
-
-export interface FetchEffects {
-  logger?: FetchLogger;
-  progress?: FetchProgress;
-  clock?: Clock;
+/** The run's effects (logs, progress, clock), and the HTTP knobs a test may set. */
+export interface FetchEffects extends Pick<Effects, 'log' | 'warn' | 'progress' | 'clock'> {
   /** Jitter for backoff; tests may fix it. */
   random?: () => number;
   dispatcher?: Dispatcher;
 }
+
+/** A library call prints nothing unless given effects that do (the CLI passes its own). */
+const quietFetch: FetchEffects = { log() {}, warn() {}, progress: () => quietProgress, clock: systemClock };
 
 export interface SliceEstimate {
   sliceId: string;
@@ -104,11 +101,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Counting calls in flight for a bare estimate; the rate gate still caps requests per second. */
 const ESTIMATE_CONCURRENCY = 4;
 
-const stderrLogger: FetchLogger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`warning: ${m}\n`),
-};
-
 function makeSession(options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number }, effects: FetchEffects): Session {
   return new Session({
     apiKey: options.apiKey,
@@ -116,7 +108,7 @@ function makeSession(options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutM
     maxRps: options.maxRps,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY, ...options.retry },
-    clock: effects.clock ?? systemClock,
+    clock: effects.clock,
     random: effects.random ?? Math.random,
     ...(effects.dispatcher ? { dispatcher: effects.dispatcher } : {}),
   });
@@ -217,7 +209,7 @@ function stopError(session: Session): Error | null {
  * country and keyword chunk) and prices the cursor walks: what `medai-trends estimate` prints
  * and what every fetch checks against its budget before it starts.
  */
-export async function estimate(options: EstimateOptions, effects: FetchEffects = {}): Promise<Estimate> {
+export async function estimate(options: EstimateOptions, effects: FetchEffects = quietFetch): Promise<Estimate> {
   const plan = planSlices(options);
   const budgetUsd = options.budgetUsd ?? 0.1;
   const countUsd = plan.countQueries.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
@@ -247,10 +239,9 @@ function budgetError(session: Session, left: string, clock: Clock | null): UserE
   return new UserError(`--budget-usd spent (${formatUsd(session.spentUsd)}). ${left}. Rerun (with a higher --budget-usd to go further) to resume.`, ExitCode.budgetExhausted);
 }
 
-export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects: FetchEffects = {}): Promise<FetchSummary> {
-  const logger = effects.logger ?? stderrLogger;
-  const clock = effects.clock ?? systemClock;
-  const progress = effects.progress ?? (effects.logger ? quietProgress : stderrProgress());
+export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects: FetchEffects = quietFetch): Promise<FetchSummary> {
+  const clock = effects.clock;
+  const progress = effects.progress();
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UserError(`--concurrency must be a positive integer, got ${options.concurrency}`);
   if (!(options.budgetUsd > 0)) throw new UserError(`--budget-usd must be positive, got ${options.budgetUsd}`);
   const started = clock.now();
@@ -269,7 +260,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     throw e;
   }
   const todo = est.slices.filter((s) => !s.done);
-  logger.info(
+  effects.log(
     `fetch: ${plan.slices.length} slices (${est.slices.length - todo.length} already done; ${options.prefilter === null ? 'no search prefilter' : `keyword search in ${plan.chunks.ai} AI x ${plan.chunks.medical} medical chunks`}), ` +
       `~${est.works} works, ~${est.pagesLeft} pages to request, ~${formatUsd(est.usdLeft)} (counting cost ${formatUsd(est.countUsd)}); budget ${formatUsd(options.budgetUsd)}`,
   );
@@ -371,7 +362,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     }
     throw budgetError(session, left, clock);
   }
-  logger.info(
+  effects.log(
     `fetch: done, ${summary.pages} pages, ${summary.worksReceived} records, ${summary.requests} requests (${summary.retries} retried, ${summary.throttled} throttled) at ${summary.achievedRps.toFixed(1)} req/s, ${formatUsd(summary.usdSpent)}`,
   );
   return summary;

@@ -2,7 +2,14 @@
  * Fetch progress on stderr: a bar on a terminal (slices, pages, works, USD, ETA), plain lines
  * every few seconds otherwise, so a scheduled job's log shows it is alive without flooding.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+
+/** Where text goes: a stream, or a test's collector. `isTTY` decides between a bar and plain lines. */
+export interface Writer {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
 
 export interface FetchProgressState {
   slicesDone: number;
@@ -35,11 +42,15 @@ function etaText(s: FetchProgressState, elapsedMs: number): string {
   return `, ETA ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`}`;
 }
 
-export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): FetchProgress {
-  if (stream.isTTY) {
+/** A bar when `stream` is a terminal, plain lines otherwise. */
+export function progressOn(stream: Writer, now: () => number = Date.now): FetchProgress {
+  if (stream.isTTY === true) {
+    // Loaded when a bar is drawn, not at start-up: most commands never draw one.
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
     const bar = new cliProgress.SingleBar(
       {
-        stream,
+        // A terminal is a real stream: the bar moves the cursor on it.
+        stream: stream as NodeJS.WriteStream,
         format: 'fetch [{bar}] {percentage}% | slices {slicesDone}/{slicesTotal} | pages {value}/{total} | works {works} | ${usd} | ETA {eta_formatted}',
         hideCursor: true,
       },

@@ -10,6 +10,7 @@ import { insertClassificationsInDatabase } from '../classify/sql.js';
 import { loadQuery } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import { quietEffects, type Effects } from './effects.js';
+import type { ClassifyEngine } from './engine.js';
 
 /** An empty list has no item type of its own; the appender needs it spelled out. */
 const VARCHAR_LIST = LIST(VARCHAR);
@@ -20,15 +21,6 @@ export interface ClassifySummary {
   ai: number;
   medicalAi: number;
 }
-
-/**
- * Which classifier fills the table: the TypeScript one (the default, the reference the SQL is
- * tested against) or its SQL twin, which runs inside DuckDB so no work passes through JavaScript.
- * On two cores the whole stage takes about as long either way (bench/classify.ts). Both give the
- * same table; test/pipeline/engine.test.ts checks it on the real corpus.
- */
-export type ClassifyEngine = 'ts' | 'sql';
-export const CLASSIFY_ENGINES: readonly ClassifyEngine[] = ['ts', 'sql'];
 
 export interface ClassifierRecord {
   keywordFiles: { path: string; sha256: string }[];

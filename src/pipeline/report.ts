@@ -8,7 +8,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Group } from '../classify/keywords.js';
 import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
-import { printPdfs } from '../report/pdf.js';
+import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import { WORLD_DENOMINATOR, type ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
@@ -119,8 +119,8 @@ export async function produceReport(
  * last, after the summary is out, so a missing Chromium loses nothing of the run; messages name
  * `shownAs`, the --out the user knows.
  */
-export async function printReportPdfs(dir: string, shownAs: string = dir, effects: Effects = quietEffects): Promise<string[]> {
-  const pdfs = await printPdfs(dir, shownAs);
+export async function printReportPdfs(dir: string, shownAs: string = dir, effects: Effects = quietEffects, settings?: PdfSettings): Promise<string[]> {
+  const pdfs = await printPdfs(dir, shownAs, settings);
   effects.log(`printed ${pdfs.map((p) => basename(p)).join(' and ')} with headless Chromium`);
   return pdfs.map((p) => join(shownAs, basename(p)));
 }

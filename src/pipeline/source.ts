@@ -102,7 +102,7 @@ export async function loadFromApi(
     await store.setMeta('source', { kind: 'api', baseUrl: redactUrl(api.baseUrl), queries: plan.slices.map((s) => s.query), fetchedAt: effects.now().toISOString() } satisfies ApiSource);
     await beginLoad(store, { kind: 'api', command, slices: plan.slices.map((s) => s.id) });
   });
-  const summary = await fetchWorks(store, options);
+  const summary = await fetchWorks(store, options, effects);
   const source: ApiSource = {
     kind: 'api',
     baseUrl: redactUrl(api.baseUrl),

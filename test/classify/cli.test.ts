@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { CORPUS } from './corpus.js';
 
 let dir: string;
@@ -16,7 +16,7 @@ afterAll(async () => {
 
 describe('explain --snapshot', () => {
   it('says why BioBERT is in, term by term with the list line', async () => {
-    const r = await runCli(['explain', 'https://openalex.org/W2911489562', '--snapshot', CORPUS]);
+    const r = await runCliInProcess(['explain', 'https://openalex.org/W2911489562', '--snapshot', CORPUS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('W2911489562 (2019): BioBERT');
@@ -27,7 +27,7 @@ describe('explain --snapshot', () => {
 
   it('says why a work is out and which half is missing', async () => {
     // The Cytoscape paper: MeSH calls it AI (Neural Networks, Computer), its text does not.
-    const r = await runCli(['explain', 'W2159675211', '--snapshot', CORPUS]);
+    const r = await runCliInProcess(['explain', 'W2159675211', '--snapshot', CORPUS]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('OUT: not medical AI (no AI');
     expect(r.stdout).toContain('MeSH: AI-positive (Neural Networks, Computer)');
@@ -35,7 +35,7 @@ describe('explain --snapshot', () => {
 
   it('says when the abstract was set aside and the work was judged on its title', async () => {
     // A 1977 pharmacology paper carrying an AI drug-discovery teaser from a publisher listing page.
-    const r = await runCli(['explain', 'W2173520866', '--snapshot', CORPUS]);
+    const r = await runCliInProcess(['explain', 'W2173520866', '--snapshot', CORPUS]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Record repaired: abstract set aside, classified on the title: landing-page teaser cut off with "Read More"');
     expect(r.stdout).toContain('OUT: not medical AI (no AI term)');
@@ -43,16 +43,16 @@ describe('explain --snapshot', () => {
 
   it('shows the veto that took a work out, with the text that triggered it', async () => {
     // An antimalarial study: "AI" there abbreviates the neem tree, Azadirachta indica.
-    const r = await runCli(['explain', 'W3158248441', '--snapshot', CORPUS]);
+    const r = await runCliInProcess(['explain', 'W3158248441', '--snapshot', CORPUS]);
     expect(r.stdout).toContain('OUT: not medical AI (no AI term)');
     expect(r.stdout).toMatch(/ai:AI because the text has "Azadirachta indica \(AI\)" \(veto "AI spelled out in the text", .*ai\.en\.txt:\d+\)/);
   });
 
   it('rejects an unknown or malformed id with a usage error', async () => {
-    const missing = await runCli(['explain', 'W1', '--snapshot', CORPUS]);
+    const missing = await runCliInProcess(['explain', 'W1', '--snapshot', CORPUS]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('W1 is not in the snapshot files');
-    const bad = await runCli(['explain', 'doi:10.1/x', '--snapshot', CORPUS]);
+    const bad = await runCliInProcess(['explain', 'doi:10.1/x', '--snapshot', CORPUS]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('is not an OpenAlex work id');
   });
@@ -61,7 +61,7 @@ describe('explain --snapshot', () => {
 describe('evaluate --snapshot', () => {
   it('prints the figures and writes the report', async () => {
     const report = join(dir, 'out', 'evaluation.md');
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--report', report, '--samples', '3']);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--report', report, '--samples', '3']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('408 works with MeSH headings; AI-positive 18');
     expect(r.stdout).toContain('precision 0.810 [0.600-0.923] (17/21), recall 0.944 [0.742-0.990] (17/18)');
@@ -70,16 +70,16 @@ describe('evaluate --snapshot', () => {
   });
 
   it('scores only the year window when asked', async () => {
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--from', '2010', '--to', '2021', '--report', join(dir, 'window.md')]);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--from', '2010', '--to', '2021', '--report', join(dir, 'window.md')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1099 works');
     expect(r.stdout).toContain('192 works with MeSH headings; AI-positive 11');
-    expect((await runCli(['evaluate', '--snapshot', CORPUS, '--from', '2021', '--to', '2010'])).code).toBe(2);
+    expect((await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--from', '2021', '--to', '2010'])).code).toBe(2);
   });
 
   it('refuses a bad --samples and a missing database', async () => {
-    expect((await runCli(['evaluate', '--snapshot', CORPUS, '--samples', 'many'])).code).toBe(2);
-    const r = await runCli(['evaluate', '--db', join(dir, 'nothing.duckdb')]);
+    expect((await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--samples', 'many'])).code).toBe(2);
+    const r = await runCliInProcess(['evaluate', '--db', join(dir, 'nothing.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no database at');
   });
@@ -88,16 +88,16 @@ describe('evaluate --snapshot', () => {
 describe('explain and evaluate --db', () => {
   it('read the works the pipeline stored, and compare with the stored verdict', async () => {
     const db = join(dir, 'store.duckdb');
-    expect((await runCli(['fetch', '--snapshot', CORPUS, '--db', db])).code).toBe(0);
-    expect((await runCli(['classify', '--db', db])).code).toBe(0);
-    const r = await runCli(['explain', 'W3160137267', '--db', db]);
+    expect((await runCliInProcess(['fetch', '--snapshot', CORPUS, '--db', db])).code).toBe(0);
+    expect((await runCliInProcess(['classify', '--db', db])).code).toBe(0);
+    const r = await runCliInProcess(['explain', 'W3160137267', '--db', db]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('IN: medical AI');
     expect(r.stdout).toContain('Stored verdict (last classify run): the same');
     // The repair noted at fetch time is read back from the store, not recomputed.
-    const teaser = await runCli(['explain', 'W2146909058', '--db', db]);
+    const teaser = await runCliInProcess(['explain', 'W2146909058', '--db', db]);
     expect(teaser.stdout).toContain('Record repaired: abstract set aside, classified on the title: landing-page teaser');
-    const ev = await runCli(['evaluate', '--db', db, '--report', join(dir, 'db-eval.md')]);
+    const ev = await runCliInProcess(['evaluate', '--db', db, '--report', join(dir, 'db-eval.md')]);
     expect(ev.code).toBe(0);
     expect(ev.stdout).toContain('2290 works (1458 with abstract, 8 set aside as placeholders or teasers)');
     expect(ev.stdout).toContain('precision 0.810 [0.600-0.923] (17/21), recall 0.944');

@@ -10,7 +10,7 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { parseJudgements, scoreJudgements } from '../../src/evaluate/review.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { STRICT_KEYWORDS_DIR } from './cases.js';
 import { CORPUS } from './corpus.js';
 
@@ -31,11 +31,11 @@ describe('review-sample', () => {
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');
     const c = join(dir, 'c.csv');
-    const r = await runCli(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '7', '--out', a]);
+    const r = await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '7', '--out', a]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('drew 10 of the 38 works tagged medical AI (seed 7)');
-    await runCli(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '7', '--out', b]);
-    await runCli(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '8', '--out', c]);
+    await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '7', '--out', b]);
+    await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '10', '--seed', '8', '--out', c]);
     const [ta, tb, tc] = await Promise.all([a, b, c].map((f) => readFile(f, 'utf8')));
     expect(ta).toBe(tb);
     expect(ids(ta as string)).toHaveLength(10);
@@ -48,18 +48,18 @@ describe('review-sample', () => {
 
   it('takes every tagged work when asked for more than there are, and refuses bad flags', async () => {
     const all = join(dir, 'all.csv');
-    expect((await runCli(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--out', all])).code).toBe(0);
+    expect((await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--out', all])).code).toBe(0);
     expect(ids(await readFile(all, 'utf8'))).toHaveLength(20);
     // The Figure 2 population: the window and a US or CN affiliation, as counts.csv counts it.
     const fig2 = join(dir, 'fig2.csv');
-    const r = await runCli(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--countries', 'US,CN', '--out', fig2]);
+    const r = await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '500', '--from', '2010', '--to', '2021', '--countries', 'US,CN', '--out', fig2]);
     expect(r.stdout).toContain('drew 14 of the 14 works tagged medical AI');
     expect(JSON.parse(await readFile(join(dir, 'fig2.json'), 'utf8'))).toMatchObject({ countries: ['US', 'CN'], countryPolicy: 'separate', population: 14 });
-    const bad = await runCli(['review-sample', '--snapshot', CORPUS, '--n', 'ten', '--out', all]);
+    const bad = await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', 'ten', '--out', all]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--n must be a whole number from 1 to 10000, got "ten"');
     // Every problem at once.
-    const two = await runCli(['review-sample', '--snapshot', CORPUS, '--from', '2021', '--to', '2010', '--out', join(dir, 'sheet.txt')]);
+    const two = await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--from', '2021', '--to', '2010', '--out', join(dir, 'sheet.txt')]);
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('2 problems with the options');
     expect(two.stderr).toContain('--from 2021 is after --to 2010');
@@ -123,7 +123,7 @@ describe('scoreJudgements', () => {
 describe('evaluate --judgements on the real corpus', () => {
   it('gives the precision of the medical-AI tag from the shipped review', async () => {
     const report = join(dir, 'eval.md');
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--judgements', JUDGEMENTS, '--report', report]);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--judgements', JUDGEMENTS, '--report', report]);
     expect(r.code).toBe(0);
     // 38 tagged works judged: 21 yes, 14 no, 3 unsure; the CNN news-network report is no longer tagged.
     expect(r.stdout).toContain('medical-AI tag, manual review: precision 0.600 [0.436-0.744] (21/35); unsure 3, not judged 0, no longer tagged 1 (0 of them judged yes)');
@@ -134,7 +134,7 @@ describe('evaluate --judgements on the real corpus', () => {
 
   it('measures the strict rule against the same judgements', async () => {
     const report = join(dir, 'strict.md');
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--keywords', STRICT_KEYWORDS_DIR, '--judgements', JUDGEMENTS, '--report', report]);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--keywords', STRICT_KEYWORDS_DIR, '--judgements', JUDGEMENTS, '--report', report]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('precision 0.826 [0.629-0.930] (19/23); unsure 2, not judged 0, no longer tagged 14 (2 of them judged yes)');
     expect(await readFile(report, 'utf8')).toContain('Of the works judged medical AI, the current rule keeps 19 of 21 (0.905).');
@@ -142,8 +142,8 @@ describe('evaluate --judgements on the real corpus', () => {
 
   it('warns when the lists changed since the sample was drawn', async () => {
     const sheet = join(dir, 'drawn.csv');
-    expect((await runCli(['review-sample', '--snapshot', CORPUS, '--n', '5', '--out', sheet])).code).toBe(0);
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--keywords', STRICT_KEYWORDS_DIR, '--judgements', sheet, '--report', join(dir, 'drawn.md')]);
+    expect((await runCliInProcess(['review-sample', '--snapshot', CORPUS, '--n', '5', '--out', sheet])).code).toBe(0);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--keywords', STRICT_KEYWORDS_DIR, '--judgements', sheet, '--report', join(dir, 'drawn.md')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('manual review: no work judged yes or no yet');
     const md = await readFile(join(dir, 'drawn.md'), 'utf8');
@@ -152,7 +152,7 @@ describe('evaluate --judgements on the real corpus', () => {
   });
 
   it('names a judgements file that cannot be read', async () => {
-    const r = await runCli(['evaluate', '--snapshot', CORPUS, '--judgements', join(dir, 'missing.csv')]);
+    const r = await runCliInProcess(['evaluate', '--snapshot', CORPUS, '--judgements', join(dir, 'missing.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot read the judgements ${join(dir, 'missing.csv')}: ENOENT`);
   });

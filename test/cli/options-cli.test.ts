@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { integer, parseFetch, parseReport, Problems, type ReportFlags } from '../../src/cli/options.js';
 import { resolveOptions } from '../../src/report/options.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliInProcess } from '../support/cli.js';
 import { tempDir } from '../fetch/helpers.js';
 
 describe('integer options take decimal digits only', () => {
@@ -59,7 +59,7 @@ describe('integer options take decimal digits only', () => {
   });
 
   it('--from 0x7E3 through the CLI is exit 2, naming the value', async () => {
-    const r = await runCli(['aggregate', '--from', '0x7E3', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    const r = await runCliInProcess(['aggregate', '--from', '0x7E3', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('medai-trends: --from must be a whole number from 1900 to ' + (new Date().getUTCFullYear() + 1) + ', got "0x7E3"');
   });
@@ -136,13 +136,13 @@ describe('--db "" is refused, not taken as an in-memory database', () => {
 
 describe('one line per problem', () => {
   it('--countries USA says so once', async () => {
-    const r = await runCli(['report', '--countries', 'USA', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    const r = await runCliInProcess(['report', '--countries', 'USA', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('medai-trends: --countries takes ISO alpha-2 codes such as US,CN; "USA" is not one\n');
   });
 
   it('an empty --countries still says it names no country', async () => {
-    const r = await runCli(['report', '--countries', ' , ', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
+    const r = await runCliInProcess(['report', '--countries', ' , ', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('medai-trends: --countries names no country\n');
   });
@@ -157,7 +157,7 @@ describe('unknown flags and commands', () => {
     [['report', '--from'], /^medai-trends: option '--from <year>' argument missing; see medai-trends report --help$/],
   ];
   it.each(cases)('%j: exit 2, one line pointing to --help', async (args, line) => {
-    const r = await runCli(args);
+    const r = await runCliInProcess(args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -165,14 +165,14 @@ describe('unknown flags and commands', () => {
   });
 
   it.each([[['--help']], [['report', '--help']], [['help', 'fetch']], [['--version']]])('%j still exits 0 on stdout', async (args) => {
-    const r = await runCli(args);
+    const r = await runCliInProcess(args);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 
   it('no command at all prints the help and exits 2', async () => {
-    const r = await runCli([]);
+    const r = await runCliInProcess([]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Usage: medai-trends');
   });

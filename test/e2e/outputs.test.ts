@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { seededRandom } from '../../src/random.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCliInProcess, type CliResult } from '../support/cli.js';
 import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
 
 const TRIALS = 10;
@@ -87,10 +87,10 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-const report = (params: string[], out: string, env: Record<string, string> = {}) => runCli(['report', ...params, '--db', db, '--out', out], env);
+const report = (params: string[], out: string, env: Record<string, string> = {}) => runCliInProcess(['report', ...params, '--db', db, '--out', out], env);
 
 beforeAll(async () => {
-  const seed = await runCli(['run', '--snapshot', WORKS_FILE, ...P, '--db', db, '--out', join(tmp, 'refP')]);
+  const seed = await runCliInProcess(['run', '--snapshot', WORKS_FILE, ...P, '--db', db, '--out', join(tmp, 'refP')]);
   expect(seed.stderr).not.toMatch(/unexpected error/);
   expect(seed.code).toBe(0);
   const q = await report(Q, join(tmp, 'refQ'));
@@ -149,7 +149,7 @@ describe('report killed with -9 part-way', () => {
     rmSync(join(dirname(out), '.out.tmp-4242-xyzXYZ', 'summary.md'));
     writeFileSync(join(dirname(out), '.out.lock'), JSON.stringify({ pid: await deadPid(), host: hostname(), startedAt: 'then', command: 'report' }));
     // A run that fails after taking the folder (an unclassified database) publishes nothing new.
-    const r = await runCli(['report', ...Q, '--db', join(tmp, 'empty.duckdb'), '--out', out]);
+    const r = await runCliInProcess(['report', ...Q, '--db', join(tmp, 'empty.duckdb'), '--out', out]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(contents(out)).toEqual(refs.P);
@@ -250,7 +250,7 @@ describe('outputs that cannot be written are usage errors before any work', () =
     ['report --db under a file', ['report', '--db', join(file, 'db.duckdb'), '--out', fresh('r')], `cannot open database ${join(file, 'db.duckdb')}: cannot create the folder ${file}`],
     ['report --db inside --out', ['report', '--db', join(tmp, 'refP', 'db.duckdb'), '--out', join(tmp, 'refP')], `--db ${join(tmp, 'refP', 'db.duckdb')} is inside --out ${join(tmp, 'refP')}`],
   ])('%s: exit 2 naming the path, no stack', async (_name, args, message) => {
-    const r = await runCli(args);
+    const r = await runCliInProcess(args);
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
     expect(r.code).toBe(ExitCode.usage);
     expect(r.stderr).toContain(message);
@@ -262,7 +262,7 @@ describe('outputs that cannot be written are usage errors before any work', () =
     ['--out ""', ['--out', '', '--db', fresh('b.duckdb')], '--out is empty', fresh('b.duckdb')],
     ['--db under a file', ['--out', fresh('c'), '--db', join(file, 'db.duckdb')], `cannot open database ${join(file, 'db.duckdb')}`, fresh('c')],
   ])('run %s: exit 2 before anything is fetched', async (_name, args, message, notCreated) => {
-    const r = await runCli(['run', '--snapshot', WORKS_FILE, ...args]);
+    const r = await runCliInProcess(['run', '--snapshot', WORKS_FILE, ...args]);
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at |Read \d+ records/i);
     expect(r.code).toBe(ExitCode.usage);
     expect(r.stderr).toContain(message);
@@ -286,7 +286,7 @@ describe('outputs that cannot be written are usage errors before any work', () =
       mkdirSync(ro);
       chmodSync(ro, 0o555);
     }
-    const r = await runCli(['run', '--snapshot', WORKS_FILE, '--db', join(tmp, 'ro.duckdb'), '--out', join(ro, 'medai-out')]);
+    const r = await runCliInProcess(['run', '--snapshot', WORKS_FILE, '--db', join(tmp, 'ro.duckdb'), '--out', join(ro, 'medai-out')]);
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
     expect(r.code).toBe(ExitCode.usage);
     expect(r.stderr).toContain(`cannot write --out ${join(ro, 'medai-out')}`);
@@ -297,7 +297,7 @@ describe('outputs that cannot be written are usage errors before any work', () =
     const out = join(tmp, 'leftover', 'out');
     mkdirSync(join(dirname(out), '.out.tmp-1-aaaaaa'), { recursive: true });
     writeFileSync(join(dirname(out), '.out.tmp-1-aaaaaa', 'counts.csv'), 'partial\n');
-    const r = await runCli(['aggregate', '--db', db, '--out', out]);
+    const r = await runCliInProcess(['aggregate', '--db', db, '--out', out]);
     expect(r.code).toBe(0);
     expect(statSync(out).isDirectory()).toBe(true);
     expect(readdirSync(out)).toEqual(['counts.csv']);

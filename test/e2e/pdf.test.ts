@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCliInProcess, type CliResult } from '../support/cli.js';
 import { WORKS_FILE } from '../support/paths.js';
 
 const WINDOW = ['--from', '2010', '--to', '2021', '--countries', 'US,CN'];
@@ -57,9 +57,9 @@ let run: CliResult;
 let missing: CliResult;
 
 beforeAll(async () => {
-  run = await runCli(['run', '--snapshot', WORKS_FILE, ...WINDOW, ...FORMATS, '--pdf', '--db', db, '--out', printed]);
+  run = await runCliInProcess(['run', '--snapshot', WORKS_FILE, ...WINDOW, ...FORMATS, '--pdf', '--db', db, '--out', printed]);
   // The report stage alone on the same database: the other command that takes --pdf.
-  missing = await runCli(['report', ...WINDOW, ...FORMATS, '--pdf', '--db', db, '--out', noChromium], { CHROMIUM_PATH: '/nonexistent' });
+  missing = await runCliInProcess(['report', ...WINDOW, ...FORMATS, '--pdf', '--db', db, '--out', noChromium], { CHROMIUM_PATH: '/nonexistent' });
 });
 
 describe('medai-trends run --pdf', () => {
@@ -119,7 +119,7 @@ describe('medai-trends report --pdf without Chromium', () => {
 
 describe('--pdf options', () => {
   it('--pdf without html in --format is refused before any work', async () => {
-    const r = await runCli(['run', '--snapshot', WORKS_FILE, '--format', 'svg,csv', '--pdf', '--db', join(tmp, 'unused.duckdb'), '--out', join(tmp, 'unused')]);
+    const r = await runCliInProcess(['run', '--snapshot', WORKS_FILE, '--format', 'svg,csv', '--pdf', '--db', join(tmp, 'unused.duckdb'), '--out', join(tmp, 'unused')]);
     expect(r.code).toBe(ExitCode.usage);
     expect(r.stderr).toContain('--pdf prints the HTML pages, so --format must include html');
     expect(existsSync(join(tmp, 'unused'))).toBe(false);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
 import { usableAbstract } from '../../src/model/abstract.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, runCliInProcess, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { readJsonLines, readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -124,7 +124,7 @@ describe('medai-trends run, end to end on the real records', () => {
 
   it('report --types counts only those OpenAlex types, as the raw records say, and says so', async () => {
     const out = join(tmp, 'articles');
-    const r = await runCli(['report', '--db', join(tmp, 'snap.duckdb'), ...WINDOW, '--types', 'Article, review', '--format', 'csv', '--out', out]);
+    const r = await runCliInProcess(['report', '--db', join(tmp, 'snap.duckdb'), ...WINDOW, '--types', 'Article, review', '--format', 'csv', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const expected = independentCounts(rawWorks(), await loadKeywordRules(), ['US', 'CN'], ['article', 'review']);
     const counts = readFileSync(join(out, 'counts.csv'), 'utf8').trimEnd().split('\n').slice(1);
@@ -139,7 +139,7 @@ describe('medai-trends run, end to end on the real records', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.parameters.types).toEqual(['article', 'review']);
     expect(manifest.counts.medicalAiInScopeByType.map((t: { type: string }) => t.type).sort()).toEqual(['article', 'review']);
-    const bad = await runCli(['report', '--db', join(tmp, 'snap.duckdb'), '--types', 'article,journal article', '--out', out]);
+    const bad = await runCliInProcess(['report', '--db', join(tmp, 'snap.duckdb'), '--types', 'article,journal article', '--out', out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"journal article" is not one');
   });
@@ -199,7 +199,7 @@ describe('bad input through the CLI', () => {
     const bad = ['{"id": "W1", oops', '{"publication_year": 2020}', '{"id": "https://openalex.org/W2"}', '{"id": "W3", "publication_year": 2020, "title": 5}'];
     const firstLine = good.split('\n')[0]!;
     writeFileSync(join(dir, 'part_000.gz'), gzipSync(`${good}\n${bad.join('\n')}\n${firstLine}\n`));
-    const r = await runCli(['run', '--snapshot', dir, ...WINDOW, '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    const r = await runCliInProcess(['run', '--snapshot', dir, ...WINDOW, '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
@@ -215,20 +215,20 @@ describe('bad input through the CLI', () => {
   });
 
   it('a missing snapshot path is an error naming it, with exit code 2', async () => {
-    const r = await runCli(['run', '--snapshot', '/nonexistent/openalex', '--db', join(tmp, 'x.duckdb'), '--out', join(tmp, 'x')]);
+    const r = await runCliInProcess(['run', '--snapshot', '/nonexistent/openalex', '--db', join(tmp, 'x.duckdb'), '--out', join(tmp, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('/nonexistent/openalex');
   });
 
   it('without a key and without --snapshot, it says how to get a key or use a snapshot', async () => {
-    const r = await runCli(['run', '--db', join(tmp, 'nokey.duckdb'), '--out', join(tmp, 'nokey')]);
+    const r = await runCliInProcess(['run', '--db', join(tmp, 'nokey.duckdb'), '--out', join(tmp, 'nokey')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/OPENALEX_API_KEY/);
     expect(r.stderr).toMatch(/--snapshot/);
   });
 
   it('collects every bad option into one message', async () => {
-    const r = await runCli(['run', '--from', '2030x', '--countries', 'USA,CN', '--metric', 'ratio', '--db', join(tmp, 'o.duckdb')]);
+    const r = await runCliInProcess(['run', '--from', '2030x', '--countries', 'USA,CN', '--metric', 'ratio', '--db', join(tmp, 'o.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/3 problems/);
     expect(r.stderr).toMatch(/--from/);
@@ -252,7 +252,7 @@ describe('snapshot merged_ids', () => {
     mkdirSync(join(dir, 'merged_ids', 'works'), { recursive: true });
     writeFileSync(join(dir, 'works', 'updated_date=2024-01-01', 'part_000.gz'), gzipSync(`${work('W1')}\n${work('W2')}\n${work('W3')}\n`));
     writeFileSync(join(dir, 'merged_ids', 'works', '2024-02-01.csv.gz'), gzipSync('merge_date,id,merge_into_id\n2024-02-01,W2,W1\n2024-02-01,not-an-id,W1\n'));
-    const r = await runCli(['run', '--snapshot', dir, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
+    const r = await runCliInProcess(['run', '--snapshot', dir, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'out', 'counts.csv'), 'utf8')).toBe('year,country,papers\n2020,US,2\n');
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
@@ -298,7 +298,7 @@ describe('preprint versions', () => {
     ];
     writeFileSync(join(dir, 'works.jsonl'), `${lines.join('\n')}\n`);
     const run = (out: string, ...extra: string[]) =>
-      runCli(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2016', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, `${out}.duckdb`), '--out', join(dir, out), ...extra]);
+      runCliInProcess(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2016', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, `${out}.duckdb`), '--out', join(dir, out), ...extra]);
     const r = await run('out');
     expect(r.code, r.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));

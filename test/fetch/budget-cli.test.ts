@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { expectedIds, tempDir } from './helpers.js';
 
@@ -21,13 +21,13 @@ describe('medai-trends fetch when the OpenAlex budget runs out', () => {
     const args = ['fetch', '--prefilter', 'none', '--per-page', '10', '--max-rps', '100', '--db', db];
     const env = { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url };
 
-    const first = await runCli(args, env);
+    const first = await runCliInProcess(args, env);
     expect(first.code).toBe(4);
     expect(first.stderr).toMatch(/OpenAlex budget exhausted .*slices done, checkpoints saved; about \d+ pages \(~\$[\d.]+\) left\. The budget resets at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(first.stderr).not.toContain(KEY);
 
     server.setBudget(1);
-    const second = await runCli(args, env);
+    const second = await runCliInProcess(args, env);
     expect(second.stderr).not.toMatch(/unexpected error/);
     expect(second.code).toBe(0);
     expect(server.duplicatePages()).toEqual([]);

@@ -12,7 +12,7 @@ import { planSlices } from '../../src/fetch/planner.js';
 import { parseBaseUrl, redactUrl } from '../../src/fetch/safe-url.js';
 import { loadFromApi } from '../../src/pipeline/source.js';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { tempDir } from './helpers.js';
 import { scopeOf } from '../support/scope.js';
@@ -95,7 +95,7 @@ describe('medai-trends with credentials in OPENALEX_BASE_URL', () => {
     ['api_key parameter', (url: string) => `${url}/?api_key=secret`, /without a query or fragment/],
   ])('run refuses a base URL with a %s (exit 2), and nothing written or printed holds it', async (_name, make, why) => {
     const dir = await tempDir('medai-cred-');
-    const r = await runCli(['run', ...ARGS, '--format', 'csv,json,html', '--db', join(dir, 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: make(server.url) }, dir);
+    const r = await runCliInProcess(['run', ...ARGS, '--format', 'csv,json,html', '--db', join(dir, 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: make(server.url) });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(why);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('medai-trends with credentials in OPENALEX_BASE_URL', () => {
   });
 
   it('estimate refuses it too', async () => {
-    const r = await runCli(['estimate', ...ARGS], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: withCredentials(server.url, 'user', 'secret') });
+    const r = await runCliInProcess(['estimate', ...ARGS], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: withCredentials(server.url, 'user', 'secret') });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/user name or password/);
     expect(r.stderr).not.toContain('secret');
@@ -119,7 +119,7 @@ describe('medai-trends with credentials in OPENALEX_BASE_URL', () => {
 describe('a run never writes the API key or a base URL credential', () => {
   it('run: the key is in no file written (reports, database bytes, raw pages) and not on the terminal', async () => {
     const dir = await tempDir('medai-cred-');
-    const r = await runCli(['run', ...ARGS, '--format', 'csv,json,html', '--db', join(dir, 'data', 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url }, dir);
+    const r = await runCliInProcess(['run', ...ARGS, '--format', 'csv,json,html', '--db', join(dir, 'data', 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url });
     expect(r.code, r.stderr).toBe(0);
     const { files, hits } = filesContaining(dir, KEY);
     expect(files.some((f) => f.endsWith('.cursor'))).toBe(true);
@@ -149,8 +149,8 @@ describe('a run never writes the API key or a base URL credential', () => {
     } finally {
       store.close();
     }
-    expect((await runCli(['classify', '--db', db], {}, dir)).code).toBe(0);
-    const report = await runCli(['report', ...ARGS.slice(0, 6), '--format', 'csv,json,html', '--db', db, '--out', join(dir, 'reports')], {}, dir);
+    expect((await runCliInProcess(['classify', '--db', db])).code).toBe(0);
+    const report = await runCliInProcess(['report', ...ARGS.slice(0, 6), '--format', 'csv,json,html', '--db', db, '--out', join(dir, 'reports')]);
     expect(report.code, report.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'reports', 'manifest.json'), 'utf8'));
     expect(manifest.source.baseUrl.replace(/\/$/, '')).toBe(server.url);

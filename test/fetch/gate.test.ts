@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RateGate, type Clock } from '../../src/fetch/gate.js';
-import { stderrProgress } from '../../src/fetch/progress.js';
+import { progressOn } from '../../src/fetch/progress.js';
 import { PassThrough } from 'node:stream';
 
 /** A clock whose time jumps to the earliest pending wake-up once the event loop is idle. */
@@ -118,7 +118,7 @@ describe('plain progress lines', () => {
     let out = '';
     stream.on('data', (d: Buffer) => (out += d.toString()));
     let now = 0;
-    const progress = stderrProgress(stream as unknown as NodeJS.WriteStream, () => now);
+    const progress = progressOn(stream, () => now);
     const state = { slicesDone: 1, slicesTotal: 24, pages: 3, pagesTotal: 30, works: 250, usd: 0.0004 };
     progress.update({ ...state, pages: 0 });
     now = 5_000;

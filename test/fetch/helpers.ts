@@ -6,9 +6,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchEffects, FetchOptions } from '../../src/fetch/fetcher.js';
+import { quietEffects } from '../../src/pipeline/effects.js';
 import { openAlexDataDir, readJsonLines } from '../support/openalex-data.js';
 
-export const quiet: FetchEffects = { logger: { info() {}, warn() {} }, progress: { update() {}, stop() {} } };
+export const quiet: FetchEffects = quietEffects;
 
 export async function tempDir(prefix = 'medai-fetch-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { tempDir } from './helpers.js';
 
@@ -37,7 +37,7 @@ describe('a final HTTP error from the API', () => {
     const server = await answering(status, body);
     try {
       const dir = await tempDir('medai-http-');
-      const r = await runCli(['fetch', ...ARGS, '--db', join(dir, 'medai.duckdb')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url }, dir);
+      const r = await runCliInProcess(['fetch', ...ARGS, '--db', join(dir, 'medai.duckdb')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url });
       expect(r.code, r.stderr).toBe(2);
       expect(server.paths.length).toBe(1);
       expect(r.stderr).toContain(`medai-trends: OpenAlex answered HTTP ${status} to GET /works?filter=publication_year:2019-2019,authorships.countries:US&group_by=publication_year: ${shown}`);
@@ -60,7 +60,7 @@ describe('OPENALEX_BASE_URL at a wrong path of the local OpenAlex', () => {
 
   it('run exits 2 naming the path and the server\'s 404 message, before any page is bought', async () => {
     const dir = await tempDir('medai-http-');
-    const r = await runCli(['run', ...ARGS, '--db', join(dir, 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: `${server.url}/v2` }, dir);
+    const r = await runCliInProcess(['run', ...ARGS, '--db', join(dir, 'medai.duckdb'), '--out', join(dir, 'reports')], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: `${server.url}/v2` });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('OpenAlex answered HTTP 404 to GET /v2/works?filter=');
     expect(r.stderr).toContain('/v2/works is not an endpoint of this server.');

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from './helpers.js';
@@ -66,7 +66,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('fetch stopped by %s', (signal) =>
 
     const saved = await checkpoints(db);
     expect(saved.pages).toBeGreaterThan(0);
-    const rerun = await runCli(['fetch', ...ARGS, '--db', db], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url });
+    const rerun = await runCliInProcess(['fetch', ...ARGS, '--db', db], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url });
     expect(rerun.code, rerun.stderr).toBe(0);
     // The rerun starts from what the interrupted run saved.
     const skipped = Number(/\((\d+) already done/.exec(rerun.stderr)?.[1]);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSlices, type Slice } from '../../src/fetch/planner.js';
 import type { SliceCheckpoint } from '../../src/fetch/sink.js';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from './helpers.js';
@@ -103,7 +103,7 @@ beforeAll(async () => {
   const clean = join(dir, 'clean.duckdb');
   const cleanServer = await startOpenAlexServer({ apiKey: KEY });
   try {
-    const r = await runCli(['fetch', ...ARGS, '--db', clean], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: cleanServer.url });
+    const r = await runCliInProcess(['fetch', ...ARGS, '--db', clean], { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: cleanServer.url });
     expect(r.code).toBe(0);
   } finally {
     await cleanServer.close();
@@ -113,9 +113,9 @@ beforeAll(async () => {
 
   // The counts the rest of the pipeline makes from each database.
   for (const [name, path] of [['killed', db], ['clean', clean]] as const) {
-    const classified = await runCli(['classify', '--db', path]);
+    const classified = await runCliInProcess(['classify', '--db', path]);
     expect(classified.code).toBe(0);
-    const aggregated = await runCli(['aggregate', '--db', path, '--from', String(FROM), '--to', String(TO), '--countries', COUNTRIES.join(',')]);
+    const aggregated = await runCliInProcess(['aggregate', '--db', path, '--from', String(FROM), '--to', String(TO), '--countries', COUNTRIES.join(',')]);
     expect(aggregated.code).toBe(0);
     countsCsv[name] = aggregated.stdout;
   }

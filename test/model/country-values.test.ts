@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countriesOf } from '../../src/classify/countries.js';
 import { normalizeWork } from '../../src/model/work.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 
 const work = (authorships: unknown[]) => ({ id: 'W1', publication_year: 2020, title: 'Deep learning for lung cancer in patients', authorships });
 const ignored = (where: string, shown: string) => `country value ignored: ${where} ${shown} is not an ISO 3166-1 alpha-2 code`;
@@ -81,7 +81,7 @@ describe('country repairs through the CLI', () => {
     const out = join(dir, 'out');
     const window = ['--from', '2020', '--to', '2020', '--countries', 'US,CN'];
     for (const args of [['fetch', '--snapshot', file], ['classify'], ['report', ...window, '--format', 'csv', '--out', out]]) {
-      const r = await runCli([...args, '--db', db]);
+      const r = await runCliInProcess([...args, '--db', db]);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
     }
     const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));

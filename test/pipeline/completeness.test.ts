@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCliInProcess, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
@@ -56,7 +56,7 @@ function expectRefused(r: CliResult, command: string, ...why: RegExp[]): void {
 }
 
 async function ok(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await runCli(args, env);
+  const r = await runCliInProcess(args, env);
   expect(r.stderr).not.toMatch(/unexpected error/);
   expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
   return r;
@@ -87,19 +87,19 @@ describe('a snapshot file cut off (truncated gzip)', () => {
     // Cut inside the third copy: more than one batch of 5,000 records was read before the cut.
     writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.85)));
     const db = join(dir, 'm.duckdb');
-    const fetched = await runCli(['fetch', '--db', db, '--snapshot', file]);
+    const fetched = await runCliInProcess(['fetch', '--db', db, '--snapshot', file]);
     expect(fetched.code).toBe(2);
     expect(fetched.stderr).toMatch(/unexpected end of file/);
     expect(fetched.stderr).toMatch(/The \d+ records read from it before that are stored, and the data set is marked incomplete/);
 
     const why = [/works\.jsonl\.gz was cut off after \d+ records/, /unexpected end of file/];
-    expectRefused(await runCli(['classify', '--db', db]), 'classify', ...why);
-    const refused = await runCli(['report', '--db', db, ...WINDOW, '--out', join(dir, 'refused'), '--format', 'csv']);
+    expectRefused(await runCliInProcess(['classify', '--db', db]), 'classify', ...why);
+    const refused = await runCliInProcess(['report', '--db', db, ...WINDOW, '--out', join(dir, 'refused'), '--format', 'csv']);
     expectRefused(refused, 'report', ...why);
     expect(rerunCommand(refused.stderr)).toEqual(['fetch', '--db', db, '--snapshot', file]);
 
     await ok(['classify', '--db', db, '--allow-incomplete']);
-    expectRefused(await runCli(['aggregate', '--db', db, ...WINDOW]), 'aggregate', ...why);
+    expectRefused(await runCliInProcess(['aggregate', '--db', db, ...WINDOW]), 'aggregate', ...why);
     const out = join(dir, 'out');
     const report = await ok(['report', '--db', db, ...WINDOW, '--out', out, '--format', 'csv,json', '--allow-incomplete']);
     expect(report.stderr).toMatch(/warning: report: going on \(--allow-incomplete\)/);
@@ -180,7 +180,7 @@ describe('kill -9 during fetch --snapshot', () => {
     child.kill('SIGKILL');
     expect(await exited, stderr).toBe('SIGKILL');
 
-    const refused = await runCli(['classify', '--db', db]);
+    const refused = await runCliInProcess(['classify', '--db', db]);
     expectRefused(refused, 'classify', /the snapshot load stopped \(1 of 2 file\(s\) read to their end\)/, /b\.jsonl\.gz/);
     expect(rerunCommand(refused.stderr)).toEqual(args);
     const state = await storedState(db);
@@ -218,14 +218,14 @@ describe('an API fetch that stopped (budget spent, exit 4)', () => {
     const env = { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url };
     const dir = temp();
     const db = join(dir, 'm.duckdb');
-    const stopped = await runCli(['fetch', '--db', db, ...WINDOW, '--prefilter', 'none', '--per-page', '10', '--max-rps', '100'], env);
+    const stopped = await runCliInProcess(['fetch', '--db', db, ...WINDOW, '--prefilter', 'none', '--per-page', '10', '--max-rps', '100'], env);
     expect(stopped.code).toBe(4);
 
-    const refused = await runCli(['report', '--db', db, ...WINDOW, '--out', join(dir, 'out'), '--format', 'csv']);
+    const refused = await runCliInProcess(['report', '--db', db, ...WINDOW, '--out', join(dir, 'out'), '--format', 'csv']);
     expectRefused(refused, 'report', /the API fetch stopped with \d+ of 24 slices unfinished \(their checkpoints are saved\)/);
     const rerun = rerunCommand(refused.stderr);
     expect(rerun).toEqual(['fetch', '--db', db, ...WINDOW, '--prefilter', 'none', '--per-page', '10']);
-    expectRefused(await runCli(['classify', '--db', db]), 'classify', /slices unfinished/);
+    expectRefused(await runCliInProcess(['classify', '--db', db]), 'classify', /slices unfinished/);
 
     await ok(['classify', '--db', db, '--allow-incomplete']);
     const partial = await ok(['report', '--db', db, ...WINDOW, '--out', join(dir, 'partial'), '--format', 'csv', '--allow-incomplete']);

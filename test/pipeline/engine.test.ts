@@ -14,7 +14,7 @@ import { classifyStore, type ClassifierRecord } from '../../src/pipeline/classif
 import { loadFromSnapshot } from '../../src/pipeline/source.js';
 import { Store } from '../../src/store/store.js';
 import { STRICT_KEYWORDS_DIR } from '../classify/cases.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { WORKS_FILE } from '../support/paths.js';
 
 let dir: string;
@@ -56,13 +56,13 @@ describe('classify --engine ts and --engine sql', () => {
 describe('run --engine', () => {
   it('sql gives the counts and works of ts through the CLI, and a bad engine is refused', async () => {
     const out = (engine: string) => ['run', '--snapshot', WORKS_FILE, '--engine', engine, '--format', 'csv', '--db', join(dir, `${engine}.duckdb`), '--out', join(dir, engine)];
-    const sql = await runCli(out('sql'));
+    const sql = await runCliInProcess(out('sql'));
     expect(sql.code, sql.stderr).toBe(0);
     expect(sql.stderr).toContain('(SQL in DuckDB)');
-    const ts = await runCli(out('ts'));
+    const ts = await runCliInProcess(out('ts'));
     expect(ts.code, ts.stderr).toBe(0);
     for (const f of ['counts.csv', 'works.csv']) expect(readFileSync(join(dir, 'sql', f), 'utf8')).toBe(readFileSync(join(dir, 'ts', f), 'utf8'));
-    const bad = await runCli(out('python'));
+    const bad = await runCliInProcess(out('python'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--engine must be one of ts, sql, got "python"');
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -39,7 +39,7 @@ describe('fetch --refresh', () => {
     });
     const first = await startOpenAlexServer({ worksFile: WORKS_FILE, apiKey: 'k' });
     servers.push(first);
-    const r1 = await runCli(['fetch', ...ARGS, '--db', db], { OPENALEX_API_KEY: 'k', OPENALEX_BASE_URL: first.url });
+    const r1 = await runCliInProcess(['fetch', ...ARGS, '--db', db], { OPENALEX_API_KEY: 'k', OPENALEX_BASE_URL: first.url });
     expect(r1.code, r1.stderr).toBe(0);
     const before = await storedIds(db);
     expect(before.size).toBeGreaterThan(50);
@@ -53,7 +53,7 @@ describe('fetch --refresh', () => {
     writeFileSync(changedFile, gzipSync(`${changed.join('\n')}\n`));
     const second = await startOpenAlexServer({ worksFile: changedFile, apiKey: 'k' });
     servers.push(second);
-    const r2 = await runCli(['fetch', ...ARGS, '--refresh', '--db', db], { OPENALEX_API_KEY: 'k', OPENALEX_BASE_URL: second.url });
+    const r2 = await runCliInProcess(['fetch', ...ARGS, '--refresh', '--db', db], { OPENALEX_API_KEY: 'k', OPENALEX_BASE_URL: second.url });
     expect(r2.code, r2.stderr).toBe(0);
     expect(r2.stderr).toMatch(/3 works held before are no longer returned/);
 
@@ -63,9 +63,9 @@ describe('fetch --refresh', () => {
     expect(after.size).toBe(before.size - 2);
     expect(inScope.length).toBeGreaterThanOrEqual(before.size);
 
-    const r3 = await runCli(['classify', '--db', db]);
+    const r3 = await runCliInProcess(['classify', '--db', db]);
     expect(r3.code, r3.stderr).toBe(0);
-    const r4 = await runCli(['report', ...ARGS.slice(0, 6), '--format', 'csv', '--db', db, '--out', join(dir, 'out')]);
+    const r4 = await runCliInProcess(['report', ...ARGS.slice(0, 6), '--format', 'csv', '--db', db, '--out', join(dir, 'out')]);
     expect(r4.code, r4.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
     expect(manifest.counts.retired).toBe(3);

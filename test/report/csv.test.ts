@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { toCsv, type Cell, type CsvTally } from '../../src/report/csv.js';
-import { runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/cli.js';
 
 /** The one cell of a one-column CSV, as a CSV reader sees it, and the writer's tally. */
 function roundTrip(value: Cell): { cell: string; cleaned: number } {
@@ -73,7 +73,7 @@ describe('works.csv through the CLI', () => {
       titles.map((title, i) => JSON.stringify({ id: `https://openalex.org/W${i + 1}`, publication_year: 2020, title, authorships: [{ countries: ['US'] }] })).join('\n'),
     );
     const out = join(dir, 'out');
-    const r = await runCli(['run', '--snapshot', file, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', out]);
+    const r = await runCliInProcess(['run', '--snapshot', file, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const csv = readFileSync(join(out, 'works.csv'), 'utf8');
     expect(csv).not.toContain('\u0000');
