@@ -1,9 +1,19 @@
 #!/usr/bin/env node
-// The package's `bin`: runs the TypeScript entry through tsx, so a clone needs no build step.
+// The package's `bin`: runs the TypeScript sources compiled once into a cache (compiled-sources.js),
+// or through tsx where that cannot be written, so a clone needs no build step.
 // The one place that touches the process: its streams, environment, signals and exit code.
-import { register } from 'tsx/esm/api';
-register();
-const { main, processIo, interruptedMessage, ExitCode } = await import('../src/cli/main.ts');
+import { compiledMain } from './compiled-sources.js';
+
+const compiled = await compiledMain();
+let entry = compiled;
+if (entry === null) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../src/cli/main.ts', import.meta.url).href;
+}
+// Stack traces of a bug name the TypeScript lines, through the compiled files' source maps.
+if (compiled !== null) process.setSourceMapsEnabled(true);
+const { main, processIo, interruptedMessage, ExitCode } = await import(entry);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
