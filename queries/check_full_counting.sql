@@ -1,8 +1,9 @@
 -- one row per year whose per-country counts do not add back to the papers they came from (empty when sound)
+-- reads: counted_papers
 with
 
 tagged as (
-  -- The papers of the window, one row each (counted_papers_table.sql).
+  -- The papers counted, one row each (counted_papers_table.sql).
   select work_id, year, countries
   from counted_papers
 ),

@@ -1,4 +1,5 @@
 -- one row: how many works the last classify run tagged, per half and both
+-- reads: classified
 with
 
 final as (

@@ -2,6 +2,7 @@
 -- title + abstract match (masks and vetoes applied), its verdict and the countries it counts for;
 -- the SQL twin of src/classify/classifier.ts and countries.ts, with the patterns that
 -- src/classify/keywords.ts compiles, bound as parameters
+-- reads: works
 with terms as (
     -- One row per term; `literal` is set for substring (Chinese) terms, '' for word terms.
     select

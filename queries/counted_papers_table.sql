@@ -1,18 +1,16 @@
--- one row per paper counted in the window: medical AI, of the selected types (--types); with
--- --merge-versions a later version joins the paper's earliest (version_map_table.sql), in its year,
--- and the paper's countries are the union of its versions'
+-- one row per paper counted: the medical-AI works in scope (scope_table.sql); with --merge-versions a
+-- later version joins the paper's earliest (version_map_table.sql), in its year, and the paper's
+-- countries are the union of its versions'
+-- reads: scope, version_map
 create or replace temp table counted_papers as
 with
 
 versions as (
-  select coalesce(m.kept_id, c.work_id) as work_id, coalesce(m.kept_year, c.year) as year, c.countries
-  from classified c
-  left join version_map m on $merge_versions and m.later_id = c.work_id
+  select coalesce(m.kept_id, s.work_id) as work_id, coalesce(m.kept_year, s.year) as year, s.countries
+  from scope s
+  left join version_map m on m.later_id = s.work_id
   -- The keyword rule's verdict (both a medical and an AI keyword by default; see src/classify/).
-  where c.is_medical_ai
-    and c.year between $from_year and $to_year
-    -- --types: only works of these OpenAlex types count (an empty list: every type).
-    and (len($types::varchar[]) = 0 or c.work_id in (select work_id from works where list_contains($types::varchar[], type)))
+  where s.is_medical_ai
 ),
 
 final as (

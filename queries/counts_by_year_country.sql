@@ -1,16 +1,14 @@
--- one row per year x country in the window: medical-AI papers, full counting, zero-filled
+-- one row per year x country of the Scope: medical-AI papers, full counting, zero-filled
+-- reads: scope_cells, counted_papers
 with
 
-years as (
-  select unnest(generate_series($from_year::integer, $to_year::integer))::integer as year
-),
-
-countries as (
-  select unnest($countries::varchar[]) as country
+cells as (
+  select year, country
+  from scope_cells
 ),
 
 tagged as (
-  -- The papers of the window (counted_papers_table.sql: the keyword verdict, --types, --merge-versions).
+  -- The papers counted (counted_papers_table.sql: the Scope and --merge-versions applied).
   select work_id, year, countries
   from counted_papers
 ),
@@ -29,11 +27,10 @@ counted as (
 ),
 
 final as (
-  select y.year, c.country, coalesce(counted.papers, 0) as papers
-  from years y
-  cross join countries c
-  left join counted on counted.year = y.year and counted.country = c.country
-  order by y.year, c.country
+  select cells.year, cells.country, coalesce(counted.papers, 0) as papers
+  from cells
+  left join counted on counted.year = cells.year and counted.country = cells.country
+  order by cells.year, cells.country
 )
 
 select * from final

@@ -1,4 +1,5 @@
 -- one row: distinct works stored, classified and tagged, and the newest OpenAlex update among them
+-- reads: classified, works
 with
 
 works_total as (

@@ -1,4 +1,5 @@
 -- one row per kind x reason (the reason up to its first colon, so parse messages group together)
+-- reads: rejects
 with
 
 final as (

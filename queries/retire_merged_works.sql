@@ -1,4 +1,5 @@
 -- one row per stored work whose id OpenAlex merged into another: set aside with the id it lives on as
+-- reads: merged_ids, works
 insert into rejects
 select distinct on (w.work_id)
   'retired' as kind,

@@ -1,4 +1,5 @@
 -- one row per work set aside: held before the refresh, in its window, but no longer returned by OpenAlex
+-- reads: previous_works, works
 insert into rejects
 select
   'retired' as kind,

@@ -1,22 +1,20 @@
--- one row per pair of medical-AI works in the window (of the selected types) that look like two
--- versions of one paper: the same title, at least one of them a preprint, within two years.
+-- one row per pair of medical-AI works in scope that look like two versions of one paper: the same
+-- title, at least one of them a preprint, within two years.
+-- reads: scope
 -- OpenAlex keeps some such pairs as separate works; `later_id` is the one --merge-versions leaves out.
 create or replace temp table version_pairs as
 with
 
 tagged as (
   select
-    c.work_id,
-    c.year,
-    w.type,
-    trim(regexp_replace(lower(coalesce(w.title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
+    work_id,
+    year,
+    type,
+    trim(regexp_replace(lower(coalesce(title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
     -- 'posted-content' is the Crossref type that older OpenAlex records carry for preprints.
-    coalesce(w.type in ('preprint', 'posted-content'), false) as is_preprint
-  from classified c
-  inner join works w using (work_id)
-  where c.is_medical_ai
-    and c.year between $from_year and $to_year
-    and (len($types::varchar[]) = 0 or list_contains($types::varchar[], w.type))
+    coalesce(type in ('preprint', 'posted-content'), false) as is_preprint
+  from scope
+  where is_medical_ai
 ),
 
 ordered as (

@@ -1,4 +1,5 @@
 -- one row per distinct work in scope (see works_scope_table.sql), as works.csv writes it
+-- reads: works_scope
 with
 
 final as (

@@ -1,8 +1,10 @@
--- one row per year in the window: distinct medical-AI papers with at least one known affiliation country
+-- one row per year of the Scope: distinct medical-AI papers with at least one known affiliation country
+-- reads: scope_cells, counted_papers
 with
 
 years as (
-  select unnest(generate_series($from_year::integer, $to_year::integer))::integer as year
+  select distinct year
+  from scope_cells
 ),
 
 tagged as (
@@ -15,10 +17,10 @@ tagged as (
 ),
 
 final as (
-  select y.year, coalesce(tagged.papers, 0) as papers
-  from years y
+  select years.year, coalesce(tagged.papers, 0) as papers
+  from years
   left join tagged using (year)
-  order by y.year
+  order by years.year
 )
 
 select * from final

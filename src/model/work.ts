@@ -40,8 +40,11 @@ export interface Work {
 
 /**
  * Whether `candidate` should replace `kept` as the copy of a work read twice: only when OpenAlex
- * updated it later, so the result does not depend on the order files or slices were read in.
- * (queries/merge_works.sql applies the same rule inside the database.)
+ * updated it later, so the result does not depend on the order files or slices were read in. On a
+ * tie (the same `updated_date`, or none on either) the copy read first stays: OpenAlex gave both
+ * the same date, so neither is the newer. A missing date is older than any date.
+ * queries/merge_works.sql is the same rule inside the database (a staged copy replaces the stored
+ * one, which was read first); test/model/newest-copy.test.ts holds the two to the same answers.
  */
 export function isNewerCopy(candidate: Work, kept: Work): boolean {
   return (candidate.updatedDate ?? '') > (kept.updatedDate ?? '');

@@ -5,14 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listValue } from '@duckdb/node-api';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
 import { markdownTable } from '../report/tables.js';
 import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
-import { LIST_TYPES, windowParams } from './aggregate.js';
+import { readChain, type ScopeChain } from './chain.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
@@ -30,7 +29,7 @@ export interface ScopeTotals {
    * most first: every type is counted, so the reader sees what a "paper" was here.
    */
   medicalAiByType: { type: string; works: number }[];
-  /** Medical-AI works in the window that look like versions of one paper (version_pairs_table.sql). */
+  /** Medical-AI works in scope that look like versions of one paper (version_pairs_table.sql). */
   versionPairs: VersionPair[];
   /** Cells of works.csv from which control characters were dropped (see report/csv.ts). */
   csvCellsCleaned: number;
@@ -46,18 +45,16 @@ export interface VersionPair {
   laterType: string | null;
 }
 
-/** Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms. */
-export async function writeWorks(store: Store, window: Scope, outDir: string): Promise<ScopeTotals> {
-  await store.query(
-    'works_scope_table',
-    { ...windowParams(window), countries: listValue([...window.countries]) },
-    LIST_TYPES,
-  );
-  const rows = await store.query<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>('works_in_scope');
+/**
+ * Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms.
+ * They read the scope chain the counts were made from (aggregate() returns it).
+ */
+export async function writeWorks(chain: ScopeChain, outDir: string): Promise<ScopeTotals> {
+  const rows = await readChain<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>(chain, 'works_in_scope');
   const tally: CsvTally = { cellsCleaned: 0 };
   await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null)), tally));
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
-  await store.query('works_export_parquet', { path: join(outDir, 'works.parquet') });
+  await readChain(chain, 'works_export_parquet', { path: join(outDir, 'works.parquet') });
   const tagged = rows.filter((r) => r.is_medical_ai === true);
   const byType = new Map<string, number>();
   for (const r of tagged) {
@@ -65,7 +62,7 @@ export async function writeWorks(store: Store, window: Scope, outDir: string): P
     byType.set(type, (byType.get(type) ?? 0) + 1);
   }
   const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
-  const pairs = await store.query<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>('version_pairs');
+  const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>(chain, 'version_pairs');
   const versionPairs = pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type }));
   return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs, csvCellsCleaned: tally.cellsCleaned };
 }

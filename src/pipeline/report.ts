@@ -75,11 +75,11 @@ export async function produceReport(
   options: ReportOptions & { writeTo?: string },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
-  const { counts, worldTotals } = await aggregate(store, window);
+  const { counts, worldTotals, chain } = await aggregate(store, window);
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
-  const scope = await writeWorks(store, window, dir);
+  const scope = await writeWorks(chain, dir);
   await writeRejects(store, dir);
   const o = resolveOptions(options);
   const manifest = await buildManifest(store, { window, metric: o.metric, version: TOOL_VERSION, now: effects.now(), scope });

@@ -5,7 +5,7 @@
  * same all-or-nothing promise the DuckDB store keeps with a transaction.
  */
 import { appendFile, readFile } from 'node:fs/promises';
-import { normalizeWork, type Work } from '../../src/model/work.js';
+import { isNewerCopy, normalizeWork, type Work } from '../../src/model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../../src/fetch/sink.js';
 
 interface JournalLine {
@@ -38,8 +38,8 @@ export class JournalSink implements WorkSink {
   private apply(line: JournalLine): void {
     for (const { work } of line.works) {
       const old = this.works.get(work.id);
-      // Keep the newest copy of a work read twice, as the store does.
-      if (old === undefined || (work.updatedDate ?? '') >= (old.updatedDate ?? '')) this.works.set(work.id, work);
+      // Keep the newest copy of a work read twice, by the store's own rule.
+      if (old === undefined || isNewerCopy(work, old)) this.works.set(work.id, work);
     }
     this.rejects.push(...line.rejects);
     this.checkpoints.set(line.checkpoint.sliceId, line.checkpoint);

@@ -1,0 +1,42 @@
+-- one row per classified work in the Scope: its year in the window and of a selected type, tagged or not
+-- reads: classified, works, scope_cells
+-- Every count and works.csv read their works from this table, so the window, the countries and the
+-- types are applied here once. The country policy was applied when classifying (classified.countries,
+-- src/classify/countries.ts); --merge-versions is applied in version_map_table.sql.
+create or replace temp table scope as
+with
+
+classified_works as (
+  -- The classifier's verdict and countries; the stored work adds its type and title.
+  select
+    c.work_id,
+    c.year,
+    w.type,
+    w.title,
+    c.countries,
+    c.is_medical,
+    c.is_ai,
+    c.is_medical_ai,
+    c.matched_terms
+  from classified c
+  left join works w using (work_id)
+),
+
+selected as (
+  select list(distinct country) as countries from scope_cells
+),
+
+final as (
+  select
+    classified_works.*,
+    -- works.csv lists the works with a selected country; the counts take every country, for the
+    -- world totals.
+    list_has_any(classified_works.countries, selected.countries) as has_selected_country
+  from classified_works
+  cross join selected
+  where classified_works.year in (select year from scope_cells)
+    -- --types: only works of these OpenAlex types are in scope (an empty list: every type).
+    and (len($types::varchar[]) = 0 or list_contains($types::varchar[], classified_works.type))
+)
+
+select * from final
