@@ -6,6 +6,7 @@
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
+import { toBatch } from '../model/batch.js';
 import { systemClock, type Clock } from './gate.js';
 import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
 import { quietProgress, stderrProgress, type FetchProgress, type FetchProgressState } from './progress.js';
@@ -312,7 +313,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
       pagesDone++;
       received += page.results.length;
       await sink.commitPage({
-        raws: page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw })),
+        ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
         checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
       });
       state.pages++;

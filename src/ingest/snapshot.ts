@@ -12,8 +12,8 @@ import { openMaybeGzip, splitLines } from './lines.js';
 import { JsonPrefix } from './prefix.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
-export type { ReadRecord as RawRecord } from '../store/store.js';
-import type { ReadRecord as RawRecord } from '../store/store.js';
+export type { ReadRecord as RawRecord } from '../model/batch.js';
+import type { ReadRecord as RawRecord } from '../model/batch.js';
 
 export interface SnapshotFile {
   path: string;
