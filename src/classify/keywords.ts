@@ -1,7 +1,7 @@
 /**
  * Loads the keyword rule (data/keywords/ or a user's `--keywords <dir>`) and compiles every term
  * into one regular-expression source string that means the same in JavaScript and in DuckDB's RE2,
- * so the TypeScript classifier and queries/classify.sql cannot drift apart.
+ * so the TypeScript classifier and queries/classify_works.sql cannot drift apart.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import type { MeshHeading } from '../model/work.js';
 
-export const DEFAULT_MESH_SUBTREE = fileURLToPath(new URL('../../data/mesh/ai-subtree.tsv', import.meta.url));
+const DEFAULT_MESH_SUBTREE = fileURLToPath(new URL('../../data/mesh/ai-subtree.tsv', import.meta.url));
 
 export interface MeshSubtree {
   readonly path: string;

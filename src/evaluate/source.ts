@@ -57,7 +57,7 @@ export async function openExistingStore(path: string, effects: Effects = stderrE
 }
 
 /** Ids of the works whose abstract was set aside (a placeholder or teaser), from their repair notes. */
-export function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
+function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
   return new Set([...notes].filter(([, n]) => n.some((t) => t.startsWith(ABSTRACT_SET_ASIDE))).map(([id]) => id));
 }
 

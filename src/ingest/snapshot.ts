@@ -109,7 +109,7 @@ export function displayPath(path: string): string {
  * few MB; a document larger than this would need several times its size in memory to parse, so
  * the read stops and asks for JSON Lines instead of risking the heap.
  */
-export const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
+const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
 
 /**
  * Yields every record in one file. The format is decided from the content: the file is one JSON

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 
-export const QUERIES_DIR = fileURLToPath(new URL('../../queries/', import.meta.url));
+const QUERIES_DIR = fileURLToPath(new URL('../../queries/', import.meta.url));
 
 const cache = new Map<string, string>();
 
