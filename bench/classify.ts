@@ -8,7 +8,6 @@
  *
  *   npx tsx bench/classify.ts [--copies 10]
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,6 @@ import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { classify } from '../src/classify/classifier.js';
 import { DEFAULT_KEYWORDS_DIR, loadKeywordRules, type KeywordRules } from '../src/classify/keywords.js';
-import { classifyWorksInDatabase } from '../src/classify/sql.js';
 import { readWorks } from '../src/ingest/snapshot.js';
 import type { Work } from '../src/model/work.js';
 import { classifyStore } from '../src/pipeline/classify.js';
@@ -24,7 +22,7 @@ import { loadFromSnapshot } from '../src/pipeline/source.js';
 import { Store } from '../src/store/store.js';
 import { STRICT_KEYWORDS_DIR } from '../test/classify/cases.js';
 import { WORKS_FILE } from '../test/support/paths.js';
-import { fillWorksTable } from '../test/support/works-table.js';
+import { classifyWorksInDatabase, storeWithWorks } from '../test/support/store-sql.js';
 
 const at = process.argv.indexOf('--copies');
 const COPIES = at === -1 ? 10 : Number(process.argv[at + 1]);
@@ -60,16 +58,13 @@ function timeTs(works: readonly Work[], rules: KeywordRules): { ms: number; tagg
 }
 
 async function timeSql(works: readonly Work[], rules: KeywordRules): Promise<{ ms: number; tagged: number }> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const connection = await instance.connect();
+  const store = await storeWithWorks(works, 'bench');
   try {
-    await fillWorksTable(connection, works, 'bench');
     const start = performance.now();
-    const rows = await classifyWorksInDatabase(connection, rules);
+    const rows = await classifyWorksInDatabase(store, rules);
     return { ms: performance.now() - start, tagged: rows.filter((r) => r.is_medical_ai).length };
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    store.close();
   }
 }
 

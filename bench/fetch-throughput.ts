@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson } from '../src/fetch/client.js';
 import { fetchWorks } from '../src/fetch/fetcher.js';
-import { quietEffects } from '../src/pipeline/effects.js';
+import { quietEffects } from '../src/effects/effects.js';
 import { JournalSink } from '../test/support/journal-sink.js';
 import { startOpenAlexServer } from '../test/support/openalex-server.js';
 

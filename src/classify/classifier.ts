@@ -1,6 +1,6 @@
 /**
  * Classifies one work as medical and/or AI from its title and abstract with a compiled keyword
- * rule. Pure: the same text and rules give the same answer, here and in queries/classify.sql.
+ * rule. Pure: the same text and rules give the same answer, here and in queries/classify_works.sql.
  */
 import { FIELD_JOINER, WORD_TOKEN, searchableText, type Group, type KeywordRules, type KeywordTerm } from './keywords.js';
 

@@ -1,13 +1,13 @@
 /**
  * Loads the keyword rule (data/keywords/ or a user's `--keywords <dir>`) and compiles every term
  * into one regular-expression source string that means the same in JavaScript and in DuckDB's RE2,
- * so the TypeScript classifier and queries/classify.sql cannot drift apart.
+ * so the TypeScript classifier and queries/classify_works.sql cannot drift apart.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { DATA_DIR } from '../paths.js';
 
 export type Group = 'ai' | 'medical';
 const GROUPS: readonly Group[] = ['ai', 'medical'];
@@ -86,7 +86,7 @@ export interface KeywordRules {
 }
 
 /** Where the shipped rule lives, resolved from this file so it works from any working directory. */
-export const DEFAULT_KEYWORDS_DIR = fileURLToPath(new URL('../../data/keywords/', import.meta.url));
+export const DEFAULT_KEYWORDS_DIR = join(DATA_DIR, 'keywords');
 
 /** Title and abstract are joined with a character no pattern crosses, so no phrase spans the two. */
 export const FIELD_JOINER = '\n|\n';

@@ -2,25 +2,10 @@
  * Runs the keyword rule inside DuckDB (queries/classify_works.sql) over a `works` table, with the
  * very regex sources the TypeScript classifier compiles, bound as parameters.
  */
-import { BOOLEAN, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { BOOLEAN, INTEGER, LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { Store } from '../store/store.js';
 import type { CountryPolicy } from './countries.js';
 import { FIELD_JOINER, WORD_TOKEN, type KeywordRules } from './keywords.js';
-
-/** queries/ is resolved from this file so the SQL is found from any working directory. */
-const SQL = fileURLToPath(new URL('../../queries/classify_works.sql', import.meta.url));
-
-/** A row of classify_works.sql: the columns of the `classified` table. */
-export interface SqlClassification {
-  work_id: string;
-  year: number;
-  is_medical: boolean;
-  is_ai: boolean;
-  is_medical_ai: boolean;
-  matched_terms: string[];
-  countries: string[];
-}
 
 /** The bound parameters of classify_works.sql for a rule; '' stands for "no mask" / "no veto". */
 export function classifySqlParams(rules: KeywordRules, policy: CountryPolicy = 'separate'): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
@@ -72,18 +57,11 @@ export function classifySqlParams(rules: KeywordRules, policy: CountryPolicy = '
   };
 }
 
-/** Classifies every row of the connection's `works` table in the database. */
-export async function classifyWorksInDatabase(connection: DuckDBConnection, rules: KeywordRules, policy: CountryPolicy = 'separate'): Promise<SqlClassification[]> {
-  const { params, types } = classifySqlParams(rules, policy);
-  const reader = await connection.runAndReadAll(readFileSync(SQL, 'utf8'), params, types);
-  return reader.getRowObjectsJS() as unknown as SqlClassification[];
-}
-
 /**
  * Fills the (empty) `classified` table straight from classify_works.sql, whose columns are that
  * table's: no row passes through JavaScript, for snapshot-scale stores.
  */
-export async function insertClassificationsInDatabase(connection: DuckDBConnection, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
+export async function insertClassificationsInDatabase(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   const { params, types } = classifySqlParams(rules, policy);
-  await connection.run(`insert into classified\n${readFileSync(SQL, 'utf8')}`, params, types);
+  await store.insertFrom('classified', 'classify_works', params, types);
 }

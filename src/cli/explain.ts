@@ -4,8 +4,6 @@
  * that applied, the MeSH label when there is one, and the verdict stored by the last classify run.
  */
 import { VARCHAR } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { classifyWithDetail, type ClassificationDetail } from '../classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
@@ -25,8 +23,6 @@ export interface StoredVerdict {
   isAi: boolean;
   matchedTerms: string[];
 }
-
-const STORED_SQL = fileURLToPath(new URL('../../queries/classify_stored.sql', import.meta.url));
 
 function excerpt(text: string | null, max = 300): string {
   if (text === null) return '(none)';
@@ -112,8 +108,7 @@ export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo):
     try {
       work = await store.getWork(id);
       repairs = (await store.repairNotes()).get(id) ?? [];
-      const rows = (await store.connection.runAndReadAll(readFileSync(STORED_SQL, 'utf8'), { work_id: id }, { work_id: VARCHAR })).getRowObjectsJS();
-      const r = rows[0];
+      const [r] = await store.query('classify_stored', { work_id: id }, { work_id: VARCHAR });
       if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
     } finally {
       store.close();

@@ -4,7 +4,7 @@
  * which passes `processIo()`; tests pass collectors and their own environment, so a command runs
  * in-process exactly as it does in a terminal.
  */
-import { streamEffects, type Effects, type Writer } from '../pipeline/effects.js';
+import { streamEffects, type Effects, type Writer } from '../effects/effects.js';
 
 export interface CliIo {
   stdout: Writer;

@@ -3,11 +3,12 @@
  * the Artificial Intelligence subtree listed in data/mesh/ai-subtree.tsv (by id or by name).
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { MeshHeading } from '../model/work.js';
+import { DATA_DIR } from '../paths.js';
 
-export const DEFAULT_MESH_SUBTREE = fileURLToPath(new URL('../../data/mesh/ai-subtree.tsv', import.meta.url));
+const DEFAULT_MESH_SUBTREE = join(DATA_DIR, 'mesh', 'ai-subtree.tsv');
 
 export interface MeshSubtree {
   readonly path: string;

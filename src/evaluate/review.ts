@@ -14,7 +14,7 @@ import { seededRandom } from '../random.js';
 import { toCsv } from '../report/csv.js';
 import { wilson, type Interval } from './metrics.js';
 
-export const REVIEW_COLUMNS = ['work_id', 'year', 'title', 'abstract', 'matched_terms', 'judgement', 'note'] as const;
+const REVIEW_COLUMNS = ['work_id', 'year', 'title', 'abstract', 'matched_terms', 'judgement', 'note'] as const;
 
 export interface SampleRequest {
   n: number;

@@ -8,7 +8,7 @@ import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
 import { Store } from '../store/store.js';
 import { completenessOf, resumeText } from '../pipeline/completeness.js';
-import { quietEffects, type Effects } from '../pipeline/effects.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
 
 export interface SnapshotRead {
   /** One copy per work id: the newest by `updated_date`, as the store keeps it. */
@@ -57,7 +57,7 @@ export async function openExistingStore(path: string, effects: Effects = quietEf
 }
 
 /** Ids of the works whose abstract was set aside (a placeholder or teaser), from their repair notes. */
-export function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
+function abstractsSetAside(notes: ReadonlyMap<string, readonly string[]>): Set<string> {
   return new Set([...notes].filter(([, n]) => n.some((t) => t.startsWith(ABSTRACT_SET_ASIDE))).map(([id]) => id));
 }
 

@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js';
 import { redactUrl } from './safe-url.js';
 
 /** HTTP statuses retried, with why. Everything else (400, 401, 403, 404, 414) is final. */
-export const RETRY_STATUS: ReadonlyMap<number, string> = new Map([
+const RETRY_STATUS: ReadonlyMap<number, string> = new Map([
   // Per-second throttling: all workers pause for Retry-After, then retry. A 429 whose body says
   // "Insufficient budget" is not in this class: it is final until the daily reset.
   [429, 'throttled'],
@@ -23,7 +23,7 @@ export const RETRY_STATUS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** Transport failures retried, with why: each leaves no usable page, and none is the server's final word. */
-export const RETRY_TRANSPORT = {
+const RETRY_TRANSPORT = {
   /** No complete answer within the timeout (a stalled connection or an overloaded server). */
   timeout: 'timed out',
   /** The connection was reset or closed before the response was complete. */

@@ -6,10 +6,11 @@
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
-import { systemClock, type Clock } from './gate.js';
+import { toBatch } from '../model/batch.js';
+import { systemClock, type Clock } from '../effects/clock.js';
 import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
-import { quietProgress, type FetchProgressState } from './progress.js';
-import type { Effects } from '../pipeline/effects.js';
+import { quietProgress, type FetchProgressState } from '../effects/progress.js';
+import type { Effects } from '../effects/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
 import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
 import type { SliceCheckpoint, WorkSink } from './sink.js';
@@ -303,7 +304,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
       pagesDone++;
       received += page.results.length;
       await sink.commitPage({
-        raws: page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw })),
+        ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
         checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
       });
       state.pages++;

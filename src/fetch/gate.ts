@@ -3,16 +3,9 @@
  * workers together when the server asks for a pause (Retry-After), so a throttled run slows
  * down as a whole instead of each worker hammering on alone.
  */
+import type { Clock } from '../effects/clock.js';
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export type { Clock } from '../effects/clock.js';
 
 /**
  * Margin added to the one-second window: the server counts arrivals, which trail our send times

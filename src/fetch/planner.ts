@@ -103,7 +103,7 @@ export function pruneAlternatives(alternatives: string[]): string[] {
  * limits and within `maxEncoded` characters once URL-encoded. `|` rather than OR keeps every
  * query at zero boolean operators (OpenAlex throttles searches with more than five).
  */
-export function packSearchValues(alternatives: string[], maxEncoded: number): string[] {
+function packSearchValues(alternatives: string[], maxEncoded: number): string[] {
   const chunks: string[] = [];
   let current: string[] = [];
   const fits = (list: string[]): boolean => {

@@ -19,7 +19,7 @@ export interface RawPageMeta {
   count: number;
 }
 
-export function rawSliceDir(dataDir: string, sliceId: string): string {
+function rawSliceDir(dataDir: string, sliceId: string): string {
   return join(dataDir, sliceId);
 }
 

@@ -2,6 +2,7 @@
  * How fetched works reach storage. The DuckDB store implements this; the fetcher only knows the
  * interface, so it can be tested with any real sink and the store can change without it.
  */
+import type { WorkBatch } from '../model/batch.js';
 
 /** Where one slice's cursor walk stands. Saved with the works of the page it follows. */
 export interface SliceCheckpoint {
@@ -16,14 +17,16 @@ export interface SliceCheckpoint {
   done: boolean;
 }
 
-export interface PageBatch {
-  /** The page's records as the API sent them; `origin` is the credential-free page URL + `#results[i]`. */
-  raws: { origin: string; raw: unknown }[];
+/**
+ * One page, validated by the fetcher (toBatch) before it reaches the sink; each origin is the
+ * credential-free page URL + `#results[i]`.
+ */
+export interface PageBatch extends WorkBatch {
   checkpoint: SliceCheckpoint;
 }
 
 export interface WorkSink {
-  /** Normalizes + stores the page's works and rejects AND saves the checkpoint in ONE DuckDB transaction (so kill -9 never splits them). */
+  /** Stores the page's works and rejects AND saves the checkpoint in ONE transaction (so kill -9 never splits them). */
   commitPage(batch: PageBatch): Promise<void>;
   getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null>;
 }

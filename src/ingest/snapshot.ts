@@ -6,14 +6,16 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import Papa from 'papaparse';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../errors.js';
 import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 import { JsonPrefix } from './prefix.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
-export type { ReadRecord as RawRecord } from '../store/store.js';
-import type { ReadRecord as RawRecord } from '../store/store.js';
+export type { ReadRecord as RawRecord } from '../model/batch.js';
+import type { ReadRecord as RawRecord } from '../model/batch.js';
 
 export interface SnapshotFile {
   path: string;
@@ -24,21 +26,6 @@ export interface SnapshotFile {
 
 /** File names the directory walk picks up: JSON, JSON Lines and snapshot parts, gzipped or not. */
 const WORK_FILE = /(?:\.(?:json|jsonl|ndjson)|^part_\d+)(?:\.gz)?$/;
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '*' && pattern[i + 1] === '*') {
-      // `**/` matches any number of directories, including none.
-      re += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += pattern[i + 2] === '/' ? 2 : 1;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -68,22 +55,22 @@ async function sha256Of(path: string): Promise<string> {
 
 /**
  * Expands each argument (a file, a directory, or a glob) into files, sorted so that every run
- * reads them in the same order. A path that matches nothing is an error naming it.
+ * reads them in the same order. A path that matches nothing is an error naming it. A path that
+ * exists is taken as it is, even if it holds glob characters (`data (2024)/`, `works[1].jsonl`).
  */
 export async function findSnapshotFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
   const paths = new Set<string>();
   for (const spec of specs) {
-    if (/[*?]/.test(spec)) {
-      const abs = resolve(spec);
-      const base = abs.slice(0, abs.search(/[*?]/)).replace(/[^/]*$/, '') || sep;
-      const re = globToRegExp(abs);
-      const matched = (await walk(base).catch(() => [])).filter((p) => re.test(p));
-      if (matched.length === 0) throw new UserError(`snapshot: no file matches ${spec}`);
-      matched.forEach((p) => paths.add(p));
-      continue;
-    }
     const abs = resolve(spec);
     const info = await stat(abs).catch(() => null);
+    if (info === null && isDynamicPattern(spec)) {
+      // `*` and `?` within a name, `**` across folders, `[...]` classes and `{a,b}` braces; files
+      // whose names begin with a dot match too, as they do in a folder's walk.
+      const matched = await glob(spec, { absolute: true, dot: true, onlyFiles: true, expandDirectories: false });
+      if (matched.length === 0) throw new UserError(`snapshot: no file matches ${spec}`);
+      matched.forEach((p) => paths.add(resolve(p)));
+      continue;
+    }
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
       const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)));
@@ -122,7 +109,7 @@ export function displayPath(path: string): string {
  * few MB; a document larger than this would need several times its size in memory to parse, so
  * the read stops and asks for JSON Lines instead of risking the heap.
  */
-export const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
+const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
 
 /**
  * Yields every record in one file. The format is decided from the content: the file is one JSON
@@ -223,7 +210,6 @@ export interface MergedId {
 export async function findMergedIdFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
   const paths: string[] = [];
   for (const spec of specs) {
-    if (/[*?]/.test(spec)) continue;
     const abs = resolve(spec);
     if ((await stat(abs).catch(() => null))?.isDirectory() !== true) continue;
     paths.push(...(await walk(abs)).filter((p) => MERGED_IDS_FILE.test(p)));
@@ -235,6 +221,20 @@ export async function findMergedIdFiles(specs: readonly string[]): Promise<Snaps
   return files;
 }
 
+const MERGED_IDS_HEADER = ['merge_date', 'id', 'merge_into_id'];
+
+/**
+ * The fields of one CSV line (quoted fields may hold commas and `""`), or why it is not CSV. Each
+ * line is parsed alone so a bad row is set aside with its own `file:line`; a quoted field that
+ * runs past its line is such a bad row (the lists hold dates and ids, never line breaks).
+ */
+function csvFields(text: string): string[] | { error: string } {
+  const parsed = Papa.parse<string[]>(text, { delimiter: ',', header: false, skipEmptyLines: false });
+  const [first] = parsed.errors;
+  if (first !== undefined) return { error: `not CSV: ${first.message}` };
+  return (parsed.data[0] ?? []).map((f) => f.trim());
+}
+
 /** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
 export async function* readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
   const name = displayPath(file.path);
@@ -242,16 +242,24 @@ export async function* readMergedIds(file: SnapshotFile): AsyncGenerator<MergedI
   try {
     for await (const { line, text } of splitLines(openMaybeGzip(file.path, file.gzipped))) {
       if (text.trim() === '') continue;
+      const fields = csvFields(text);
+      const origin = `${name}:${line}`;
       if (header) {
         header = false;
-        if (text.trim() !== 'merge_date,id,merge_into_id') throw new UserError(`snapshot: ${name}:${line} is not a merged-id list (header merge_date,id,merge_into_id)`);
+        if (!Array.isArray(fields) || fields.join(',') !== MERGED_IDS_HEADER.join(',')) {
+          throw new UserError(`snapshot: ${origin} is not a merged-id list (header ${MERGED_IDS_HEADER.join(',')})`);
+        }
         continue;
       }
-      const [mergeDate = '', id, into] = text.trim().split(',');
+      if (!Array.isArray(fields)) {
+        yield { origin, error: fields.error, text };
+        continue;
+      }
+      const [mergeDate = '', id, into] = fields;
       const workId = shortWorkId(id);
       const mergeIntoId = shortWorkId(into);
-      if (workId === null || mergeIntoId === null) yield { origin: `${name}:${line}`, error: 'merged-id row without two work ids', text };
-      else yield { origin: `${name}:${line}`, workId, mergeIntoId, mergeDate };
+      if (workId === null || mergeIntoId === null) yield { origin, error: 'merged-id row without two work ids', text };
+      else yield { origin, workId, mergeIntoId, mergeDate };
     }
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -73,9 +73,3 @@ export function abstractSetAsideReason(text: string): string | null {
   if (TEASER_END.test(flat)) return 'landing-page teaser cut off with "Read More", a page snippet rather than the work\'s abstract';
   return null;
 }
-
-/** The abstract a classifier may read from an inverted index: the rebuilt text unless it is set aside. */
-export function usableAbstract(index: unknown): string | null {
-  const text = rebuildAbstract(index).text;
-  return text === null || abstractSetAsideReason(text) !== null ? null : text;
-}

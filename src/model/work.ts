@@ -50,9 +50,6 @@ export function isNewerCopy(candidate: Work, kept: Work): boolean {
   return (candidate.updatedDate ?? '') > (kept.updatedDate ?? '');
 }
 
-/** Where a record came from: `file:line`, `file#results[i]` or a page URL without credentials. */
-export type Origin = string;
-
 export type Normalized =
   | { ok: true; work: Work; /** repairs made, e.g. abstract entries skipped */ notes: string[] }
   | { ok: false; reason: string; workId: string | null };

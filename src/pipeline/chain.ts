@@ -9,7 +9,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBValue } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { QUERIES_DIR, loadQuery } from '../store/queries.js';
+import { QUERIES_DIR } from '../paths.js';
+import { loadQuery } from '../store/queries.js';
 import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
 

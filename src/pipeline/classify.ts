@@ -7,9 +7,8 @@ import { classify } from '../classify/classifier.js';
 import { countriesOf, type CountryPolicy } from '../classify/countries.js';
 import type { Group, GroupStrength, KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
-import { loadQuery } from '../store/queries.js';
 import type { Store } from '../store/store.js';
-import { quietEffects, type Effects } from './effects.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
 import type { ClassifyEngine } from './engine.js';
 
 /** An empty list has no item type of its own; the appender needs it spelled out. */
@@ -42,9 +41,9 @@ export async function classifyStore(
   let summary: ClassifySummary = { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
   await store.transaction(async () => {
     // Recreated rather than emptied, so a database made by an older version gets today's columns.
-    await store.connection.run('drop table if exists classified');
-    await store.connection.run(loadQuery('schema/classified'));
-    if (engine === 'sql') await insertClassificationsInDatabase(store.connection, rules, policy);
+    await store.run('drop_classified');
+    await store.run('schema/classified');
+    if (engine === 'sql') await insertClassificationsInDatabase(store, rules, policy);
     else await appendClassifications(store, rules, policy);
     const [totals] = await store.query<ClassifySummary>('classified_totals');
     summary = totals ?? summary;
@@ -63,18 +62,17 @@ export async function classifyStore(
 
 /** The TypeScript engine: every stored work through classify() and countriesOf(), appended in bulk. */
 async function appendClassifications(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
-  const app = await store.connection.createAppender('classified');
-  for await (const work of store.iterateWorks()) {
-    const c = classify(work, rules);
-    app.appendVarchar(work.id);
-    app.appendInteger(work.year);
-    app.appendBoolean(c.isMedical);
-    app.appendBoolean(c.isAi);
-    app.appendBoolean(c.isMedicalAi);
-    app.appendList(c.matchedTerms, VARCHAR_LIST);
-    app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
-    app.endRow();
-  }
-  app.flushSync();
-  app.closeSync();
+  await store.append('classified', async (app) => {
+    for await (const work of store.iterateWorks()) {
+      const c = classify(work, rules);
+      app.appendVarchar(work.id);
+      app.appendInteger(work.year);
+      app.appendBoolean(c.isMedical);
+      app.appendBoolean(c.isAi);
+      app.appendBoolean(c.isMedicalAi);
+      app.appendList(c.matchedTerms, VARCHAR_LIST);
+      app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
+      app.endRow();
+    }
+  });
 }

@@ -7,7 +7,7 @@
  */
 import { ExitCode, UserError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { Effects } from './effects.js';
+import type { Effects } from '../effects/effects.js';
 import type { SnapshotSource, Source } from './provenance.js';
 
 /** The meta key of the load record. */

@@ -4,11 +4,10 @@
  */
 import { UserError } from '../errors.js';
 import { displayPath, findMergedIdFiles, findSnapshotFiles, readFileRecords, readMergedIds, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
-import { loadQuery } from '../store/queries.js';
-import type { RejectRow, Store } from '../store/store.js';
-import { toBatch } from '../store/store.js';
+import { toBatch, type RejectRow } from '../model/batch.js';
+import type { Store } from '../store/store.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
-import { quietEffects, type Effects } from './effects.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
 
 /** Works per transaction: large enough to amortise the commit, small enough to bound memory. */
 const BATCH_SIZE = 5_000;
@@ -44,7 +43,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   await store.transaction(async () => {
     await store.clear();
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
-    await store.connection.run('drop table if exists previous_works');
+    await store.run('drop_previous_works');
     await store.setMeta('source', source);
     await beginLoad(store, { kind: 'snapshot', command });
   });
@@ -119,29 +118,32 @@ function noRecordsMessage(files: readonly SnapshotFile[]): string {
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */
 async function applyMergedIds(store: Store, files: readonly SnapshotFile[], effects: Effects): Promise<void> {
   await store.transaction(async () => {
-    await store.connection.run(loadQuery('schema/merged_ids'));
-    const app = await store.connection.createAppender('merged_ids', 'main', 'temp');
+    await store.run('schema/merged_ids');
     const bad: RejectRow[] = [];
-    for (const f of files) {
-      effects.log(`reading merged ids ${f.path}`);
-      for await (const m of readMergedIds(f)) {
-        if ('error' in m) {
-          bad.push({ kind: 'rejected', origin: m.origin, workId: null, reason: m.error, raw: m.text });
-          continue;
+    await store.append(
+      'merged_ids',
+      async (app) => {
+        for (const f of files) {
+          effects.log(`reading merged ids ${f.path}`);
+          for await (const m of readMergedIds(f)) {
+            if ('error' in m) {
+              bad.push({ kind: 'rejected', origin: m.origin, workId: null, reason: m.error, raw: m.text });
+              continue;
+            }
+            app.appendVarchar(m.workId);
+            app.appendVarchar(m.mergeIntoId);
+            app.appendVarchar(m.mergeDate);
+            app.appendVarchar(m.origin);
+            app.endRow();
+          }
         }
-        app.appendVarchar(m.workId);
-        app.appendVarchar(m.mergeIntoId);
-        app.appendVarchar(m.mergeDate);
-        app.appendVarchar(m.origin);
-        app.endRow();
-      }
-    }
-    app.flushSync();
-    app.closeSync();
+      },
+      { temp: true },
+    );
     await store.commitBatch({ works: [], rejects: bad, recordsRead: 0 });
-    await store.connection.run(loadQuery('retire_merged_works'));
-    await store.connection.run(loadQuery('delete_merged_works'));
-    await store.connection.run('drop table merged_ids');
+    await store.run('retire_merged_works');
+    await store.run('delete_merged_works');
+    await store.run('drop_merged_ids');
   });
   const [row] = await store.query<{ n: number }>('count_retired');
   effects.log(`merged ids: ${row?.n ?? 0} stored works were merged into others and are set aside`);

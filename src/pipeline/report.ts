@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Group } from '../classify/keywords.js';
 import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
@@ -15,11 +14,11 @@ import { aggregate } from './aggregate.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
-import { quietEffects, type Effects } from './effects.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
 import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
+import { PROJECT_ROOT } from '../paths.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The keyword folder as a report may print it: project-relative, or only its name for a user's own. */
 function keywordsLabel(dir: string): string {

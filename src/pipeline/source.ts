@@ -3,7 +3,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { loadQuery } from '../store/queries.js';
 import { DEFAULT_KEYWORDS_DIR, searchTerms, type KeywordRules } from '../classify/keywords.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -12,7 +11,7 @@ import { planSlices } from '../fetch/planner.js';
 import { parseBaseUrl, redactUrl } from '../fetch/safe-url.js';
 import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
-import { quietEffects, type Effects } from './effects.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './provenance.js';
@@ -137,7 +136,7 @@ export function apiFetchCommand(db: string, scope: Scope, rules: KeywordRules, a
 async function beginRefresh(store: Store, dataDir: string, effects: Effects): Promise<void> {
   await store.transaction(async () => {
     // An earlier refresh that was stopped keeps its list: it holds the copy before that refresh.
-    await store.connection.run(loadQuery('schema/previous_works'));
+    await store.run('schema/previous_works');
   });
   await store.clear();
   await rm(dataDir, { recursive: true, force: true });
@@ -145,11 +144,10 @@ async function beginRefresh(store: Store, dataDir: string, effects: Effects): Pr
 }
 
 async function finishRefresh(store: Store, window: Scope, effects: Effects): Promise<void> {
-  const tables = await store.connection.runAndReadAll("select 1 from duckdb_tables() where table_name = 'previous_works'");
-  if (tables.currentRowCount === 0) return;
+  if (!(await store.tableExists('previous_works'))) return;
   await store.transaction(async () => {
-    await store.connection.run(loadQuery('retire_vanished_works'), { from_year: window.from, to_year: window.to });
-    await store.connection.run('drop table previous_works');
+    await store.run('retire_vanished_works', { from_year: window.from, to_year: window.to });
+    await store.run('drop_previous_works');
   });
   const [row] = await store.query<{ n: number }>('count_retired');
   if ((row?.n ?? 0) > 0) effects.log(`refresh: ${row?.n} works held before are no longer returned by OpenAlex (deleted or merged); see rejects.jsonl`);

@@ -4,10 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
+import { QUERIES_DIR } from '../paths.js';
 
-export const QUERIES_DIR = fileURLToPath(new URL('../../queries/', import.meta.url));
 
 const cache = new Map<string, string>();
 

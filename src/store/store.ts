@@ -1,77 +1,42 @@
 /**
  * The DuckDB store: an embedded database file holding the works read, the records set aside,
  * fetch checkpoints and classifications. Every write of a page or batch is one transaction.
+ * It persists batches already validated where they were read (model/batch.ts). Its connection is
+ * its own: callers go through its methods, with SQL from queries/ by name, one turn at a time.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { UserError, fsReason } from '../errors.js';
-import { isNewerCopy, normalizeWork, type Authorship, type MeshHeading, type Work } from '../model/work.js';
+import type { WorkBatch } from '../model/batch.js';
+import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified'];
 
-/** Raw text kept with a reject: enough to see what was wrong without storing a huge record twice. */
-const MAX_REJECT_RAW = 20_000;
-
-export interface RejectRow {
-  kind: 'rejected' | 'repaired';
-  origin: string;
-  workId: string | null;
-  reason: string;
-  raw: string | null;
-}
-
-export interface IngestBatch {
-  works: { work: Work; origin: string }[];
-  rejects: RejectRow[];
-  /** Records this batch stands for (works + rejected), for the running total. */
-  recordsRead: number;
-  checkpoint?: SliceCheckpoint;
-}
-
-function rawText(raw: unknown): string | null {
-  if (raw === undefined) return null;
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  return text.length > MAX_REJECT_RAW ? `${text.slice(0, MAX_REJECT_RAW)}…` : text;
-}
-
-/** A record as read: parsed JSON, or the text of a record that could not be parsed. */
-export type ReadRecord = { origin: string; raw: unknown } | { origin: string; parseError: string; text: string };
-
-/** Normalizes records into a batch: usable works, and rejects with their reasons, in read order. */
-export function toBatch(records: readonly ReadRecord[]): IngestBatch {
-  const batch: IngestBatch = { works: [], rejects: [], recordsRead: records.length };
-  for (const record of records) {
-    const { origin } = record;
-    if ('parseError' in record) {
-      batch.rejects.push({ kind: 'rejected', origin, workId: null, reason: record.parseError, raw: rawText(record.text) });
-      continue;
-    }
-    const { raw } = record;
-    const n = normalizeWork(raw);
-    if (!n.ok) {
-      batch.rejects.push({ kind: 'rejected', origin, workId: n.workId, reason: n.reason, raw: rawText(raw) });
-      continue;
-    }
-    batch.works.push({ work: n.work, origin });
-    for (const note of n.notes) batch.rejects.push({ kind: 'repaired', origin, workId: n.work.id, reason: note, raw: null });
-  }
-  return batch;
+export interface StoreOptions {
+  /**
+   * DuckDB worker threads. Default: every core the process may use, as DuckDB itself would take;
+   * the store sets it explicitly so the number is one decision, visible here.
+   */
+  threads?: number;
 }
 
 export class Store implements WorkSink {
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
+    private readonly connection: DuckDBConnection,
   ) {}
 
   /** Opens (creating if needed) the database file; `:memory:` works for tests. */
-  static async open(path: string): Promise<Store> {
+  static async open(path: string, options: StoreOptions = {}): Promise<Store> {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DuckDB threads must be a positive integer, got ${threads}`);
     if (path !== ':memory:') {
       try {
         mkdirSync(dirname(path), { recursive: true });
@@ -82,8 +47,7 @@ export class Store implements WorkSink {
     }
     let instance: DuckDBInstance;
     try {
-      // Two threads: the machines have two cores and the CLI does one thing at a time.
-      instance = await DuckDBInstance.create(path, { threads: '2' });
+      instance = await DuckDBInstance.create(path, { threads: String(threads) });
     } catch (err) {
       throw new UserError(`cannot open database ${path}: ${(err as Error).message}`);
     }
@@ -108,6 +72,46 @@ export class Store implements WorkSink {
       const reader = await this.connection.runAndReadAll(loadQuery(name), params, types);
       return reader.getRowObjectsJS() as T[];
     });
+  }
+
+  /** Runs a named statement with bound parameters, for its effect (DDL, insert, update, delete). */
+  async run(name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
+    await this.exclusive(() => this.connection.run(loadQuery(name), params, types));
+  }
+
+  /**
+   * Fills `table` with the rows of a named query, inside DuckDB: for result sets too large to pass
+   * through JavaScript. The query's columns are the table's, in order.
+   */
+  async insertFrom(table: string, name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
+    await this.exclusive(() => this.connection.run(`insert into ${table}\n${loadQuery(name)}`, params, types));
+  }
+
+  /**
+   * Appends rows to `table` in bulk: `fill` writes them to the appender, which is flushed and
+   * closed when it returns. `temp` names a temporary table (schema/merged_ids).
+   */
+  async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
+    await this.exclusive(async () => {
+      const app = options.temp === true ? await this.connection.createAppender(table, 'main', 'temp') : await this.connection.createAppender(table);
+      try {
+        await fill(app);
+      } catch (err) {
+        // The rows appended so far go with the transaction the caller rolls back; the error is the caller's.
+        try {
+          app.closeSync();
+        } catch {
+          // Closing flushes; a second failure would hide the first.
+        }
+        throw err;
+      }
+      app.flushSync();
+      app.closeSync();
+    });
+  }
+
+  async tableExists(name: string): Promise<boolean> {
+    return (await this.query('table_exists', { name })).length > 0;
   }
 
   /** The tail of the queue of connection work; parallel fetch slices share one connection. */
@@ -167,21 +171,17 @@ export class Store implements WorkSink {
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    await this.exclusive(() => this.connection.run('insert or replace into meta values ($key, $value)', { key, value: JSON.stringify(value) }));
+    await this.run('set_meta', { key, value: JSON.stringify(value) });
   }
 
   async getMeta<T>(key: string): Promise<T | null> {
-    const rows = await this.exclusive(async () =>
-      (await this.connection.runAndReadAll('select value::varchar as v from meta where key = $key', { key })).getRowObjectsJS(),
-    );
-    const v = rows[0]?.v;
+    const [row] = await this.query<{ v: unknown }>('get_meta', { key });
+    const v = row?.v;
     return typeof v === 'string' ? (JSON.parse(v) as T) : null;
   }
 
   async counters(): Promise<Record<string, number>> {
-    const rows = await this.exclusive(async () =>
-      (await this.connection.runAndReadAll('select name, value::bigint as value from counters')).getRowObjectsJS(),
-    );
+    const rows = await this.query<{ name: string; value: bigint }>('counters');
     return Object.fromEntries(rows.map((r) => [String(r.name), Number(r.value)]));
   }
 
@@ -190,7 +190,7 @@ export class Store implements WorkSink {
    * copy), rejects, the running totals and, for a fetched page, its slice checkpoint.
    * Returns how many of the batch's works were duplicates of works already read.
    */
-  async commitBatch(batch: IngestBatch): Promise<{ duplicates: number }> {
+  async commitBatch(batch: WorkBatch & { checkpoint?: SliceCheckpoint }): Promise<{ duplicates: number }> {
     // Within one batch keep one copy per id (the newest), since one insert cannot update a row twice.
     const byId = new Map<string, { work: Work; origin: string }>();
     let duplicates = 0;
@@ -200,42 +200,40 @@ export class Store implements WorkSink {
       if (seen === undefined || isNewerCopy(w.work, seen.work)) byId.set(w.work.id, w);
     }
     return this.transaction(async () => {
-      await this.connection.run('delete from works_stage');
+      await this.run('empty_works_stage');
       if (byId.size > 0) {
-        const app = await this.connection.createAppender('works_stage');
-        for (const { work, origin } of byId.values()) appendWork(app, work, origin);
-        app.flushSync();
-        app.closeSync();
+        await this.append('works_stage', (app) => {
+          for (const { work, origin } of byId.values()) appendWork(app, work, origin);
+        });
         const [row] = await this.query<{ duplicates: number }>('count_stage_duplicates');
         duplicates += row?.duplicates ?? 0;
-        await this.connection.run(loadQuery('merge_works'));
+        await this.run('merge_works');
       }
       if (batch.rejects.length > 0) {
-        const app = await this.connection.createAppender('rejects');
-        for (const r of batch.rejects) {
-          app.appendVarchar(r.kind);
-          app.appendVarchar(r.origin);
-          appendNullable(app, r.workId);
-          app.appendVarchar(r.reason);
-          appendNullable(app, r.raw);
-          app.endRow();
-        }
-        app.flushSync();
-        app.closeSync();
+        await this.append('rejects', (app) => {
+          for (const r of batch.rejects) {
+            app.appendVarchar(r.kind);
+            app.appendVarchar(r.origin);
+            appendNullable(app, r.workId);
+            app.appendVarchar(r.reason);
+            appendNullable(app, r.raw);
+            app.endRow();
+          }
+        });
       }
-      await this.connection.run(loadQuery('bump_counter'), { name: 'records_read', delta: batch.recordsRead });
-      await this.connection.run(loadQuery('bump_counter'), { name: 'duplicates', delta: duplicates });
+      await this.run('bump_counter', { name: 'records_read', delta: batch.recordsRead });
+      await this.run('bump_counter', { name: 'duplicates', delta: duplicates });
       if (batch.checkpoint !== undefined) await this.saveCheckpoint(batch.checkpoint);
       return { duplicates };
     });
   }
 
   async commitPage(batch: PageBatch): Promise<void> {
-    await this.commitBatch({ ...toBatch(batch.raws), checkpoint: batch.checkpoint });
+    await this.commitBatch(batch);
   }
 
   private async saveCheckpoint(c: SliceCheckpoint): Promise<void> {
-    await this.connection.run(loadQuery('upsert_checkpoint'), {
+    await this.run('upsert_checkpoint', {
       slice_id: c.sliceId,
       query: c.query,
       cursor: c.cursor,
@@ -246,10 +244,7 @@ export class Store implements WorkSink {
   }
 
   async getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null> {
-    const rows = await this.exclusive(async () =>
-      (await this.connection.runAndReadAll('select * from checkpoints where slice_id = $id', { id: sliceId })).getRowObjectsJS(),
-    );
-    const r = rows[0];
+    const [r] = await this.query('get_checkpoint', { id: sliceId });
     if (r === undefined) return null;
     return {
       sliceId: String(r.slice_id),
@@ -262,10 +257,7 @@ export class Store implements WorkSink {
   }
 
   async getWork(id: string): Promise<Work | null> {
-    const rows = await this.exclusive(async () =>
-      (await this.connection.runAndReadAll(`${WORK_COLUMNS} where work_id = $id`, { id })).getRowObjectsJS(),
-    );
-    const row = rows[0];
+    const [row] = await this.query('work_by_id', { id });
     return row === undefined ? null : rowToWork(row);
   }
 
@@ -284,7 +276,7 @@ export class Store implements WorkSink {
     // and the caller may write (classifications) while it reads.
     const reader = await this.instance.connect();
     try {
-      const result = await reader.stream(`${WORK_COLUMNS} order by work_id`);
+      const result = await reader.stream(loadQuery('works_all'));
       for await (const rows of result.yieldRowObjectJs()) {
         for (const row of rows) yield rowToWork(row);
       }
@@ -293,9 +285,6 @@ export class Store implements WorkSink {
     }
   }
 }
-
-const WORK_COLUMNS =
-  'select work_id, year, title, abstract, authorships::varchar as authorships, authors_truncated, mesh::varchar as mesh, type, language, updated_date from works';
 
 function appendNullable(app: DuckDBAppender, v: string | null): void {
   if (v === null) app.appendNull();

@@ -9,8 +9,11 @@ import { REPO_ROOT } from '../support/paths.js';
 
 const SRC = join(REPO_ROOT, 'src');
 
-/** Earlier first. `.` holds the error vocabulary and other leaf helpers every stage may use. */
-const LAYERS: readonly (readonly string[])[] = [['.'], ['model'], ['ingest', 'fetch'], ['classify'], ['store'], ['report'], ['pipeline'], ['evaluate'], ['cli']];
+/**
+ * Earlier first. `.` (errors, paths) and effects/ (log, progress, clock) serve every stage. The
+ * store comes before the classifier, which reads the works from it and writes its tags into it.
+ */
+const LAYERS: readonly (readonly string[])[] = [['.', 'effects'], ['model'], ['ingest', 'fetch'], ['store'], ['classify'], ['report'], ['pipeline'], ['evaluate'], ['cli']];
 
 function layerOf(folder: string): number {
   const i = LAYERS.findIndex((l) => l.includes(folder));

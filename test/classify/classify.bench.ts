@@ -3,19 +3,15 @@
  * the evidence-keeping path `explain` uses, and the SQL twin in an in-memory DuckDB.
  * Run: npx vitest bench --run test/classify
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { bench, describe } from 'vitest';
 import { classify, classifyWithDetail } from '../../src/classify/classifier.js';
 import { loadKeywordRules } from '../../src/classify/keywords.js';
-import { classifyWorksInDatabase } from '../../src/classify/sql.js';
-import { fillWorksTable } from '../support/works-table.js';
+import { classifyWorksInDatabase, storeWithWorks } from '../support/store-sql.js';
 import { corpusWorks } from './corpus.js';
 
 const rules = await loadKeywordRules();
 const works = await corpusWorks();
-const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-const connection = await instance.connect();
-await fillWorksTable(connection, works, 'bench');
+const store = await storeWithWorks(works, 'bench', { threads: 2 });
 
 describe('classify the corpus', () => {
   bench('classify (token pre-check)', () => {
@@ -25,6 +21,6 @@ describe('classify the corpus', () => {
     for (const w of works) classifyWithDetail(w, rules);
   });
   bench('queries/classify_works.sql (DuckDB, 2 threads)', async () => {
-    await classifyWorksInDatabase(connection, rules);
+    await classifyWorksInDatabase(store, rules);
   });
 });

@@ -3,16 +3,17 @@
  * same matched terms as the TypeScript classifier on every real record of the corpus and on
  * every constructed trap, in a real in-memory DuckDB.
  */
-import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
-import { classifyWorksInDatabase, type SqlClassification } from '../../src/classify/sql.js';
 import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
-import { fillWorksTable, textWork } from '../support/works-table.js';
+import { textWork } from '../support/works-table.js';
+import { classifyWorksInDatabase, sqlRows, storeWithWorks, type SqlClassification } from '../support/store-sql.js';
 import { countriesOf } from '../../src/classify/countries.js';
 import { normalizeWork, type Work } from '../../src/model/work.js';
+import type { Store } from '../../src/store/store.js';
 
 /**
  * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
@@ -46,8 +47,7 @@ const damagedCountries: unknown[][] = [
   [{ institutions: [{ country_code: 'hk' }, { country_code: 'CHN' }] }],
 ];
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
+let store: Store;
 let rules: KeywordRules;
 const texts = new Map<string, { title: string | null; abstract: string | null }>();
 const real = new Map<string, Work>();
@@ -57,8 +57,6 @@ let strictRows: SqlClassification[];
 
 beforeAll(async () => {
   rules = await loadKeywordRules();
-  instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  connection = await instance.connect();
   for (const w of await corpusWorks()) {
     texts.set(w.id, { title: w.title, abstract: w.abstract });
     real.set(w.id, w);
@@ -74,10 +72,10 @@ beforeAll(async () => {
   edgeTexts.forEach((title, i) => texts.set(`edge-${i}`, { title, abstract: 'patients' }));
   // The store's own table and row writer, so the SQL runs against the real shape (authorships as
   // the JSON the store writes, from which the SQL derives the countries).
-  await fillWorksTable(connection, [...texts].map(([id, t]) => real.get(id) ?? textWork(id, t.title, t.abstract)));
-  rows = await classifyWorksInDatabase(connection, rules);
+  store = await storeWithWorks([...texts].map(([id, t]) => real.get(id) ?? textWork(id, t.title, t.abstract)));
+  rows = await classifyWorksInDatabase(store, rules);
   strict = await loadKeywordRules(STRICT_KEYWORDS_DIR);
-  strictRows = await classifyWorksInDatabase(connection, strict);
+  strictRows = await classifyWorksInDatabase(store, strict);
 });
 
 function disagreements(result: readonly SqlClassification[], with_: KeywordRules): string[] {
@@ -91,19 +89,19 @@ function disagreements(result: readonly SqlClassification[], with_: KeywordRules
 }
 
 afterAll(() => {
-  connection?.closeSync();
-  instance?.closeSync();
+  store?.close();
 });
 
 describe('SQL and TypeScript classifiers', () => {
   it('compile every pattern in RE2, including terms, vetoes and masks no record reaches', async () => {
     const patterns = [...rules.terms.flatMap((t) => [t.pattern, ...t.vetoes.map((v) => v.pattern), t.vetoPattern ?? '']), rules.maskPattern ?? ''].filter((p) => p !== '');
-    const reader = await connection.runAndReadAll(
+    const rows = await sqlRows(
+      store,
       'select count(*)::integer as n from (select unnest($p::varchar[]) as p) where regexp_matches($t, p) is not null',
       { p: listValue(patterns), t: 'x' },
       { p: LIST(VARCHAR), t: VARCHAR },
     );
-    expect(reader.getRowObjectsJS()).toEqual([{ n: patterns.length }]);
+    expect(rows).toEqual([{ n: patterns.length }]);
   });
 
   it('return one row per work', () => {
@@ -123,7 +121,7 @@ describe('SQL and TypeScript classifiers', () => {
   });
 
   it('derive the same countries and years as countriesOf on every real record, under both policies', async () => {
-    const folded = await classifyWorksInDatabase(connection, rules, 'fold-hk-mo');
+    const folded = await classifyWorksInDatabase(store, rules, 'fold-hk-mo');
     for (const [result, policy] of [
       [rows, 'separate'],
       [folded, 'fold-hk-mo'],

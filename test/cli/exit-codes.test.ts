@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { Store } from '../../src/store/store.js';
+import { sqlRows, sqlRun } from '../support/store-sql.js';
 import { runCli } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
@@ -104,13 +105,12 @@ describe('exit codes', () => {
     // A paper whose country set holds US twice breaks full counting (one paper, two US counts).
     const store = await Store.open(db);
     try {
-      const [row] = (
-        await store.connection.runAndReadAll(
-          "select work_id from classified where is_medical_ai and year between 2010 and 2021 and list_contains(countries, 'US') order by work_id limit 1",
-        )
-      ).getRowObjectsJS();
+      const [row] = await sqlRows(
+        store,
+        "select work_id from classified where is_medical_ai and year between 2010 and 2021 and list_contains(countries, 'US') order by work_id limit 1",
+      );
       expect(row).toBeDefined();
-      await store.connection.run("update classified set countries = list_append(countries, 'US') where work_id = $id", { id: String(row!.work_id) });
+      await sqlRun(store, "update classified set countries = list_append(countries, 'US') where work_id = $id", { id: String(row!.work_id) });
     } finally {
       store.close();
     }

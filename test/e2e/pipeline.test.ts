@@ -11,10 +11,9 @@ import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
-import { usableAbstract } from '../../src/model/abstract.js';
 import { runCli, runCliInProcess, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
-import { readJsonLines, readJsonLineTexts } from '../support/openalex-data.js';
+import { readJsonLines, readJsonLineTexts, usableAbstract } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 
 const WINDOW = ['--from', '2010', '--to', '2021', '--countries', 'US,CN'];

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { expectedIds, tempDir } from './helpers.js';
@@ -34,7 +35,7 @@ describe('medai-trends fetch when the OpenAlex budget runs out', () => {
 
     const store = await Store.open(db);
     try {
-      const rows = (await store.connection.runAndReadAll('select work_id from works order by work_id')).getRowObjectsJS();
+      const rows = await sqlRows(store, 'select work_id from works order by work_id');
       expect(rows.map((r) => String(r.work_id))).toEqual(expectedIds(2010, 2021, ['US', 'CN']));
     } finally {
       store.close();

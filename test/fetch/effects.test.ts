@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadKeywordRules } from '../../src/classify/keywords.js';
-import { quietEffects, streamEffects, type Effects } from '../../src/pipeline/effects.js';
+import { quietEffects, streamEffects, type Effects } from '../../src/effects/effects.js';
 import { loadFromApi, type ApiSettings } from '../../src/pipeline/source.js';
 import { Store } from '../../src/store/store.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RateGate, type Clock } from '../../src/fetch/gate.js';
-import { progressOn } from '../../src/fetch/progress.js';
+import { progressOn } from '../../src/effects/progress.js';
 import { PassThrough } from 'node:stream';
 
 /** A clock whose time jumps to the earliest pending wake-up once the event loop is idle. */

@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchEffects, FetchOptions } from '../../src/fetch/fetcher.js';
-import { quietEffects } from '../../src/pipeline/effects.js';
+import { quietEffects } from '../../src/effects/effects.js';
 import { openAlexDataDir, readJsonLines } from '../support/openalex-data.js';
 
 export const quiet: FetchEffects = quietEffects;

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -46,7 +47,7 @@ async function interrupt(db: string, signal: NodeJS.Signals, pages: number): Pro
 async function checkpoints(db: string): Promise<{ done: number; pages: number }> {
   const store = await Store.open(db);
   try {
-    const [row] = (await store.connection.runAndReadAll('select count(*) filter (where done) as done, sum(pages_done) as pages from checkpoints')).getRowObjectsJS();
+    const [row] = await sqlRows(store, 'select count(*) filter (where done) as done, sum(pages_done) as pages from checkpoints');
     return { done: Number(row?.done ?? 0), pages: Number(row?.pages ?? 0) };
   } finally {
     store.close();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSlices, type Slice } from '../../src/fetch/planner.js';
 import type { SliceCheckpoint } from '../../src/fetch/sink.js';
 import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -51,7 +52,7 @@ async function readDb(db: string, slices: Slice[]): Promise<{ checkpoints: Map<s
       const cp = await store.getCheckpoint(s.id);
       if (cp !== null) checkpoints.set(s.id, cp);
     }
-    const rows = (await store.connection.runAndReadAll('select work_id, year, title from works order by work_id')).getRowObjectsJS();
+    const rows = await sqlRows(store, 'select work_id, year, title from works order by work_id');
     return { checkpoints, works: rows.map((r) => JSON.stringify(r)) };
   } finally {
     store.close();

@@ -9,7 +9,7 @@ import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, searchTerms } from '../../src/classify/keywords.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 import { fetchWorks, type FetchOptions } from '../../src/fetch/fetcher.js';
-import { usableAbstract } from '../../src/model/abstract.js';
+import { usableAbstract } from '../support/openalex-data.js';
 import { JournalSink } from '../support/journal-sink.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { expectedIds, quiet, readCorpus, tempDir, testOptions } from './helpers.js';

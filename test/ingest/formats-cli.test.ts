@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeWork } from '../../src/model/work.js';
 import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { runCli } from '../support/cli.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -66,7 +67,7 @@ function damagedFiles(): { name: string; text: string; works: string[]; rejects:
 async function readStore(db: string): Promise<{ counters: Record<string, number>; works: string[]; rejects: string[] }> {
   const store = await Store.open(db);
   try {
-    const col = async (sql: string): Promise<string[]> => (await store.connection.runAndReadAll(sql)).getRowObjectsJS().map((r) => String(r.origin));
+    const col = async (sql: string): Promise<string[]> => (await sqlRows(store, sql)).map((r) => String(r.origin));
     return {
       counters: await store.counters(),
       works: await col('select origin from works order by origin'),

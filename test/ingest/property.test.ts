@@ -15,7 +15,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSnapshotFiles, readFileRecords, type RawRecord } from '../../src/ingest/snapshot.js';
 import { seededRandom } from '../../src/random.js';
-import { Store, toBatch } from '../../src/store/store.js';
+import { toBatch } from '../../src/model/batch.js';
+import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 
@@ -131,7 +133,7 @@ function damagedFile(rand: Rand, written: string[]): { bytes: Buffer; records: n
 
 async function totals(): Promise<{ read: number; works: number; rejected: number; duplicates: number }> {
   const c = await store.counters();
-  const n = async (sql: string): Promise<number> => Number((await store.connection.runAndReadAll(sql)).getRowObjectsJS()[0]?.n);
+  const n = async (sql: string): Promise<number> => Number((await sqlRows(store, sql))[0]?.n);
   return {
     read: c.records_read ?? 0,
     works: await n('select count(*) as n from works'),

@@ -56,6 +56,22 @@ describe('snapshot reader', () => {
     expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['a/part_001.gz', 'a/part_002.gz']);
   });
 
+  it('expands [...] classes and {a,b} braces, and takes a path that exists as it is, glob characters and all', async () => {
+    const dir = tempDir();
+    for (const sub of ['2023', '2024', '2025']) {
+      mkdirSync(join(dir, sub));
+      for (const n of [1, 2, 3]) writeFileSync(join(dir, sub, `part_00${n}.gz`), gzipSync(`${w(n)}\n`));
+    }
+    const rel = (files: { path: string }[]): string[] => files.map((f) => f.path.slice(dir.length + 1));
+    expect(rel(await findSnapshotFiles([join(dir, '{2023,2025}/part_00[13].gz')]))).toEqual(['2023/part_001.gz', '2023/part_003.gz', '2025/part_001.gz', '2025/part_003.gz']);
+    expect(rel(await findSnapshotFiles([join(dir, '202[!4]/part_00{2..3}.gz')]))).toEqual(['2023/part_002.gz', '2023/part_003.gz', '2025/part_002.gz', '2025/part_003.gz']);
+    await expect(findSnapshotFiles([join(dir, '{2026,2027}/*.gz')])).rejects.toThrow(/no file matches .*\{2026,2027\}/);
+    mkdirSync(join(dir, 'data (copy)'));
+    writeFileSync(join(dir, 'data (copy)', 'works[1].jsonl.gz'), gzipSync(`${w(9)}\n`));
+    expect(rel(await findSnapshotFiles([join(dir, 'data (copy)')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
+    expect(rel(await findSnapshotFiles([join(dir, 'data (copy)', 'works[1].jsonl.gz')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
+  });
+
   it('sets aside a line that is not JSON with file:line, and reads on', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'part_000'), `${w(1)}\n{"id": "W2", broken\n${w(3)}\n`);
@@ -152,6 +168,23 @@ describe('snapshot reader', () => {
     expect(rows).toEqual([
       ['W1', 'W2', '2024-01-01'],
       ['W3', 'W4', '2024-01-02'],
+    ]);
+  });
+
+  it('reads quoted merged-id fields as CSV, and sets aside a row that is not CSV with file:line', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'merged_ids', 'works'), { recursive: true });
+    const text = ['"merge_date","id","merge_into_id"', '"2024-01-03","W5","W6"', '2024-01-04,"https://openalex.org/W7",W8', '2024-01-05,"W9,W10', '2024-01-06,W11', '2024-01-07,W12,W13'].join('\n');
+    writeFileSync(join(dir, 'merged_ids', 'works', '2024-01-07.csv'), text);
+    const [file] = await findMergedIdFiles([dir]);
+    const rows: unknown[] = [];
+    for await (const m of readMergedIds(file!)) rows.push('error' in m ? [m.origin.replace(/.*\//, ''), m.error] : [m.workId, m.mergeIntoId, m.mergeDate]);
+    expect(rows).toEqual([
+      ['W5', 'W6', '2024-01-03'],
+      ['W7', 'W8', '2024-01-04'],
+      ['2024-01-07.csv:4', 'not CSV: Quoted field unterminated'],
+      ['2024-01-07.csv:5', 'merged-id row without two work ids'],
+      ['W12', 'W13', '2024-01-07'],
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { InvariantError, UserError } from '../../src/errors.js';
 import { aggregate } from '../../src/pipeline/aggregate.js';
 import { Store } from '../../src/store/store.js';
 import { scopeOf } from '../support/scope.js';
+import { sqlRun } from '../support/store-sql.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -14,7 +15,8 @@ async function withClassified(rows: [string, number, boolean, boolean, string[]]
   const s = await Store.open(':memory:');
   stores.push(s);
   for (const [id, year, med, ai, countries] of rows) {
-    await s.connection.run(
+    await sqlRun(
+      s,
       `insert into classified values ($id, $year, $med, $ai, $med and $ai, [], ${countries.length === 0 ? '[]::varchar[]' : `[${countries.map((c) => `'${c}'`).join(',')}]`})`,
       { id, year, med, ai },
     );
@@ -58,7 +60,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
       ['W2', 'preprint'],
       ['W3', 'paratext'],
     ]) {
-      await s.connection.run(`insert into works (work_id, year, type, origin) values ($id, 2020, $type, 'test')`, { id: id as string, type: type as string });
+      await sqlRun(s, `insert into works (work_id, year, type, origin) values ($id, 2020, $type, 'test')`, { id: id as string, type: type as string });
     }
     const window = scopeOf({ from: 2020, to: 2020, countries: ['US', 'CN'] });
     const all = await aggregate(s, window);

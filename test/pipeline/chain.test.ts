@@ -14,7 +14,8 @@ import { CHAIN_STEPS, boundNames, buildChain, chainProblems, declaredReads, read
 import { classifyStore } from '../../src/pipeline/classify.js';
 import { ingestSnapshot } from '../../src/pipeline/ingest.js';
 import { writeWorks } from '../../src/pipeline/outputs.js';
-import { QUERIES_DIR, loadQuery } from '../../src/store/queries.js';
+import { QUERIES_DIR } from '../../src/paths.js';
+import { loadQuery } from '../../src/store/queries.js';
 import { Store } from '../../src/store/store.js';
 import { WORKS_FILE } from '../support/paths.js';
 import { scopeOf } from '../support/scope.js';

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
+import { sqlRows, sqlRun } from '../support/store-sql.js';
 import { runCliInProcess, type CliResult } from '../support/cli.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
@@ -71,7 +72,7 @@ async function counts(db: string, extra: string[] = []): Promise<string> {
 async function storedState(db: string): Promise<{ works: number; pending: number }> {
   const store = await Store.open(db);
   try {
-    const rows = (await store.connection.runAndReadAll('select count(*)::integer as n from works')).getRowObjectsJS();
+    const rows = await sqlRows(store, 'select count(*)::integer as n from works');
     const load = await store.getMeta<{ pending: unknown[] }>('load');
     return { works: Number(rows[0]?.n), pending: load?.pending.length ?? -1 };
   } finally {
@@ -251,7 +252,7 @@ describe('a database from an older version (no completeness record)', () => {
     await ok(['fetch', '--db', db, '--snapshot', WORKS_FILE]);
     // What an older version left: the same tables, without the record.
     const store = await Store.open(db);
-    await store.connection.run("delete from meta where key = 'load'");
+    await sqlRun(store, "delete from meta where key = 'load'");
     store.close();
     const classified = await ok(['classify', '--db', db]);
     expect(classified.stderr).toContain(`warning: classify: ${UNKNOWN_REASON}`);

@@ -13,6 +13,7 @@ import { DEFAULT_KEYWORDS_DIR, loadKeywordRules } from '../../src/classify/keywo
 import { classifyStore, type ClassifierRecord } from '../../src/pipeline/classify.js';
 import { loadFromSnapshot } from '../../src/pipeline/source.js';
 import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 import { STRICT_KEYWORDS_DIR } from '../classify/cases.js';
 import { runCliInProcess } from '../support/cli.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -30,8 +31,7 @@ afterAll(async () => {
 });
 
 async function table(): Promise<string[]> {
-  const rows = await store.connection.runAndReadAll('select * from classified order by work_id');
-  return rows.getRowObjectsJS().map((r) => JSON.stringify(r));
+  return (await sqlRows(store, 'select * from classified order by work_id')).map((r) => JSON.stringify(r));
 }
 
 describe('classify --engine ts and --engine sql', () => {

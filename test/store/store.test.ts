@@ -1,8 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store, toBatch } from '../../src/store/store.js';
+import { toBatch } from '../../src/model/batch.js';
+import { Store } from '../../src/store/store.js';
+import { sqlRows } from '../support/store-sql.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -50,7 +52,7 @@ describe('Store', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'medai-store-')), 'db.duckdb');
     const s = await open(path);
     const checkpoint = { sliceId: '2020-US', query: 'https://example/works?filter=x', cursor: 'abc', pagesDone: 1, worksStored: 2, done: false };
-    await s.commitPage({ raws: [rec(1, null), rec(2, null)], checkpoint });
+    await s.commitPage({ ...toBatch([rec(1, null), rec(2, null)]), checkpoint });
     stores.pop()?.close();
     const again = await open(path);
     expect(await again.getCheckpoint('2020-US')).toEqual(checkpoint);
@@ -61,10 +63,10 @@ describe('Store', () => {
   it('rolls the page back when the commit fails, leaving the checkpoint where it was', async () => {
     const s = await open();
     const checkpoint = { sliceId: 's', query: 'q', cursor: 'c1', pagesDone: 1, worksStored: 1, done: false };
-    await s.commitPage({ raws: [rec(1, null)], checkpoint });
+    await s.commitPage({ ...toBatch([rec(1, null)]), checkpoint });
     // A null query violates the checkpoint table's NOT NULL, so the transaction must roll back whole.
     const broken = { ...checkpoint, cursor: 'c2', pagesDone: 2, query: null as unknown as string };
-    await expect(s.commitPage({ raws: [rec(2, null)], checkpoint: broken })).rejects.toThrow();
+    await expect(s.commitPage({ ...toBatch([rec(2, null)]), checkpoint: broken })).rejects.toThrow();
     expect(await s.getWork('W2')).toBe(null);
     expect((await s.getCheckpoint('s'))?.cursor).toBe('c1');
     expect((await s.counters()).records_read).toBe(1);
@@ -76,7 +78,7 @@ describe('Store under parallel slices', () => {
     const s = await open();
     const pages = Array.from({ length: 20 }, (_, i) =>
       s.commitPage({
-        raws: [rec(i * 2, null), rec(i * 2 + 1, null)],
+        ...toBatch([rec(i * 2, null), rec(i * 2 + 1, null)]),
         checkpoint: { sliceId: `slice-${i % 4}`, query: 'q', cursor: `c${i}`, pagesDone: i, worksStored: 2, done: false },
       }),
     );
@@ -96,7 +98,7 @@ describe('Store reads during commits', () => {
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
       const checkpoint = { sliceId: `s${i % 3}`, query: 'q', cursor: `c${i}`, pagesDone: i, worksStored: 1, done: false };
-      work.push(s.commitPage({ raws: [rec(i, null)], checkpoint }));
+      work.push(s.commitPage({ ...toBatch([rec(i, null)]), checkpoint }));
       work.push(s.getCheckpoint(`s${i % 3}`), s.getMeta('source'), s.counters(), s.getWork(`W${i}`));
     }
     await Promise.all(work);
@@ -118,5 +120,46 @@ describe('Store reads during commits', () => {
     const read = s.getWork('W99');
     await expect(failing).rejects.toThrow('page rejected');
     expect(await read).toBe(null);
+  });
+});
+
+describe('Store settings and named statements', () => {
+  const threads = async (s: Store): Promise<number> => Number((await sqlRows(s, "select current_setting('threads') as n"))[0]?.n);
+
+  it('gives DuckDB every core by default, or the threads asked for', async () => {
+    expect(await threads(await open(':memory:'))).toBe(availableParallelism());
+    const s = await Store.open(':memory:', { threads: 3 });
+    stores.push(s);
+    expect(await threads(s)).toBe(3);
+    await expect(Store.open(':memory:', { threads: 0 })).rejects.toThrow('positive integer');
+  });
+
+  it('runs named statements and appends inside the transaction they are issued in, rolled back with it', async () => {
+    const s = await open(':memory:');
+    await expect(
+      s.transaction(async () => {
+        await s.run('set_meta', { key: 'k', value: '"v"' });
+        await s.append('rejects', (app) => {
+          for (const v of ['rejected', 'o', 'W1', 'r', 'x']) app.appendVarchar(v);
+          app.endRow();
+        });
+        expect(await s.getMeta('k')).toBe('v');
+        throw new Error('stop');
+      }),
+    ).rejects.toThrow('stop');
+    expect(await s.getMeta('k')).toBe(null);
+    expect(await s.query('rejects_all')).toEqual([]);
+    await s.run('set_meta', { key: 'k', value: '"w"' });
+    expect(await s.getMeta('k')).toBe('w');
+  });
+
+  it('tells whether a table exists, temporary ones included', async () => {
+    const s = await open(':memory:');
+    expect(await s.tableExists('works')).toBe(true);
+    expect(await s.tableExists('merged_ids')).toBe(false);
+    await s.run('schema/merged_ids');
+    expect(await s.tableExists('merged_ids')).toBe(true);
+    await s.run('drop_merged_ids');
+    expect(await s.tableExists('merged_ids')).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  * same all-or-nothing promise the DuckDB store keeps with a transaction.
  */
 import { appendFile, readFile } from 'node:fs/promises';
-import { isNewerCopy, normalizeWork, type Work } from '../../src/model/work.js';
+import { isNewerCopy, type Work } from '../../src/model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../../src/fetch/sink.js';
 
 interface JournalLine {
@@ -47,12 +47,11 @@ export class JournalSink implements WorkSink {
   }
 
   async commitPage(batch: PageBatch): Promise<void> {
-    const line: JournalLine = { works: [], rejects: [], checkpoint: batch.checkpoint };
-    for (const { origin, raw } of batch.raws) {
-      const n = normalizeWork(raw);
-      if (n.ok) line.works.push({ origin, work: n.work });
-      else line.rejects.push({ origin, reason: n.reason, workId: n.workId });
-    }
+    const line: JournalLine = {
+      works: batch.works,
+      rejects: batch.rejects.filter((r) => r.kind === 'rejected').map(({ origin, reason, workId }) => ({ origin, reason, workId })),
+      checkpoint: batch.checkpoint,
+    };
     await appendFile(this.file, `${JSON.stringify(line)}\n`);
     this.apply(line);
   }

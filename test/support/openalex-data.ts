@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { abstractSetAsideReason, rebuildAbstract } from '../../src/model/abstract.js';
 import { OPENALEX_DATA } from './paths.js';
 
 /** `OPENALEX_DATA` (relative to the repository), else `../shared/data/openalex`; see paths.ts. */
@@ -23,4 +24,10 @@ export function readJsonLineTexts(file: string): string[] {
 
 export function readJsonLines(file: string): unknown[] {
   return readJsonLineTexts(file).map((line) => JSON.parse(line) as unknown);
+}
+
+/** The abstract a classifier may read from a raw record's inverted index: the rebuilt text unless it is set aside. */
+export function usableAbstract(index: unknown): string | null {
+  const text = rebuildAbstract(index).text;
+  return text === null || abstractSetAsideReason(text) !== null ? null : text;
 }

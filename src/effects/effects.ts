@@ -3,10 +3,10 @@
  * (the fetch included), so tests pass quiet ones and a quiet run prints nothing at all.
  * Logs and progress go to stderr; data (CSV, summaries) to stdout.
  */
-import { systemClock, type Clock } from '../fetch/gate.js';
-import { progressOn, quietProgress, type FetchProgress, type Writer } from '../fetch/progress.js';
+import { systemClock, type Clock } from './clock.js';
+import { progressOn, quietProgress, type FetchProgress, type Writer } from './progress.js';
 
-export type { Writer } from '../fetch/progress.js';
+export type { Writer } from './progress.js';
 
 export interface Effects {
   log(message: string): void;

@@ -1,0 +1,2 @@
+-- one row per running total (records read, duplicates)
+select name, value::bigint as value from counters
