@@ -36,3 +36,15 @@ export function countriesOf(authorships: readonly Authorship[], policy: CountryP
   for (const c of set) out.add(policy === 'fold-hk-mo' ? (FOLD_HK_MO[c] ?? c) : c);
   return [...out].sort();
 }
+
+/**
+ * The codes a fetch asks the API for. Under `fold-hk-mo`, China's count includes Hong Kong and
+ * Macao, so their works must be fetched too; what is counted is still decided by countriesOf.
+ */
+export function fetchCountries(countries: readonly string[], policy: CountryPolicy): string[] {
+  const out = new Set(countries);
+  if (policy === 'fold-hk-mo' && out.has('CN')) {
+    for (const [code, into] of Object.entries(FOLD_HK_MO)) if (into === 'CN') out.add(code);
+  }
+  return [...out].sort();
+}

@@ -17,11 +17,12 @@ export const windowOptions = (c: Command): Command =>
     .option('--from <year>', 'first year (default 2010)')
     .option('--to <year>', 'last year (default 2021)')
     .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)');
+/** Which OpenAlex work types: counted by run, aggregate and report; asked of the API by fetch (fewer pages to buy). */
+export const typesOption = (c: Command): Command =>
+  c.option('--types <list>', 'OpenAlex work types, comma-separated, e.g. article,review,preprint (default: every type)');
 /** What counts as one paper; for the commands that count (run, aggregate, report). */
 export const countingOptions = (c: Command): Command =>
-  c
-    .option('--types <list>', 'OpenAlex work types to count, comma-separated, e.g. article,review,preprint (default: every type)')
-    .option('--merge-versions', 'count a preprint and another version of one paper (same title, within two years) once, in the earlier year');
+  typesOption(c).option('--merge-versions', 'count a preprint and another version of one paper (same title, within two years) once, in the earlier year');
 export const classifyOptions = (c: Command): Command =>
   c
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, windowOptions } from './flags.js';
+import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import type { FetchFlags, ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
@@ -42,7 +42,7 @@ function program(io: CliIo): Command {
     .description('fetch (or read --snapshot), classify, aggregate and report in one go')
     .action(async (o: CommonFlags & FetchFlags & ReportFlags) => (await pipeline()).runCommand(o, io));
 
-  classifyOptions(sourceOptions(windowOptions(dbOption(program.command('fetch')))))
+  classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch'))))))
     .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
     .action(async (o: CommonFlags & FetchFlags) => (await pipeline()).fetchCommand(o, io));
 

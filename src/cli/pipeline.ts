@@ -5,11 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fetchCountries } from '../classify/countries.js';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { requireComplete } from '../pipeline/completeness.js';
+import { apiShareRefusal, requireCovered } from '../pipeline/coverage.js';
 import { defaultFolderEffects, OutputFolder } from '../pipeline/output-folder.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { chromiumPath } from '../report/pdf.js';
@@ -71,7 +73,9 @@ async function classifyStage(store: Store, scope: Scope, o: CommonFlags, io: Cli
   const engine = parseEngine(p, o.engine);
   p.throwIfAny();
   await requireComplete(store, 'classify', o.allowIncomplete === true, io.effects);
-  await classifyStore(store, await loadKeywordRules(scope.keywordsDir), scope.countryPolicy, engine, io.effects);
+  const rules = await loadKeywordRules(scope.keywordsDir);
+  await requireCovered(store, 'classify', scope, rules, io.effects);
+  await classifyStore(store, rules, scope.countryPolicy, engine, io.effects);
 }
 
 async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFlags, folder: OutputFolder, io: CliIo): Promise<void> {
@@ -79,6 +83,7 @@ async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFl
   const options = parseReport(p, o);
   p.throwIfAny();
   await requireComplete(store, 'report', o.allowIncomplete === true, io.effects);
+  await requireCovered(store, 'report', scope, null, io.effects);
   const run = await produceReport(store, scope, { ...options, writeTo: folder.staging }, io.effects);
   io.effects.stdout(run.summary);
   let pdfFailed: UserError | undefined;
@@ -94,18 +99,20 @@ async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFl
 }
 
 /** Every option of every stage checked before the first stage runs, so a typo fails fast. */
-function parseAll(o: CommonFlags & FetchFlags & ReportFlags): { scope: Scope; outDir: string } {
+function parseAll(o: CommonFlags & FetchFlags & ReportFlags): { scope: Scope; outDir: string; metric: string } {
   const p = new Problems();
   const scope = parseScope(p, o);
   parseEngine(p, o.engine);
   parseFetch(p, o);
-  const { outDir } = parseReport(p, o);
+  const { outDir, metric } = parseReport(p, o);
   p.throwIfAny();
-  return { scope, outDir };
+  return { scope, outDir, metric };
 }
 
 export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: CliIo): Promise<void> {
-  const { scope, outDir } = parseAll(o);
+  const { scope, outDir, metric } = parseAll(o);
+  // The report would refuse a share of an API fetch (shareDenominator): say so before buying it.
+  if (metric === 'share' && (o.snapshot ?? []).length === 0) throw new UserError(apiShareRefusal(fetchCountries(scope.countries, scope.countryPolicy)));
   await withOutput(outDir, o.db, io, (folder) =>
     withStore(o.db, async (store) => {
       await fetchStage(store, scope, o, io);
@@ -138,6 +145,7 @@ export async function aggregateCommand(o: CommonFlags & { out?: string }, io: Cl
   const body = (folder: OutputFolder | null) =>
     withStore(o.db, async (store) => {
       await requireComplete(store, 'aggregate', o.allowIncomplete === true, io.effects);
+      await requireCovered(store, 'aggregate', scope, null, io.effects);
       const { counts } = await aggregate(store, scope);
       const csv = countsCsv(counts, scope);
       if (folder !== null) {

@@ -22,6 +22,8 @@ export interface FetchOptions {
   to: number;
   countries: string[];
   prefilter: { ai: string[]; medical: string[] } | null; // null = no search prefilter (fetch every work in year x country scope)
+  /** OpenAlex work types to fetch; empty or absent: every type. */
+  types?: readonly string[];
   dataDir: string; // raw pages kept here as gzipped JSON Lines
   budgetUsd: number;
   maxRps: number;
@@ -36,7 +38,7 @@ export interface FetchOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-export type EstimateOptions = Pick<FetchOptions, 'baseUrl' | 'apiKey' | 'from' | 'to' | 'countries' | 'prefilter' | 'maxRps' | 'perPage' | 'timeoutMs' | 'retry'> & {
+export type EstimateOptions = Pick<FetchOptions, 'baseUrl' | 'apiKey' | 'from' | 'to' | 'countries' | 'prefilter' | 'types' | 'maxRps' | 'perPage' | 'timeoutMs' | 'retry'> & {
   /** Counting costs money too; default $0.10. */
   budgetUsd?: number;
   /** When given, slices already fetched are counted as done. */

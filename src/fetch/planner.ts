@@ -29,6 +29,8 @@ export interface PlanInput {
   to: number;
   countries: string[];
   prefilter: { ai: string[]; medical: string[] } | null;
+  /** OpenAlex work types to fetch (`type:` filter); empty or absent: every type. */
+  types?: readonly string[];
   perPage?: number;
 }
 
@@ -92,10 +94,17 @@ export function searchAlternatives(term: string): string[] {
  */
 export function pruneAlternatives(alternatives: string[]): string[] {
   const unique = [...new Set(alternatives)];
-  const words = (a: string): string => ` ${a.replaceAll('"', '')} `;
-  return unique
-    .filter((a) => !unique.some((b) => b !== a && words(a).includes(words(b))))
-    .sort();
+  return unique.filter((a) => !unique.some((b) => b !== a && alternativeWithin(a, b))).sort();
+}
+
+/**
+ * Whether every text that search alternative `a` finds is also found by `b`: `b`'s words are a
+ * run of `a`'s ("machine learning" within "learning"). The one containment rule of the prefilter,
+ * used to prune it and to tell whether a keyword list is within what a fetch searched for.
+ */
+export function alternativeWithin(a: string, b: string): boolean {
+  const words = (x: string): string => ` ${x.replaceAll('"', '')} `;
+  return words(a).includes(words(b));
 }
 
 /**
@@ -149,8 +158,11 @@ export function planSlices(input: PlanInput): Plan {
     throw new UserError(`per_page must be 1-${LIMITS.maxPerPage}, got ${perPage}`);
   }
   const countries = [...new Set(input.countries.map((c) => c.trim().toUpperCase()))].sort();
+  // --types filters on the server, so works of other types are neither bought nor stored.
+  const types = [...new Set(input.types ?? [])].sort();
+  const typeFilter = types.length === 0 ? '' : `,type:${types.join('|')}`;
   // Room the two search values may take: the URL limit minus the widest URL without them.
-  const widest = listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:XX,title_and_abstract.search:,title_and_abstract.search:`, {
+  const widest = listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:XX${typeFilter},title_and_abstract.search:,title_and_abstract.search:`, {
     per_page: String(perPage),
   });
   const room = LIMITS.maxUrlChars - LIMITS.cursorReserveChars - widest.length;
@@ -178,13 +190,13 @@ export function planSlices(input: PlanInput): Plan {
         const searchFilter = aiChunk === null || medChunk === null ? '' : `,title_and_abstract.search:${aiChunk},title_and_abstract.search:${medChunk}`;
         const chunk = search ? `a${ai}m${med}` : '';
         countQueries.push({
-          query: listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:${country}${searchFilter}`, { group_by: 'publication_year' }),
+          query: listQuery(input.baseUrl, `publication_year:${input.from}-${input.to},authorships.countries:${country}${typeFilter}${searchFilter}`, { group_by: 'publication_year' }),
           country,
           chunk,
           search,
         });
         for (let year = input.from; year <= input.to; year++) {
-          const query = listQuery(input.baseUrl, `publication_year:${year},authorships.countries:${country}${searchFilter}`, { per_page: String(perPage) });
+          const query = listQuery(input.baseUrl, `publication_year:${year},authorships.countries:${country}${typeFilter}${searchFilter}`, { per_page: String(perPage) });
           slices.push({ id: [year, country, ...(chunk ? [chunk] : []), shortHash(query)].join('-'), year, country, chunk, query, search });
         }
       }

@@ -5,7 +5,7 @@
 import { LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countriesOf, type CountryPolicy } from '../classify/countries.js';
-import type { Group, GroupStrength, KeywordRules } from '../classify/keywords.js';
+import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
 import type { Store } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
@@ -25,8 +25,11 @@ export interface ClassifierRecord {
   keywordFiles: { path: string; sha256: string }[];
   /** Absent in databases classified before the SQL engine existed (they used TypeScript). */
   engine?: ClassifyEngine;
-  /** The rule as applied, for the method statement of the report (absent in older databases). */
-  rule?: { dir: string; require: Group[]; strength: Partial<Record<Group, GroupStrength>> };
+  /**
+   * The rule as applied, for the method statement of the report (absent in older databases);
+   * `search`, its search terms, for the check against the fetch's prefilter (coverage.ts).
+   */
+  rule?: { dir: string; require: Group[]; strength: Partial<Record<Group, GroupStrength>>; search?: { ai: string[]; medical: string[] } };
   countryPolicy: CountryPolicy;
   summary: ClassifySummary;
 }
@@ -50,7 +53,7 @@ export async function classifyStore(
     const record: ClassifierRecord = {
       keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
       engine,
-      rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength } },
+      rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength }, search: searchTerms(rules) },
       countryPolicy: policy,
       summary,
     };

@@ -7,6 +7,7 @@ import { displayPath, findMergedIdFiles, findSnapshotFiles, readFileRecords, rea
 import { toBatch, type RejectRow } from '../model/batch.js';
 import type { Store } from '../store/store.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
+import { beginCoverage, finishCoverage } from './coverage.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 
 /** Works per transaction: large enough to amortise the commit, small enough to bound memory. */
@@ -46,6 +47,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
     await store.run('drop_previous_works');
     await store.setMeta('source', source);
     await beginLoad(store, { kind: 'snapshot', command });
+    await beginCoverage(store, command, { kind: 'snapshot', files: files.map((f) => f.path), dataDate: null });
   });
   let recordsRead = 0;
   const empty: SnapshotFile[] = [];
@@ -101,6 +103,10 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   await store.transaction(async () => {
     await store.setMeta('source', done);
     await finishLoad(store, command);
+    // Every country, type and keyword of the files, for the years up to their newest update.
+    const [totals] = await store.query<{ newest_updated_date: string | null }>('dataset_totals');
+    const dataDate = totals?.newest_updated_date?.slice(0, 10) ?? null;
+    await finishCoverage(store, command, { kind: 'snapshot', files: done.files.map((f) => f.path), dataDate });
   });
   return { files, recordsRead };
 }

@@ -15,6 +15,7 @@ import { readChain, type ScopeChain } from './chain.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
+import type { Coverage } from './coverage.js';
 
 /** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
 export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
@@ -82,6 +83,8 @@ export interface Manifest {
   source: (Source & { dataDate: string }) | null;
   /** Whether the fetch that filled the store finished; "incomplete" with why and how to finish it. */
   completeness: Completeness;
+  /** What the fetches covered, as the run's Scope was checked against (coverage.ts); null: not recorded (an older version). */
+  coverage: Coverage | null;
   keywords: { path: string; sha256: string }[];
   queries: Record<string, string>;
   counts: {
@@ -122,7 +125,7 @@ export function dataDateOf(source: Source | null, newestUpdated: string | null):
 
 export async function buildManifest(
   store: Store,
-  args: { window: Scope; metric: string; version: string; now: Date; scope: ScopeTotals },
+  args: { window: Scope; metric: string; version: string; now: Date; scope: ScopeTotals; coverage: Coverage | null },
 ): Promise<Manifest> {
   const source = await store.getMeta<Source>('source');
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
@@ -151,6 +154,7 @@ export async function buildManifest(
     },
     source: source === null ? null : { ...source, dataDate: dataDateOf(source, t?.newest_updated_date ?? null) },
     completeness: await completenessOf(store),
+    coverage: args.coverage,
     keywords: classifier?.keywordFiles ?? [],
     queries: queryHashes(),
     counts: {

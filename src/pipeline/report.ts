@@ -6,14 +6,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Group } from '../classify/keywords.js';
+import { UserError } from '../errors.js';
 import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
-import { WORLD_DENOMINATOR, type ReportOptions } from '../report/types.js';
+import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
+import { coverageOf, shareDenominator } from './coverage.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
@@ -74,6 +76,10 @@ export async function produceReport(
   options: ReportOptions & { writeTo?: string },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
+  // What the counts cover (checked by requireCovered) and what a share of them divides by.
+  const coverage = await coverageOf(store);
+  const { refusal, ...denominator } = shareDenominator(coverage);
+  if (refusal !== undefined && options.metric === 'share') throw new UserError(refusal);
   const { counts, worldTotals, chain } = await aggregate(store, window);
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
   const dir = options.writeTo ?? options.outDir;
@@ -81,13 +87,14 @@ export async function produceReport(
   const scope = await writeWorks(chain, dir);
   await writeRejects(store, dir);
   const o = resolveOptions(options);
-  const manifest = await buildManifest(store, { window, metric: o.metric, version: TOOL_VERSION, now: effects.now(), scope });
+  const manifest = await buildManifest(store, { window, metric: o.metric, version: TOOL_VERSION, now: effects.now(), scope, coverage });
   const dataWarning = chartWarning(manifest.completeness);
   // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
   const model = buildReportModel(
     {
       counts,
-      worldTotals,
+      // No totals where a share is refused, so report.html does not offer one either.
+      worldTotals: refusal === undefined ? worldTotals : [],
       from: window.from,
       to: window.to,
       countries: [...window.countries],
@@ -97,9 +104,8 @@ export async function produceReport(
       method: methodText(classifier?.rule, window.types, window.mergeVersions),
       manifest,
       ...(dataWarning === undefined ? {} : { dataWarning }),
-      // world_totals.sql counts the medical-AI papers in the local data: the world after a snapshot
-      // of the whole corpus, less after a fetch of some countries (the scope decides which).
-      denominator: WORLD_DENOMINATOR,
+      // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
+      denominator,
     },
     o,
   );

@@ -2,9 +2,9 @@
  * The fetch stage: fills the store from snapshot files or from the OpenAlex API.
  */
 import { rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_KEYWORDS_DIR, searchTerms, type KeywordRules } from '../classify/keywords.js';
-import type { CountryPolicy } from '../classify/countries.js';
+import { dirname, join } from 'node:path';
+import { searchTerms, type KeywordRules } from '../classify/keywords.js';
+import { fetchCountries } from '../classify/countries.js';
 import { ExitCode, UserError } from '../errors.js';
 import { fetchWorks, type FetchOptions, type FetchSummary } from '../fetch/fetcher.js';
 import { planSlices } from '../fetch/planner.js';
@@ -12,7 +12,8 @@ import { parseBaseUrl, redactUrl } from '../fetch/safe-url.js';
 import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
-import { beginLoad, commandLine, finishLoad } from './completeness.js';
+import { beginLoad, finishLoad } from './completeness.js';
+import { apiCoverage, apiFetchCommand, beginCoverage, finishCoverage } from './coverage.js';
 import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './provenance.js';
 
@@ -41,19 +42,6 @@ export interface ApiSettings {
   perPage: number;
 }
 
-/**
- * Codes to ask the API for. Under `fold-hk-mo`, China's count includes Hong Kong and Macao, so
- * their works must be fetched too; what is counted is still decided by the country rule.
- */
-export function fetchCountries(countries: readonly string[], policy: CountryPolicy): string[] {
-  const out = new Set(countries);
-  if (policy === 'fold-hk-mo' && out.has('CN')) {
-    out.add('HK');
-    out.add('MO');
-  }
-  return [...out].sort();
-}
-
 export async function loadFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<void> {
   const summary = await ingestSnapshot(store, specs, effects);
   effects.log(`read ${summary.recordsRead} records from ${summary.files.length} file(s)`);
@@ -77,6 +65,7 @@ export async function loadFromApi(
     to: scope.to,
     countries: fetchCountries(scope.countries, scope.countryPolicy),
     prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
+    types: scope.types,
     dataDir,
     budgetUsd: api.budgetUsd,
     maxRps: api.maxRps,
@@ -100,6 +89,8 @@ export async function loadFromApi(
     // Until the fetch finishes, the source says what is being fetched and nothing about its cost.
     await store.setMeta('source', { kind: 'api', baseUrl: redactUrl(api.baseUrl), queries: plan.slices.map((s) => s.query), fetchedAt: effects.now().toISOString() } satisfies ApiSource);
     await beginLoad(store, { kind: 'api', command, slices: plan.slices.map((s) => s.id) });
+    // Added to what earlier fetches covered: the store keeps their works too.
+    await beginCoverage(store, command, apiCoverage(scope, rules, api));
   });
   const summary = await fetchWorks(store, options, effects);
   const source: ApiSource = {
@@ -111,21 +102,11 @@ export async function loadFromApi(
   };
   await store.setMeta('source', source);
   await finishRefresh(store, scope, effects);
-  await finishLoad(store, command);
+  await store.transaction(async () => {
+    await finishLoad(store, command);
+    await finishCoverage(store, command);
+  });
   return summary;
-}
-
-/**
- * The fetch command that finishes this one: the options that decide its slices (a different
- * window, list or page size plans other slices, which would not resume these).
- */
-export function apiFetchCommand(db: string, scope: Scope, rules: KeywordRules, api: Pick<ApiSettings, 'prefilter' | 'perPage'>): string {
-  const words = ['fetch', '--db', db, '--from', String(scope.from), '--to', String(scope.to), '--countries', scope.countries.join(',')];
-  if (scope.countryPolicy !== 'separate') words.push('--country-policy', scope.countryPolicy);
-  if (api.prefilter !== 'keywords') words.push('--prefilter', api.prefilter);
-  else if (resolve(rules.dir) !== resolve(DEFAULT_KEYWORDS_DIR)) words.push('--keywords', rules.dir);
-  if (api.perPage !== 100) words.push('--per-page', String(api.perPage));
-  return commandLine(words);
 }
 
 /**
