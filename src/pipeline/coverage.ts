@@ -354,7 +354,7 @@ export const UNKNOWN_COVERAGE =
  */
 export async function requireCovered(
   store: Store,
-  command: 'classify' | 'aggregate' | 'report' | 'run',
+  command: 'classify' | 'aggregate' | 'report',
   scope: Scope,
   rules: KeywordRules | null,
   effects: Effects,
