@@ -162,16 +162,23 @@ describe('the fetch command printed', () => {
 
 describe('the share denominator', () => {
   it('is refused after an API fetch, naming the countries fetched', () => {
-    expect(shareDenominator(api([span({ countries: ['CN', 'HK', 'MO'] }), span()]))).toEqual({ refusal: apiShareRefusal(['CN', 'HK', 'MO', 'US']) });
+    expect(shareDenominator(api([span({ countries: ['CN', 'HK', 'MO'] }), span()]))).toEqual({
+      label: "Share of the fetched countries' medical-AI papers",
+      short: 'Share of fetched',
+      description: "the medical-AI papers with an author in a country fetched (CN, HK, MO, US), not the world's",
+      refusal: apiShareRefusal(['CN', 'HK', 'MO', 'US']),
+    });
     expect(apiShareRefusal(['US'])).toContain("the denominator would be those countries' papers, not the world's");
   });
 
   it('names the snapshot read, or says what an older database may hold', () => {
     expect(shareDenominator({ kind: 'snapshot', files: ['a.gz', 'b.gz'], dataDate: '2026-05-11' })).toEqual({
-      label: 'medical-AI papers in the snapshot read',
+      label: 'Share of medical-AI papers in the snapshot read',
+      short: 'Share of snapshot',
       description: 'all medical-AI papers with a known affiliation country in the 2 snapshot file(s) read (data date 2026-05-11)',
     });
-    expect(shareDenominator(null)).toMatchObject({ label: 'medical-AI papers in the local database' });
+    expect(shareDenominator(null)).toMatchObject({ label: 'Share of medical-AI papers in the database', short: 'Share of database' });
+    expect(shareDenominator(null)).not.toHaveProperty('refusal');
   });
 });
 

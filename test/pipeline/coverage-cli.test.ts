@@ -13,7 +13,7 @@ import { loadKeywordRules } from '../../src/classify/keywords.js';
 import { aggregate } from '../../src/pipeline/aggregate.js';
 import { classifyStore } from '../../src/pipeline/classify.js';
 import { loadFromSnapshot } from '../../src/pipeline/source.js';
-import { toCsv } from '../../src/report/csv.js';
+import { countsCsv } from '../../src/report/tables.js';
 import { Store } from '../../src/store/store.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { scopeOf } from '../support/scope.js';
@@ -57,8 +57,8 @@ describe('aggregate beyond what was fetched', () => {
     try {
       await loadFromSnapshot(snap, [WORKS_FILE]);
       await classifyStore(snap, await loadKeywordRules(), 'separate');
-      const { counts } = await aggregate(snap, scopeOf({ from: 2010, to: 2021, countries: ['US', 'GB', 'CN'] }));
-      all = toCsv(['year', 'country', 'papers'], counts.map((r) => [r.year, r.country, r.papers]));
+      const scope = scopeOf({ from: 2010, to: 2021, countries: ['US', 'GB', 'CN'] });
+      all = countsCsv((await aggregate(snap, scope)).counts, scope);
     } finally {
       snap.close();
     }
