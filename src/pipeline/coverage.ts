@@ -282,8 +282,8 @@ export function checkCoverage(coverage: Coverage, scope: Scope, rule: RuleTerms 
     // A year no asked country was fetched for, a country fetched in none of the years: named as such.
     const years = Array.from({ length: scope.to - scope.from + 1 }, (_, i) => scope.from + i).filter((y) => scope.countries.every((k) => asked.some((c) => c.year === y && c.country === k)));
     const countries = scope.countries.filter((k) => years.length < scope.to - scope.from + 1 && asked.filter((c) => c.country === k).length === scope.to - scope.from + 1);
-    if (years.length > 0) out.push({ dimension: 'years', detail: `years ${yearRanges(years)} were not fetched` });
-    if (countries.length > 0) out.push({ dimension: 'countries', detail: `countries ${countries.join(', ')} were not fetched` });
+    if (years.length > 0) out.push({ dimension: 'years', detail: `${years.length === 1 ? 'year' : 'years'} ${yearRanges(years)} ${years.length === 1 ? 'was' : 'were'} not fetched` });
+    if (countries.length > 0) out.push({ dimension: 'countries', detail: `${countries.length === 1 ? 'country' : 'countries'} ${countries.join(', ')} ${countries.length === 1 ? 'was' : 'were'} not fetched` });
     const rest = asked.filter((c) => !years.includes(c.year) && !countries.includes(c.country));
     if (rest.length > 0) out.push({ dimension: 'years', detail: `${cellsText(rest)} were not fetched` });
   }

@@ -44,8 +44,8 @@ describe('years and countries', () => {
   });
 
   it('a year missing for every country of a window of one country is a year, not a country', () => {
-    expect(details(api([span()]), scopeOf({ from: 2014, to: 2015, countries: ['US'] }), null, 'window')).toEqual(['years: years 2014 were not fetched']);
-    expect(details(api([span()]), scopeOf({ from: 2014, to: 2014, countries: ['US'] }), null, 'window')).toEqual(['years: years 2014 were not fetched']);
+    expect(details(api([span()]), scopeOf({ from: 2014, to: 2015, countries: ['US'] }), null, 'window')).toEqual(['years: year 2014 was not fetched']);
+    expect(details(api([span()]), scopeOf({ from: 2014, to: 2014, countries: ['US'] }), null, 'window')).toEqual(['years: year 2014 was not fetched']);
   });
 
   it('classify reads the cells fetched, whatever the window', () => {

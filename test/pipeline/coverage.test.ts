@@ -99,7 +99,7 @@ describe('countries', () => {
     await ok(['classify', '--db', db]);
     const asked = ['--from', '2015', '--to', '2021', '--countries', 'US,CN'];
     const fetch = `medai-trends fetch --db ${db} --from 2015 --to 2021 --countries US,CN`;
-    const message = await refused(['aggregate', '--db', db, ...asked], ['countries: countries CN were not fetched'], fetch);
+    const message = await refused(['aggregate', '--db', db, ...asked], ['countries: country CN was not fetched'], fetch);
     expect(message).not.toContain('years:');
 
     const all = await snapshotCounts(WORKS_FILE, asked);
