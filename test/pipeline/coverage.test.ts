@@ -14,6 +14,7 @@ import { DEFAULT_KEYWORDS_DIR } from '../../src/classify/keywords.js';
 import type { Coverage } from '../../src/pipeline/coverage.js';
 import { Store } from '../../src/store/store.js';
 import { runCliInProcess, type CliResult } from '../support/cli.js';
+import { sqlRun } from '../support/store-sql.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -260,7 +261,7 @@ describe('the coverage record', () => {
   it('a database from an older version (no record) is used with a warning', async () => {
     const db = copyOfUs();
     const store = await Store.open(db);
-    await store.connection.run("delete from meta where key = 'coverage'");
+    await sqlRun(store, "delete from meta where key = 'coverage'");
     store.close();
     const old = /warning: (classify|aggregate): this database was filled by an older version of medai-trends, which did not record what its fetch covered/;
     const classified = await cli(['classify', '--db', db]);
