@@ -30,7 +30,8 @@ function sources(dir) {
 export async function compiledMain() {
   try {
     const files = sources(SRC).sort();
-    const hash = createHash('sha256');
+    // The project folder too: clones sharing one node_modules (linked) never share a build.
+    const hash = createHash('sha256').update(`${ROOT}\n`);
     for (const f of files) {
       const s = statSync(f);
       hash.update(`${relative(SRC, f)}\0${s.size}\0${s.mtimeMs}\n`);
