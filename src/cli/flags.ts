@@ -11,7 +11,8 @@ export function dbPath(value: string): string {
   return value;
 }
 
-export const dbOption = (c: Command): Command => c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB);
+export const dbOption = (c: Command): Command =>
+  c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)');
 export const windowOptions = (c: Command): Command =>
   c
     .option('--from <year>', 'first year (default 2010)')

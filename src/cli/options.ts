@@ -2,6 +2,7 @@
  * Command-line options validated once into typed objects. Every problem is collected and reported
  * together, so a user fixes a command line in one go rather than one error per try.
  */
+import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { ApiSettings } from '../pipeline/source.js';
 import type { Scope } from '../pipeline/scope.js';
@@ -45,6 +46,17 @@ function oneOf<T extends string>(p: Problems, name: string, raw: string | undefi
   if ((allowed as readonly string[]).includes(raw)) return raw as T;
   p.add(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return fallback;
+}
+
+/** The database a command opens: its file (checked by dbPath in flags.ts) and DuckDB's threads. */
+export interface DbSettings {
+  path: string;
+  threads: number;
+}
+
+export function parseDb(p: Problems, o: { db: string; threads?: string }): DbSettings {
+  // Every core by default: DuckDB's aggregations and the SQL classifier scale with them.
+  return { path: o.db, threads: integer(p, '--threads', o.threads, availableParallelism(), 1, 1024) };
 }
 
 /** The flags a Scope is parsed from (commander's camel-cased names). */

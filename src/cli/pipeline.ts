@@ -20,17 +20,60 @@ import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js
 import { countsCsv } from '../report/tables.js';
 import { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
-import { Problems, parseEngine, parseFetch, parseReport, parseScope, type FetchFlags, type ReportFlags, type ScopeFlags } from './options.js';
+import type { ClassifyEngine } from '../pipeline/engine.js';
+import {
+  Problems,
+  parseDb,
+  parseEngine,
+  parseFetch,
+  parseReport,
+  parseScope,
+  type DbSettings,
+  type FetchFlags,
+  type ParsedFetchOptions,
+  type ParsedReportOptions,
+  type ReportFlags,
+  type ScopeFlags,
+} from './options.js';
 
 export interface CommonFlags extends ScopeFlags {
   db: string;
+  threads?: string;
   engine?: string;
   snapshot?: string[];
   allowIncomplete?: boolean;
 }
 
-async function withStore<T>(path: string, body: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(path);
+/** A pipeline command line, parsed and checked once; the stages below take these typed values. */
+interface Settings {
+  scope: Scope;
+  db: DbSettings;
+  /** Snapshot files to read instead of the API; empty: the API. */
+  snapshot: readonly string[];
+  allowIncomplete: boolean;
+  engine: ClassifyEngine;
+  fetch: ParsedFetchOptions;
+  report: ParsedReportOptions;
+}
+
+/** Every option of every stage checked before the first stage runs, all problems listed at once. */
+function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
+  const p = new Problems();
+  const settings: Settings = {
+    scope: parseScope(p, o),
+    db: parseDb(p, o),
+    snapshot: o.snapshot ?? [],
+    allowIncomplete: o.allowIncomplete === true,
+    engine: parseEngine(p, o.engine),
+    fetch: parseFetch(p, o),
+    report: parseReport(p, o),
+  };
+  p.throwIfAny();
+  return settings;
+}
+
+async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(db.path, { threads: db.threads });
   try {
     return await body(store);
   } finally {
@@ -42,8 +85,8 @@ async function withStore<T>(path: string, body: (store: Store) => Promise<T>): P
  * Takes --out for the whole command before any work starts (exit 2 if it cannot be written, 6 if
  * another run is writing to it); the body writes into `folder.staging` and commits.
  */
-async function withOutput<T>(out: string, db: string, io: CliIo, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
-  const folder = await OutputFolder.claim(out, [{ label: '--db', path: db }], { ...defaultFolderEffects, log: io.effects.log });
+async function withOutput<T>(out: string, db: DbSettings, io: CliIo, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
+  const folder = await OutputFolder.claim(out, [{ label: '--db', path: db.path }], { ...defaultFolderEffects, log: io.effects.log });
   try {
     return await body(folder);
   } finally {
@@ -51,40 +94,32 @@ async function withOutput<T>(out: string, db: string, io: CliIo, body: (folder: 
   }
 }
 
-async function fetchStage(store: Store, scope: Scope, o: CommonFlags & FetchFlags, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const f = parseFetch(p, o);
-  p.throwIfAny();
-  if (o.snapshot !== undefined && o.snapshot.length > 0) {
-    await loadFromSnapshot(store, o.snapshot, io.effects);
+async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<void> {
+  if (s.snapshot.length > 0) {
+    await loadFromSnapshot(store, s.snapshot, io.effects);
     return;
   }
-  const rules = await loadKeywordRules(scope.keywordsDir);
-  const summary = await loadFromApi(store, scope, rules, {
-    ...f,
+  const rules = await loadKeywordRules(s.scope.keywordsDir);
+  const summary = await loadFromApi(store, s.scope, rules, {
+    ...s.fetch,
     baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL),
     apiKey: io.env.OPENALEX_API_KEY ?? '',
   }, io.effects);
   io.effects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
 }
 
-async function classifyStage(store: Store, scope: Scope, o: CommonFlags, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const engine = parseEngine(p, o.engine);
-  p.throwIfAny();
-  await requireComplete(store, 'classify', o.allowIncomplete === true, io.effects);
-  const rules = await loadKeywordRules(scope.keywordsDir);
-  await requireCovered(store, 'classify', scope, rules, io.effects);
-  await classifyStore(store, rules, scope.countryPolicy, engine, io.effects);
+async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void> {
+  await requireComplete(store, 'classify', s.allowIncomplete, io.effects);
+  const rules = await loadKeywordRules(s.scope.keywordsDir);
+  await requireCovered(store, 'classify', s.scope, rules, io.effects);
+  await classifyStore(store, rules, s.scope.countryPolicy, s.engine, io.effects);
 }
 
-async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFlags, folder: OutputFolder, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const options = parseReport(p, o);
-  p.throwIfAny();
-  await requireComplete(store, 'report', o.allowIncomplete === true, io.effects);
-  await requireCovered(store, 'report', scope, null, io.effects);
-  const run = await produceReport(store, scope, { ...options, writeTo: folder.staging }, io.effects);
+async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: CliIo): Promise<void> {
+  const options = s.report;
+  await requireComplete(store, 'report', s.allowIncomplete, io.effects);
+  await requireCovered(store, 'report', s.scope, null, io.effects);
+  const run = await produceReport(store, s.scope, { ...options, writeTo: folder.staging }, io.effects);
   io.effects.stdout(run.summary);
   let pdfFailed: UserError | undefined;
   try {
@@ -98,66 +133,49 @@ async function reportStage(store: Store, scope: Scope, o: CommonFlags & ReportFl
   if (pdfFailed) throw pdfFailed;
 }
 
-/** Every option of every stage checked before the first stage runs, so a typo fails fast. */
-function parseAll(o: CommonFlags & FetchFlags & ReportFlags): { scope: Scope; outDir: string; metric: string } {
-  const p = new Problems();
-  const scope = parseScope(p, o);
-  parseEngine(p, o.engine);
-  parseFetch(p, o);
-  const { outDir, metric } = parseReport(p, o);
-  p.throwIfAny();
-  return { scope, outDir, metric };
-}
-
 export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: CliIo): Promise<void> {
-  const { scope, outDir, metric } = parseAll(o);
+  const s = parseSettings(o);
   // The report would refuse a share of an API fetch (shareDenominator): say so before buying it.
-  if (metric === 'share' && (o.snapshot ?? []).length === 0) throw new UserError(apiShareRefusal(fetchCountries(scope.countries, scope.countryPolicy)));
-  await withOutput(outDir, o.db, io, (folder) =>
-    withStore(o.db, async (store) => {
-      await fetchStage(store, scope, o, io);
-      await classifyStage(store, scope, o, io);
-      await reportStage(store, scope, o, folder, io);
+  if (s.report.metric === 'share' && s.snapshot.length === 0) throw new UserError(apiShareRefusal(fetchCountries(s.scope.countries, s.scope.countryPolicy)));
+  await withOutput(s.report.outDir, s.db, io, (folder) =>
+    withStore(s.db, async (store) => {
+      await fetchStage(store, s, io);
+      await classifyStage(store, s, io);
+      await reportStage(store, s, folder, io);
     }),
   );
 }
 
 export async function fetchCommand(o: CommonFlags & FetchFlags, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const scope = parseScope(p, o);
-  parseFetch(p, o);
-  p.throwIfAny();
-  await withStore(o.db, (store) => fetchStage(store, scope, o, io));
+  const s = parseSettings(o);
+  await withStore(s.db, (store) => fetchStage(store, s, io));
 }
 
 export async function classifyCommand(o: CommonFlags, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const scope = parseScope(p, o);
-  parseEngine(p, o.engine);
-  p.throwIfAny();
-  await withStore(o.db, (store) => classifyStage(store, scope, o, io));
+  const s = parseSettings(o);
+  await withStore(s.db, (store) => classifyStage(store, s, io));
 }
 
 export async function aggregateCommand(o: CommonFlags & { out?: string }, io: CliIo): Promise<void> {
-  const p = new Problems();
-  const scope = parseScope(p, o);
-  p.throwIfAny();
+  // aggregate's --out is a folder for counts.csv alone, not the report's: read apart from its options.
+  const { out, ...rest } = o;
+  const s = parseSettings(rest);
   const body = (folder: OutputFolder | null) =>
-    withStore(o.db, async (store) => {
-      await requireComplete(store, 'aggregate', o.allowIncomplete === true, io.effects);
-      await requireCovered(store, 'aggregate', scope, null, io.effects);
-      const { counts } = await aggregate(store, scope);
-      const csv = countsCsv(counts, scope);
+    withStore(s.db, async (store) => {
+      await requireComplete(store, 'aggregate', s.allowIncomplete, io.effects);
+      await requireCovered(store, 'aggregate', s.scope, null, io.effects);
+      const { counts } = await aggregate(store, s.scope);
+      const csv = countsCsv(counts, s.scope);
       if (folder !== null) {
         await writeFile(join(folder.staging, 'counts.csv'), csv);
         await folder.commit();
       }
       io.effects.stdout(csv);
     });
-  await (o.out === undefined ? body(null) : withOutput(o.out, o.db, io, body));
+  await (out === undefined ? body(null) : withOutput(out, s.db, io, body));
 }
 
 export async function reportCommand(o: CommonFlags & ReportFlags, io: CliIo): Promise<void> {
-  const { scope, outDir } = parseAll(o);
-  await withOutput(outDir, o.db, io, (folder) => withStore(o.db, (store) => reportStage(store, scope, o, folder, io)));
+  const s = parseSettings(o);
+  await withOutput(s.report.outDir, s.db, io, (folder) => withStore(s.db, (store) => reportStage(store, s, folder, io)));
 }

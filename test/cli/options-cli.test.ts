@@ -141,6 +141,14 @@ describe('one line per problem', () => {
     expect(r.stderr).toBe('medai-trends: --countries takes ISO alpha-2 codes such as US,CN; "USA" is not one\n');
   });
 
+  it.each(['0', 'two', '1.5'])('--threads %s is refused before the database is opened', async (threads) => {
+    const db = join(await tempDir('medai-opts-'), 'x.duckdb');
+    const r = await runCliInProcess(['aggregate', '--threads', threads, '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`medai-trends: --threads must be a whole number from 1 to 1024, got "${threads}"\n`);
+    expect(existsSync(db)).toBe(false);
+  });
+
   it('an empty --countries still says it names no country', async () => {
     const r = await runCliInProcess(['report', '--countries', ' , ', '--db', join(await tempDir('medai-opts-'), 'x.duckdb')]);
     expect(r.code).toBe(2);
