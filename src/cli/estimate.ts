@@ -24,7 +24,7 @@ export interface EstimateFlags extends FetchFlags {
 }
 
 /** One row per year x country (keyword chunks summed): the grain a reader plans by. */
-export function estimateTable(est: Estimate): string {
+function estimateTable(est: Estimate): string {
   const rows = new Map<string, { works: number; pages: number; usd: number }>();
   for (const s of est.slices) {
     const key = `${s.year} ${s.country}`;

@@ -31,7 +31,7 @@ function excerpt(text: string | null, max = 300): string {
 }
 
 /** The explanation as text lines: pure, so it is tested without a terminal. */
-export function explanationLines(
+function explanationLines(
   work: Work,
   rules: KeywordRules,
   d: ClassificationDetail,

@@ -3,7 +3,8 @@
  * Their values are validated in options.ts.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_DB, DEFAULT_OUT } from './options.js';
+import { REPORT_BOUNDS as B, REPORT_DEFAULTS as R } from '../report/options.js';
+import { DEFAULT_COUNTRIES, DEFAULT_DB, DEFAULT_ENGINE, DEFAULT_FROM, DEFAULT_OUT, DEFAULT_POLICY, DEFAULT_TO, FETCH_DEFAULTS as F } from './options.js';
 
 /** `--db ""` is refused: DuckDB would take it as an in-memory database and lose everything at exit. */
 export function dbPath(value: string): string {
@@ -15,9 +16,9 @@ export const dbOption = (c: Command): Command =>
   c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)');
 export const windowOptions = (c: Command): Command =>
   c
-    .option('--from <year>', 'first year (default 2010)')
-    .option('--to <year>', 'last year (default 2021)')
-    .option('--countries <codes>', 'ISO alpha-2 codes, comma-separated (default US,CN)');
+    .option('--from <year>', `first year (default ${DEFAULT_FROM})`)
+    .option('--to <year>', `last year (default ${DEFAULT_TO})`)
+    .option('--countries <codes>', `ISO alpha-2 codes, comma-separated (default ${DEFAULT_COUNTRIES})`);
 /** Which OpenAlex work types: counted by run, aggregate and report; asked of the API by fetch (fewer pages to buy). */
 export const typesOption = (c: Command): Command =>
   c.option('--types <list>', 'OpenAlex work types, comma-separated, e.g. article,review,preprint (default: every type)');
@@ -27,28 +28,28 @@ export const countingOptions = (c: Command): Command =>
 export const classifyOptions = (c: Command): Command =>
   c
     .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
-    .option('--country-policy <policy>', 'separate (HK, MO, TW apart from CN) or fold-hk-mo', 'separate')
-    .option('--engine <engine>', 'classify in ts (TypeScript) or sql (inside DuckDB): the same result', 'ts');
+    .option('--country-policy <policy>', `separate (HK, MO, TW apart from CN) or fold-hk-mo (default ${DEFAULT_POLICY})`)
+    .option('--engine <engine>', `classify in ts (TypeScript) or sql (inside DuckDB): the same result (default ${DEFAULT_ENGINE})`);
 export const sourceOptions = (c: Command): Command =>
   c
     .option('--snapshot <paths...>', 'read OpenAlex snapshot parts / saved API pages (files, dirs or globs) instead of the API')
-    .option('--budget-usd <usd>', 'stop cleanly (resumable) before spending more than this on the API', '1')
-    .option('--max-rps <n>', 'API requests per second, across all workers', '10')
-    .option('--concurrency <n>', 'slices fetched in parallel', '6')
-    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
+    .option('--budget-usd <usd>', `stop cleanly (resumable) before spending more than this on the API (default ${F.budgetUsd})`)
+    .option('--max-rps <n>', `API requests per second, across all workers (default ${F.maxRps})`)
+    .option('--concurrency <n>', `slices fetched in parallel (default ${F.concurrency})`)
+    .option('--prefilter <kind>', `keywords (server-side search superset) or none (default ${F.prefilter})`)
     .option('--refresh', 'fetch a new copy of everything (works OpenAlex no longer returns are retired)')
     .option('--yes', 'start even when the estimate exceeds --budget-usd')
-    .option('--per-page <n>', 'results per API page, 1-100 (default 100)');
+    .option('--per-page <n>', `results per API page, 1-100 (default ${F.perPage})`);
 export const reportOptions = (c: Command): Command =>
   c
     .option('--out <dir>', 'output folder', DEFAULT_OUT)
     .option('--title <text>', 'chart title')
-    .option('--width <px>', 'plot width')
-    .option('--height <px>', 'plot height')
-    .option('--theme <theme>', 'light or dark')
-    .option('--metric <metric>', 'count, share (of the world total) or index (100 = first year)')
-    .option('--format <list>', 'svg,png,html,csv,json')
-    .option('--incomplete-years <n>', 'how many final years to mark as incomplete')
+    .option('--width <px>', `plot width in px, ${B.width.min}-${B.width.max} (default ${R.width})`)
+    .option('--height <px>', `plot height in px, ${B.height.min}-${B.height.max} (default ${R.height})`)
+    .option('--theme <theme>', `light or dark (default ${R.theme})`)
+    .option('--metric <metric>', 'count, share (of the medical-AI papers in the snapshot read; not after an API fetch) or index (100 = first year)')
+    .option('--format <list>', `output formats, comma-separated (default ${R.formats.join(',')})`)
+    .option('--incomplete-years <n>', `how many final years to mark as incomplete, ${B.incompleteYears.min}-${B.incompleteYears.max} (default: those within a year of the data date)`)
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
 
 /** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */

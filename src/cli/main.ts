@@ -9,7 +9,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
-import type { FetchFlags, ReportFlags } from './options.js';
+import { DEFAULT_POLICY, FETCH_DEFAULTS, type FetchFlags, type ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
 import type { EstimateFlags } from './estimate.js';
 import type { EvaluateFlags } from './evaluate.js';
@@ -61,10 +61,10 @@ function program(io: CliIo): Command {
 
   classifyOptions(windowOptions(program.command('estimate')))
     .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')
-    .option('--prefilter <kind>', 'keywords (server-side search superset) or none', 'keywords')
-    .option('--per-page <n>', 'results per API page, 1-100 (default 100)')
-    .option('--max-rps <n>', 'API requests per second', '10')
-    .option('--budget-usd <usd>', 'the fetch budget to compare the estimate with', '1')
+    .option('--prefilter <kind>', `keywords (server-side search superset) or none (default ${FETCH_DEFAULTS.prefilter})`)
+    .option('--per-page <n>', `results per API page, 1-100 (default ${FETCH_DEFAULTS.perPage})`)
+    .option('--max-rps <n>', `API requests per second (default ${FETCH_DEFAULTS.maxRps})`)
+    .option('--budget-usd <usd>', `the fetch budget to compare the estimate with (default ${FETCH_DEFAULTS.budgetUsd})`)
     .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
     .option('--json', 'print the estimate as JSON instead of a table')
     .action(async (o: EstimateFlags) => (await import('./estimate.js')).estimateCommand(o, io));
@@ -91,7 +91,7 @@ function program(io: CliIo): Command {
     .option('--from <year>', 'draw only works published in or after this year (default: all)')
     .option('--to <year>', 'draw only works published in or before this year (default: all)')
     .option('--countries <codes>', 'draw only works with an affiliation in one of these ISO alpha-2 codes, e.g. US,CN (default: any)')
-    .option('--country-policy <policy>', 'separate (HK, MO and TW apart from CN) or fold-hk-mo', 'separate')
+    .option('--country-policy <policy>', `separate (HK, MO and TW apart from CN) or fold-hk-mo (default ${DEFAULT_POLICY})`)
     .option('--out <csv>', 'where to write the sheet', 'reports/review-sample.csv')
     .action(async (o: ReviewFlags) => (await import('./review.js')).reviewCommand(o, io));
 

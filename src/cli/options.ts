@@ -17,6 +17,10 @@ export const DEFAULT_FROM = 2010;
 export const DEFAULT_TO = 2021;
 export const DEFAULT_COUNTRIES = 'US,CN';
 export const DEFAULT_DB = 'data/medai.duckdb';
+/** HK, MO and TW apart from CN, as OpenAlex gives them. */
+export const DEFAULT_POLICY: CountryPolicy = 'separate';
+/** The TypeScript classifier, the reference the SQL twin is tested against. */
+export const DEFAULT_ENGINE: ClassifyEngine = 'ts';
 export const DEFAULT_OUT = 'reports';
 
 export class Problems {
@@ -91,7 +95,7 @@ export function parseScope(p: Problems, o: ScopeFlags): Scope {
  * `--types article,review` into OpenAlex type names (lower-case words joined by hyphens, as
  * OpenAlex and the Crossref types of older records write them: book-chapter, posted-content).
  */
-export function parseTypes(p: Problems, list: string | undefined): string[] {
+function parseTypes(p: Problems, list: string | undefined): string[] {
   if (list === undefined) return [];
   const types: string[] = [];
   for (const raw of list.split(',')) {
@@ -122,7 +126,7 @@ export function parseCountries(p: Problems, list: string): string[] {
 }
 
 export function parsePolicy(p: Problems, raw: string | undefined): CountryPolicy {
-  return oneOf(p, '--country-policy', raw, COUNTRY_POLICIES, 'separate');
+  return oneOf(p, '--country-policy', raw, COUNTRY_POLICIES, DEFAULT_POLICY);
 }
 
 /** An optional `--from`/`--to` of the reading commands (no default window); null when not given. */
@@ -134,7 +138,7 @@ export function parseYear(p: Problems, flag: string, value: string | undefined):
 }
 
 export function parseEngine(p: Problems, raw: string | undefined): ClassifyEngine {
-  return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, 'ts');
+  return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, DEFAULT_ENGINE);
 }
 
 export interface ReportFlags {
@@ -205,21 +209,31 @@ export interface FetchFlags {
 /** The fetch settings a command line gives; the key and base URL come from the environment. */
 export type ParsedFetchOptions = Omit<ApiSettings, 'baseUrl' | 'apiKey'>;
 
+/** The fetch settings when a flag is not given; --help shows these (flags.ts), parseFetch applies them. */
+export const FETCH_DEFAULTS = {
+  // A free key's daily allowance.
+  budgetUsd: 1,
+  // OpenAlex allows more, but ten per second leaves room for other clients on the same key.
+  maxRps: 10,
+  // Slices fetched at once; each is one sequential cursor.
+  concurrency: 6,
+  prefilter: 'keywords',
+  // OpenAlex's maximum: cost is per call, so full pages buy the most works per dollar.
+  perPage: 100,
+} as const;
+
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
+  const d = FETCH_DEFAULTS;
   // Decimal notation only, as for the whole numbers: Number() would take 0x10 as 16 dollars.
-  const budget = o.budgetUsd === undefined ? 1 : /^(\d+\.?\d*|\.\d+)$/.test(o.budgetUsd) ? Number(o.budgetUsd) : NaN;
+  const budget = o.budgetUsd === undefined ? d.budgetUsd : /^(\d+\.?\d*|\.\d+)$/.test(o.budgetUsd) ? Number(o.budgetUsd) : NaN;
   if (!Number.isFinite(budget) || budget <= 0) p.add(`--budget-usd must be a positive amount, got "${o.budgetUsd}"`);
   return {
-    // A free key's daily allowance.
-    budgetUsd: Number.isFinite(budget) && budget > 0 ? budget : 1,
-    // OpenAlex allows more, but ten per second leaves room for other clients on the same key.
-    maxRps: integer(p, '--max-rps', o.maxRps, 10, 1, 100),
-    // Slices fetched at once; each is one sequential cursor.
-    concurrency: integer(p, '--concurrency', o.concurrency, 6, 1, 32),
+    budgetUsd: Number.isFinite(budget) && budget > 0 ? budget : d.budgetUsd,
+    maxRps: integer(p, '--max-rps', o.maxRps, d.maxRps, 1, 100),
+    concurrency: integer(p, '--concurrency', o.concurrency, d.concurrency, 1, 32),
     refresh: o.refresh === true,
-    prefilter: oneOf(p, '--prefilter', o.prefilter, ['keywords', 'none'] as const, 'keywords'),
+    prefilter: oneOf(p, '--prefilter', o.prefilter, ['keywords', 'none'] as const, d.prefilter),
     yes: o.yes === true,
-    // OpenAlex's maximum: cost is per call, so full pages buy the most works per dollar.
-    perPage: integer(p, '--per-page', o.perPage, 100, 1, 100),
+    perPage: integer(p, '--per-page', o.perPage, d.perPage, 1, 100),
   };
 }

@@ -84,7 +84,7 @@ export async function completenessOf(store: Store): Promise<Completeness> {
 }
 
 /** Where a snapshot load stopped, from the files it recorded as read and not read. */
-export function snapshotReason(source: SnapshotSource | null): string {
+function snapshotReason(source: SnapshotSource | null): string {
   const unread = source?.unread ?? [];
   const parts: string[] = [];
   for (const f of unread) {
@@ -145,7 +145,7 @@ function capitalize(s: string): string {
 }
 
 /** Quotes a command-line word for a POSIX shell when it needs it. */
-export function shellWord(w: string): string {
+function shellWord(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 

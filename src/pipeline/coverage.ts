@@ -75,7 +75,7 @@ export interface RuleTerms {
   medical: readonly string[];
 }
 
-export function ruleTerms(rules: KeywordRules): RuleTerms {
+function ruleTerms(rules: KeywordRules): RuleTerms {
   return { dir: rules.dir, require: rules.require, ...searchTerms(rules) };
 }
 
@@ -344,7 +344,7 @@ export function fetchCommandsFor(coverage: Coverage, db: string, scope: Scope, r
   return [...new Set(commands)];
 }
 
-export const UNKNOWN_COVERAGE =
+const UNKNOWN_COVERAGE =
   'this database was filled by an older version of medai-trends, which did not record what its fetch covered, so counts outside it cannot be told from real zeros; rerun the fetch to record it';
 
 /**

@@ -18,7 +18,7 @@ import { completenessOf, incompleteNote, type Completeness } from './completenes
 import type { Coverage } from './coverage.js';
 
 /** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
-export const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
+const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
 
 import type { Source } from './provenance.js';
 
@@ -118,7 +118,7 @@ export interface Manifest {
 }
 
 /** The date the data stands for: a snapshot's newest `updated_date`, or the day of the fetch. */
-export function dataDateOf(source: Source | null, newestUpdated: string | null): string {
+function dataDateOf(source: Source | null, newestUpdated: string | null): string {
   if (source?.kind === 'api') return source.fetchedAt.slice(0, 10);
   return (newestUpdated ?? 'unknown').slice(0, 10);
 }

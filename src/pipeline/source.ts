@@ -17,7 +17,7 @@ import { apiCoverage, apiFetchCommand, beginCoverage, finishCoverage } from './c
 import { ingestSnapshot } from './ingest.js';
 import type { ApiSource, Source } from './provenance.js';
 
-export const DEFAULT_BASE_URL = 'https://api.openalex.org';
+const DEFAULT_BASE_URL = 'https://api.openalex.org';
 
 /** The API's address: OPENALEX_BASE_URL (checked: no credentials in it) or OpenAlex's own. */
 export function apiBaseUrl(fromEnv: string | undefined): string {

@@ -7,7 +7,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import { countryName } from './countries.js';
 import type { ResolvedOptions } from './options.js';
-import { METRICS, type CountRow, type Metric, type ReportInput, type ShareDenominator } from './types.js';
+import { METRICS, type CountRow, type Metric, type ReportInput } from './types.js';
 
 export interface SeriesPoint {
   year: number;
@@ -43,9 +43,9 @@ export interface Overtake {
   aheadAtEnd: boolean;
 }
 
-export interface ReportModel {
-  from: number;
-  to: number;
+/** The input's labels and provenance pass through unchanged, for the renderers' notes and pages. */
+export interface ReportModel
+  extends Pick<ReportInput, 'from' | 'to' | 'dataDate' | 'sourceLabel' | 'countryPolicy' | 'method' | 'manifest' | 'dataWarning' | 'denominator'> {
   years: number[];
   /** ISO codes in the order given: legend, colours, table columns and CSV rows follow it. */
   countries: string[];
@@ -67,13 +67,6 @@ export interface ReportModel {
   unavailable: Partial<Record<Metric, UserError>>;
   /** The metric the chart shows; always in `values`. */
   metric: Metric;
-  dataDate: string;
-  sourceLabel: string;
-  countryPolicy: string;
-  method: string;
-  manifest: unknown;
-  dataWarning?: string;
-  denominator: ShareDenominator;
 }
 
 const ISO2 = /^[A-Z]{2}$/;

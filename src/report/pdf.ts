@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { UserError } from '../errors.js';
 
 /** Where Debian's `chromium` package puts the browser; CHROMIUM_PATH names another. */
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /**
  * No sandbox because containers and CI often run as root, where Chromium's sandbox refuses to

@@ -10,8 +10,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.js';
 
 /** Debian's fonts-dejavu-core; the spec names DejaVu Sans first so SVG and PNG agree. */
-export const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
-export const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map(
+const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map(
   (f) => `${FONT_DIR}/${f}`,
 );
 

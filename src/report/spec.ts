@@ -63,7 +63,7 @@ const PALETTES: Readonly<Record<Theme, Palette>> = {
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'wedge', 'triangle-right'];
 
 /** DejaVu first because the PNG renderer is given exactly those font files; the rest are for browsers. */
-export const FONT = 'DejaVu Sans, Helvetica Neue, Arial, sans-serif';
+const FONT = 'DejaVu Sans, Helvetica Neue, Arial, sans-serif';
 const LABEL_FONT_SIZE = 12;
 const NOTE_FONT_SIZE = 10;
 /**
@@ -206,7 +206,7 @@ interface MetricText {
   tipFormat: string;
 }
 
-export function metricText(metric: Metric, from: number, denominator: ShareDenominator): MetricText {
+function metricText(metric: Metric, from: number, denominator: ShareDenominator): MetricText {
   switch (metric) {
     case 'count':
       return { axisTitle: 'Papers', axisFormat: ',d', tipTitle: 'Papers', tipFormat: ',d' };

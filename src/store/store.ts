@@ -292,7 +292,7 @@ function appendNullable(app: DuckDBAppender, v: string | null): void {
 }
 
 /** One `works` row, in the column order of queries/schema/works.sql. */
-export function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
+function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
   app.appendVarchar(w.id);
   app.appendInteger(w.year);
   appendNullable(app, w.title);

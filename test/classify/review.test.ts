@@ -3,7 +3,7 @@
  * every problem named by file and row), and the precision they give, through the real CLI on the
  * real corpus and on constructed sheets.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';

@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { rebuildAbstract } from '../../src/model/abstract.js';
 import { openAlexDataDir, readJsonLines } from './openalex-data.js';
-import { analyze, countBooleanOperators, matches, parseSearch, SearchSyntaxError, splitOutsideQuotes, type SearchNode } from './openalex-search.js';
+import { analyze, matches, parseSearch, SearchSyntaxError, splitOutsideQuotes, type SearchNode } from './openalex-search.js';
 import { seededRandom } from '../../src/random.js';
 
 export type FaultKind = '5xx' | 'reset' | 'stall' | 'truncate';
