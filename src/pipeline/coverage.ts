@@ -244,8 +244,10 @@ export function checkCoverage(coverage: Coverage, scope: Scope, rule: RuleTerms 
     // A snapshot holds every country, type and keyword; a year after its data date is not in it.
     const last = coverage.dataDate === null ? null : Number(coverage.dataDate.slice(0, 4));
     if (read === 'fetched' || last === null || scope.to <= last) return [];
-    const years = yearRanges(Array.from({ length: scope.to - Math.max(scope.from, last + 1) + 1 }, (_, i) => Math.max(scope.from, last + 1) + i));
-    return [{ dimension: 'years', detail: `years ${years} are after the snapshot's data date (${coverage.dataDate})` }];
+    const first = Math.max(scope.from, last + 1);
+    const one = first === scope.to;
+    const years = yearRanges(Array.from({ length: scope.to - first + 1 }, (_, i) => first + i));
+    return [{ dimension: 'years', detail: `${one ? 'year' : 'years'} ${years} ${one ? 'is' : 'are'} after the snapshot's data date (${coverage.dataDate})` }];
   }
   const noSlice: Cell[] = [];
   const wrongTypes: Cell[] = [];

@@ -133,6 +133,7 @@ describe('a snapshot', () => {
     expect(details(snapshot('2021-03-01'), scope, rule(['anything'], [], ['ai']), 'window')).toEqual([]);
     expect(details(snapshot('2019-06-01'), scope, null, 'window')).toEqual(["years: years 2020-2021 are after the snapshot's data date (2019-06-01)"]);
     expect(details(snapshot('2019-06-01'), { ...scope, from: 2020 }, null, 'window')).toEqual(["years: years 2020-2021 are after the snapshot's data date (2019-06-01)"]);
+    expect(details(snapshot('2020-06-01'), scope, null, 'window')).toEqual(["years: year 2021 is after the snapshot's data date (2020-06-01)"]);
     // No record with an update date: nothing to tell the years by.
     expect(details(snapshot(null), scope, null, 'window')).toEqual([]);
     expect(details(snapshot('2019-06-01'), scope, null, 'fetched')).toEqual([]);
