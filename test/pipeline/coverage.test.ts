@@ -34,6 +34,16 @@ async function ok(args: string[], at?: OpenAlexServer): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * Runs the fetch a refusal printed, classifies (with `classifyArgs`) and aggregates `asked`: the
+ * counts it returns must be those of all the data.
+ */
+async function afterPrintedFetch(fetch: string, db: string, asked: string[], classifyArgs: string[] = [], at?: OpenAlexServer): Promise<string> {
+  await ok(argsOf(fetch), at);
+  await ok(['classify', '--db', db, ...classifyArgs]);
+  return ok(['aggregate', '--db', db, ...asked]);
+}
+
 /** A refusal: exit 2 (usage), naming each of `lines` and the fetch to run. */
 async function refused(args: string[], lines: string[], fetch: string): Promise<string> {
   const r = await cli(args);
@@ -88,9 +98,7 @@ describe('years', () => {
     const all = await snapshotCounts(WORKS_FILE, asked);
     // Zeros for 2010-2014 would have been wrong.
     expect(all).toMatch(/\n201[0-4],US,[1-9]/);
-    await ok(argsOf(fetch));
-    await ok(['classify', '--db', db]);
-    expect(await ok(['aggregate', '--db', db, ...asked])).toBe(all);
+    expect(await afterPrintedFetch(fetch, db, asked)).toBe(all);
   }, 120_000);
 });
 
@@ -105,9 +113,7 @@ describe('countries', () => {
 
     const all = await snapshotCounts(WORKS_FILE, asked);
     expect(all).toContain('2017,CN,1\n');
-    await ok(argsOf(fetch));
-    await ok(['classify', '--db', db]);
-    expect(await ok(['aggregate', '--db', db, ...asked])).toBe(all);
+    expect(await afterPrintedFetch(fetch, db, asked)).toBe(all);
   }, 120_000);
 });
 
@@ -137,9 +143,7 @@ describe('country policy', () => {
 
     const all = await snapshotCounts(file, asked, ['--country-policy', 'fold-hk-mo']);
     expect(all).toContain('2017,CN,2\n');
-    await ok(argsOf(fetch), hk);
-    await ok(['classify', '--db', db, '--country-policy', 'fold-hk-mo']);
-    expect(await ok(['aggregate', '--db', db, ...asked])).toBe(all);
+    expect(await afterPrintedFetch(fetch, db, asked, ['--country-policy', 'fold-hk-mo'], hk)).toBe(all);
   }, 120_000);
 });
 
@@ -161,9 +165,7 @@ describe('keywords with a prefilter', () => {
 
     const all = await snapshotCounts(WORKS_FILE, US_2015_2021, ['--keywords', broader]);
     expect(all).not.toBe(await snapshotCounts(WORKS_FILE, US_2015_2021));
-    await ok(argsOf(fetch));
-    await ok(['classify', '--db', db, '--keywords', broader]);
-    expect(await ok(['aggregate', '--db', db, ...US_2015_2021])).toBe(all);
+    expect(await afterPrintedFetch(fetch, db, US_2015_2021, ['--keywords', broader])).toBe(all);
   }, 120_000);
 });
 
@@ -194,9 +196,7 @@ describe('types', () => {
     const articles = [...US_2015_2021, '--types', 'article'];
     expect(await ok(['aggregate', '--db', db, ...articles])).toBe(await snapshotCounts(WORKS_FILE, articles));
 
-    await ok(argsOf(fetch));
-    await ok(['classify', '--db', db]);
-    expect(await ok(['aggregate', '--db', db, ...US_2015_2021])).toBe(await snapshotCounts(WORKS_FILE, US_2015_2021));
+    expect(await afterPrintedFetch(fetch, db, US_2015_2021)).toBe(await snapshotCounts(WORKS_FILE, US_2015_2021));
   }, 120_000);
 });
 
