@@ -5,8 +5,8 @@
 // `--help` and `--version` well under half a second where tsx's loader alone takes about that.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -41,7 +41,7 @@ export async function compiledMain() {
     const main = join(dir, 'src', 'cli', 'main.js');
     try {
       statSync(main);
-      return new URL(`file://${main}`).href;
+      return pathToFileURL(main).href;
     } catch {
       // Not built yet: below.
     }
@@ -49,17 +49,23 @@ export async function compiledMain() {
     mkdirSync(CACHE, { recursive: true });
     // Built aside and renamed into place whole, so two runs starting together never see half a build.
     const tmp = join(CACHE, `.tmp-${process.pid}-${Date.now()}`);
-    await build({
-      entryPoints: files,
-      outbase: SRC,
-      outdir: join(tmp, 'src'),
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: true,
-      logLevel: 'silent',
-    });
-    for (const name of BESIDE) symlinkSync(join(ROOT, name), join(tmp, name));
+    try {
+      await build({
+        entryPoints: files,
+        outbase: SRC,
+        outdir: join(tmp, 'src'),
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        sourcemap: true,
+        logLevel: 'silent',
+      });
+      for (const name of BESIDE) symlinkSync(join(ROOT, name), join(tmp, name));
+    } catch (err) {
+      // A source esbuild cannot compile: tsx runs it instead and reports the error in full.
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
     try {
       renameSync(tmp, dir);
     } catch {
@@ -70,7 +76,7 @@ export async function compiledMain() {
       const path = join(CACHE, old);
       if (path !== dir && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
     }
-    return new URL(`file://${dirname(main)}/main.js`).href;
+    return pathToFileURL(main).href;
   } catch {
     return null;
   }
