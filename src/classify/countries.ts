@@ -10,6 +10,8 @@ import type { Authorship } from '../model/work.js';
  */
 export type CountryPolicy = 'separate' | 'fold-hk-mo';
 export const COUNTRY_POLICIES: readonly CountryPolicy[] = ['separate', 'fold-hk-mo'];
+/** HK, MO and TW apart from CN, as OpenAlex gives them. */
+export const DEFAULT_POLICY: CountryPolicy = 'separate';
 
 export function describePolicy(policy: CountryPolicy): string {
   return policy === 'separate'

@@ -3,8 +3,9 @@
  * Their values are validated in options.ts.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_POLICY } from '../classify/countries.js';
 import { REPORT_BOUNDS as B, REPORT_DEFAULTS as R } from '../report/options.js';
-import { DEFAULT_COUNTRIES, DEFAULT_DB, DEFAULT_ENGINE, DEFAULT_FROM, DEFAULT_OUT, DEFAULT_POLICY, DEFAULT_TO, FETCH_DEFAULTS as F } from './options.js';
+import { DEFAULT_COUNTRIES, DEFAULT_DB, DEFAULT_ENGINE, DEFAULT_FROM, DEFAULT_OUT, DEFAULT_TO, FETCH_DEFAULTS as F } from './options.js';
 
 /** `--db ""` is refused: DuckDB would take it as an in-memory database and lose everything at exit. */
 export function dbPath(value: string): string {

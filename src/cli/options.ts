@@ -4,10 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
+import { LIMITS } from '../fetch/planner.js';
 import type { ApiSettings } from '../pipeline/source.js';
 import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
-import { COUNTRY_POLICIES, type CountryPolicy } from '../classify/countries.js';
+import { COUNTRY_POLICIES, DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/engine.js';
 import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
@@ -17,8 +18,6 @@ export const DEFAULT_FROM = 2010;
 export const DEFAULT_TO = 2021;
 export const DEFAULT_COUNTRIES = 'US,CN';
 export const DEFAULT_DB = 'data/medai.duckdb';
-/** HK, MO and TW apart from CN, as OpenAlex gives them. */
-export const DEFAULT_POLICY: CountryPolicy = 'separate';
 /** The TypeScript classifier, the reference the SQL twin is tested against. */
 export const DEFAULT_ENGINE: ClassifyEngine = 'ts';
 export const DEFAULT_OUT = 'reports';
@@ -219,7 +218,7 @@ export const FETCH_DEFAULTS = {
   concurrency: 6,
   prefilter: 'keywords',
   // OpenAlex's maximum: cost is per call, so full pages buy the most works per dollar.
-  perPage: 100,
+  perPage: LIMITS.maxPerPage,
 } as const;
 
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {

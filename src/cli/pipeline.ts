@@ -5,13 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fetchCountries } from '../classify/countries.js';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { requireComplete } from '../pipeline/completeness.js';
-import { apiShareRefusal, requireCovered } from '../pipeline/coverage.js';
+import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
 import { defaultFolderEffects, OutputFolder } from '../pipeline/output-folder.js';
 import { printReportPdfs, produceReport } from '../pipeline/report.js';
 import { chromiumPath } from '../report/pdf.js';
@@ -135,8 +134,11 @@ async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: 
 
 export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: CliIo): Promise<void> {
   const s = parseSettings(o);
-  // The report would refuse a share of an API fetch (shareDenominator): say so before buying it.
-  if (s.report.metric === 'share' && s.snapshot.length === 0) throw new UserError(apiShareRefusal(fetchCountries(s.scope.countries, s.scope.countryPolicy)));
+  if (s.report.metric === 'share' && s.snapshot.length === 0) {
+    // The report would refuse a share of what this fetch will cover: say so before buying it.
+    const { refusal } = shareDenominator(apiCoverage(s.scope, await loadKeywordRules(s.scope.keywordsDir), s.fetch));
+    if (refusal !== undefined) throw new UserError(refusal);
+  }
   await withOutput(s.report.outDir, s.db, io, (folder) =>
     withStore(s.db, async (store) => {
       await fetchStage(store, s, io);

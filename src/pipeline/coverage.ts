@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { fetchCountries, type CountryPolicy } from '../classify/countries.js';
+import { DEFAULT_POLICY, fetchCountries, type CountryPolicy } from '../classify/countries.js';
 import { DEFAULT_KEYWORDS_DIR, searchTerms, type Group, type KeywordRules } from '../classify/keywords.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { ShareDenominator } from '../report/types.js';
-import { alternativeWithin, searchAlternatives } from '../fetch/planner.js';
+import { LIMITS, alternativeWithin, searchAlternatives } from '../fetch/planner.js';
 import type { Store } from '../store/store.js';
 import type { ClassifierRecord } from './classify.js';
 import { commandLine, loadRecord } from './completeness.js';
@@ -316,10 +316,11 @@ export function checkCoverage(coverage: Coverage, scope: Scope, rule: RuleTerms 
 export function apiFetchCommand(db: string, scope: Scope, rules: { dir: string }, api: { prefilter: 'keywords' | 'none'; perPage: number }): string {
   const words = ['fetch', '--db', db, '--from', String(scope.from), '--to', String(scope.to), '--countries', scope.countries.join(',')];
   if (scope.types.length > 0) words.push('--types', scope.types.join(','));
-  if (scope.countryPolicy !== 'separate') words.push('--country-policy', scope.countryPolicy);
+  if (scope.countryPolicy !== DEFAULT_POLICY) words.push('--country-policy', scope.countryPolicy);
   if (api.prefilter !== 'keywords') words.push('--prefilter', api.prefilter);
   else if (resolve(rules.dir) !== resolve(DEFAULT_KEYWORDS_DIR)) words.push('--keywords', rules.dir);
-  if (api.perPage !== 100) words.push('--per-page', String(api.perPage));
+  // The CLI's default page size: left out, as a user would type it.
+  if (api.perPage !== LIMITS.maxPerPage) words.push('--per-page', String(api.perPage));
   return commandLine(words);
 }
 
@@ -332,7 +333,7 @@ export function fetchCommandsFor(coverage: Coverage, db: string, scope: Scope, r
   if (coverage.kind === 'snapshot') {
     return [`${commandLine(['fetch', '--db', db, '--snapshot'])} <the files of a newer snapshot>`];
   }
-  const perPage = coverage.spans.at(-1)?.perPage ?? 100;
+  const perPage = coverage.spans.at(-1)?.perPage ?? LIMITS.maxPerPage;
   const prefilter = rule !== null && !(['ai', 'medical'] as const).every((g) => rule.require.includes(g)) ? 'none' : 'keywords';
   const keywords = { dir: rule?.dir ?? scope.keywordsDir };
   const asked = (s: Scope): string => apiFetchCommand(db, s, keywords, { prefilter, perPage });
@@ -352,7 +353,7 @@ const UNKNOWN_COVERAGE =
 /**
  * The coverage gate of the counting stages: a Scope beyond what was fetched stops them (exit 2),
  * naming what is missing and the fetch that gets it. A database from an older version is taken as
- * it is, with a warning (as completeness 'unknown' is). Returns the coverage checked against.
+ * it is, with a warning (as completeness 'unknown' is).
  */
 export async function requireCovered(
   store: Store,
@@ -360,12 +361,12 @@ export async function requireCovered(
   scope: Scope,
   rules: KeywordRules | null,
   effects: Effects,
-): Promise<Coverage | null> {
+): Promise<void> {
   const coverage = await coverageOf(store);
   if (coverage === null) {
     // An empty database has nothing to cover; the stages say so themselves.
     if (((await store.counters()).records_read ?? 0) > 0) effects.warn(`${command}: ${UNKNOWN_COVERAGE}`);
-    return null;
+    return;
   }
   let read: 'window' | 'fetched' = 'fetched';
   let asked = scope;
@@ -380,7 +381,7 @@ export async function requireCovered(
     if (classifier !== null && rule === null) effects.warn(`${command}: the works were classified by an older version, which did not record the rule's search terms; the keyword rule is not checked against the fetch (run classify again)`);
   }
   const missing = checkCoverage(coverage, asked, rule, read);
-  if (missing.length === 0) return coverage;
+  if (missing.length === 0) return;
   const commands = fetchCommandsFor(coverage, store.path, asked, rule, read).map((c) => `\`${c}\``).join(', ');
   const then = command === 'classify' ? 'then classify again' : `then classify and ${command} again`;
   const how =

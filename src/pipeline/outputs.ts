@@ -125,7 +125,7 @@ function dataDateOf(source: Source | null, newestUpdated: string | null): string
 
 export async function buildManifest(
   store: Store,
-  args: { window: Scope; metric: string; version: string; now: Date; scope: ScopeTotals; coverage: Coverage | null },
+  args: { scope: Scope; metric: string; version: string; now: Date; totals: ScopeTotals; coverage: Coverage | null },
 ): Promise<Manifest> {
   const source = await store.getMeta<Source>('source');
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
@@ -144,11 +144,11 @@ export async function buildManifest(
     tool: { name: 'medai-trends', version: args.version },
     generatedAt: args.now.toISOString(),
     parameters: {
-      from: args.window.from,
-      to: args.window.to,
-      countries: [...args.window.countries],
-      types: [...args.window.types],
-      mergeVersions: args.window.mergeVersions,
+      from: args.scope.from,
+      to: args.scope.to,
+      countries: [...args.scope.countries],
+      types: [...args.scope.types],
+      mergeVersions: args.scope.mergeVersions,
       countryPolicy: classifier?.countryPolicy ?? 'unknown',
       metric: args.metric,
     },
@@ -169,11 +169,11 @@ export async function buildManifest(
       medical: t?.medical ?? 0,
       ai: t?.ai ?? 0,
       medicalAi: t?.medical_ai ?? 0,
-      worksInScope: args.scope.works,
-      medicalAiInScope: args.scope.medicalAi,
-      medicalAiInScopeByType: args.scope.medicalAiByType,
-      possibleVersionPairs: args.scope.versionPairs,
-      worksCsvCellsCleaned: args.scope.csvCellsCleaned,
+      worksInScope: args.totals.works,
+      medicalAiInScope: args.totals.medicalAi,
+      medicalAiInScopeByType: args.totals.medicalAiByType,
+      possibleVersionPairs: args.totals.versionPairs,
+      worksCsvCellsCleaned: args.totals.csvCellsCleaned,
     },
   };
 }

@@ -72,7 +72,7 @@ export interface ReportRun {
  */
 export async function produceReport(
   store: Store,
-  window: Scope,
+  scope: Scope,
   options: ReportOptions & { writeTo?: string },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
@@ -80,14 +80,14 @@ export async function produceReport(
   const coverage = await coverageOf(store);
   const { refusal, ...denominator } = shareDenominator(coverage);
   if (refusal !== undefined && options.metric === 'share') throw new UserError(refusal);
-  const { counts, worldTotals, chain } = await aggregate(store, window);
+  const { counts, worldTotals, chain } = await aggregate(store, scope);
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
-  const scope = await writeWorks(chain, dir);
+  const totals = await writeWorks(chain, dir);
   await writeRejects(store, dir);
   const o = resolveOptions(options);
-  const manifest = await buildManifest(store, { window, metric: o.metric, version: TOOL_VERSION, now: effects.now(), scope, coverage });
+  const manifest = await buildManifest(store, { scope, metric: o.metric, version: TOOL_VERSION, now: effects.now(), totals, coverage });
   const dataWarning = chartWarning(manifest.completeness);
   // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
   const model = buildReportModel(
@@ -95,13 +95,13 @@ export async function produceReport(
       counts,
       // No totals where a share is refused, so report.html does not offer one either.
       worldTotals: refusal === undefined ? worldTotals : [],
-      from: window.from,
-      to: window.to,
-      countries: [...window.countries],
+      from: scope.from,
+      to: scope.to,
+      countries: [...scope.countries],
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
       countryPolicy: policyText(manifest.parameters.countryPolicy),
-      method: methodText(classifier?.rule, window.types, window.mergeVersions),
+      method: methodText(classifier?.rule, scope.types, scope.mergeVersions),
       manifest,
       ...(dataWarning === undefined ? {} : { dataWarning }),
       // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
