@@ -63,7 +63,8 @@ world_rows as (
 final as (
   select year, country, all_works, ai, medical, medical_ai
   from (select * from world_rows union all select * from country_rows)
-  order by year, rank
+  -- The countries' order (--countries) is applied by src/pipeline/baselines.ts.
+  order by year, rank, country
 )
 
 select * from final

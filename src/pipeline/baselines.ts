@@ -107,6 +107,12 @@ export type Baselines =
   | { rows: BaselineRow[]; note: string; record?: ApiBaselinesRecord }
   | { missing: string };
 
+/** baselines.csv's order: by year, WORLD first, then the countries in --countries order (as counts.csv). */
+function inCsvOrder(rows: BaselineRow[], scope: Scope): BaselineRow[] {
+  const order = ['WORLD', ...scope.countries];
+  return [...rows].sort((a, b) => a.year - b.year || order.indexOf(a.country) - order.indexOf(b.country));
+}
+
 /** The fetch that gets the API baselines for `scope`. */
 export function baselinesCommand(db: string, scope: Scope): string {
   return [
@@ -137,7 +143,7 @@ export async function baselinesOf(store: Store, chain: ScopeChain, coverage: Cov
   if (coverage === null || coverage.kind === 'snapshot') {
     const rows = await readChain<Omit<BaselineRow, 'source'>>(chain, 'baselines_local');
     return {
-      rows: rows.map((r) => ({ ...r, source: BASELINE_SOURCES.snapshot })),
+      rows: inCsvOrder(rows.map((r) => ({ ...r, source: BASELINE_SOURCES.snapshot })), scope),
       note: 'Baselines (baselines.csv) come from the snapshot read: every work of the window and types, its AI and medical keywords by the same rule as the counts; WORLD is every work read.',
     };
   }
@@ -155,10 +161,8 @@ export async function baselinesOf(store: Store, chain: ScopeChain, coverage: Cov
         ? { ...r, source: BASELINE_SOURCES.openalexSearch }
         : { ...r, medical_ai: local.get(`${r.year}|${r.country}`) ?? 0, source: BASELINE_SOURCES.openalexSearchLocalRule },
     );
-  const order = ['WORLD', ...scope.countries];
-  rows.sort((a, b) => a.year - b.year || order.indexOf(a.country) - order.indexOf(b.country));
   return {
-    rows,
+    rows: inCsvOrder(rows, scope),
     record,
     note:
       `Baselines (baselines.csv) come from OpenAlex's counts (group_by=publication_year, ${record.mode === 'two-level' ? 'two-level by country' : 'one call per country'}), fetched ${record.fetchedAt.slice(0, 10)}: ` +

@@ -38,6 +38,8 @@ describe('baselines', () => {
     const rows = csv(join(out, 'baselines.csv'));
     expect(Object.keys(rows[0]!)).toEqual(['year', 'country', 'all_works', 'ai', 'medical', 'medical_ai', 'source']);
     expect(rows).toHaveLength(7 * 4);
+    // By year, WORLD first, then the countries in --countries order.
+    expect(rows.slice(0, 4).map((r) => `${r.year} ${r.country}`)).toEqual(['2015 WORLD', '2015 US', '2015 CN', '2015 GB']);
     expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['snapshot']));
     // all_works, worked out from the records without the pipeline: works of the year, any country (WORLD) or with it.
     const corpus = readCorpus();
