@@ -40,7 +40,8 @@ export const sourceOptions = (c: Command): Command =>
     .option('--prefilter <kind>', `keywords (server-side search superset) or none (default ${F.prefilter})`)
     .option('--refresh', 'fetch a new copy of everything (works OpenAlex no longer returns are retired)')
     .option('--yes', 'start even when the estimate exceeds --budget-usd')
-    .option('--per-page <n>', `results per API page, 1-100 (default ${F.perPage})`);
+    .option('--per-page <n>', `results per API page, 1-100 (default ${F.perPage})`)
+    .option('--baselines', 'API: also count all works, AI and medical works per country and year and the world (list-priced group_by calls), for baselines.csv and --metric per-1000');
 export const reportOptions = (c: Command): Command =>
   c
     .option('--out <dir>', 'output folder', DEFAULT_OUT)
@@ -48,7 +49,7 @@ export const reportOptions = (c: Command): Command =>
     .option('--width <px>', `plot width in px, ${B.width.min}-${B.width.max} (default ${R.width})`)
     .option('--height <px>', `plot height in px, ${B.height.min}-${B.height.max} (default ${R.height})`)
     .option('--theme <theme>', `light or dark (default ${R.theme})`)
-    .option('--metric <metric>', 'count, share (of the medical-AI papers in the snapshot read; not after an API fetch) or index (100 = first year)')
+    .option('--metric <metric>', 'count, share (of the medical-AI papers in the snapshot read; after an API fetch only with --baselines that hold OpenAlex\'s world count), index (100 = first year) or per-1000 (per 1,000 of the country\'s works; API: needs fetch --baselines)')
     .option('--format <list>', `output formats, comma-separated (default ${R.formats.join(',')})`)
     .option('--incomplete-years <n>', `how many final years to mark as incomplete, ${B.incompleteYears.min}-${B.incompleteYears.max} (default: those within a year of the data date)`)
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');

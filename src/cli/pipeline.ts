@@ -41,6 +41,7 @@ export interface CommonFlags extends ScopeFlags {
   engine?: string;
   snapshot?: string[];
   allowIncomplete?: boolean;
+  baselines?: boolean;
 }
 
 /** A pipeline command line, parsed and checked once; the stages below take these typed values. */
@@ -50,6 +51,8 @@ interface Settings {
   /** Snapshot files to read instead of the API; empty: the API. */
   snapshot: readonly string[];
   allowIncomplete: boolean;
+  /** --baselines: an API fetch also asks OpenAlex for the baselines (a snapshot's are computed locally). */
+  baselines: boolean;
   engine: ClassifyEngine;
   fetch: ParsedFetchOptions;
   report: ParsedReportOptions;
@@ -63,6 +66,7 @@ function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
     db: parseDb(p, o),
     snapshot: o.snapshot ?? [],
     allowIncomplete: o.allowIncomplete === true,
+    baselines: o.baselines === true,
     engine: parseEngine(p, o.engine),
     fetch: parseFetch(p, o),
     report: parseReport(p, o),
@@ -105,6 +109,16 @@ async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<void> {
     apiKey: io.env.OPENALEX_API_KEY ?? '',
   }, io.effects);
   io.effects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
+  if (s.baselines) {
+    const { fetchBaselines } = await import('../pipeline/baselines.js');
+    // What the works left of --budget-usd; counting is list-priced and cheap.
+    await fetchBaselines(store, s.scope, rules, {
+      baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL),
+      apiKey: io.env.OPENALEX_API_KEY ?? '',
+      budgetUsd: Math.max(0, s.fetch.budgetUsd - summary.usdSpent),
+      maxRps: s.fetch.maxRps,
+    }, io.effects);
+  }
 }
 
 async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void> {
@@ -134,7 +148,7 @@ async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: 
 
 export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: CliIo): Promise<void> {
   const s = parseSettings(o);
-  if (s.report.metric === 'share' && s.snapshot.length === 0) {
+  if (s.report.metric === 'share' && s.snapshot.length === 0 && !s.baselines) {
     // The report would refuse a share of what this fetch will cover: say so before buying it.
     const { refusal } = shareDenominator(apiCoverage(s.scope, await loadKeywordRules(s.scope.keywordsDir), s.fetch));
     if (refusal !== undefined) throw new UserError(refusal);

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
 import { toBatch } from '../model/batch.js';
 import { systemClock, type Clock } from '../effects/clock.js';
-import { COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
+import { COST_USD, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
 import { quietProgress, type FetchProgressState } from '../effects/progress.js';
 import type { Effects } from '../effects/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
@@ -135,7 +135,7 @@ function readListPage(body: Record<string, unknown>): ListPage | null {
 }
 
 /** Counts per publication year from a `group_by=publication_year` response. */
-function readYearGroups(body: Record<string, unknown>): Map<number, number> | null {
+export function readYearGroups(body: Record<string, unknown>): Map<number, number> | null {
   if (!Array.isArray(body.group_by)) return null;
   const counts = new Map<number, number>();
   for (const g of body.group_by as unknown[]) {
@@ -180,7 +180,8 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
       .map((q) =>
         limit(async () => {
           // Counts come before any page: every slice waits for them.
-          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, q.search, readYearGroups, Number.MAX_SAFE_INTEGER));
+          // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
+          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, false, readYearGroups, Number.MAX_SAFE_INTEGER));
         }),
       ),
   );
@@ -215,7 +216,7 @@ function stopError(session: Session): Error | null {
 export async function estimate(options: EstimateOptions, effects: FetchEffects = quietFetch): Promise<Estimate> {
   const plan = planSlices(options);
   const budgetUsd = options.budgetUsd ?? 0.1;
-  const countUsd = plan.countQueries.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
+  const countUsd = plan.countQueries.length * GROUP_BY_COST_USD;
   if (countUsd > budgetUsd + 1e-9) {
     throw new UserError(`counting the slices takes ${plan.countQueries.length} calls (~${formatUsd(countUsd)}), more than the budget of ${formatUsd(budgetUsd)}`, ExitCode.budgetExhausted);
   }

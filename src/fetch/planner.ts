@@ -23,6 +23,12 @@ export const LIMITS = {
 /** USD per call (developers.openalex.org "Pricing by Endpoint"): list/filter and group_by vs search filters. */
 export const COST_USD = { list: 0.0001, search: 0.001 } as const;
 
+/**
+ * A `group_by` call is list-priced even when its filter holds a search: it returns counts, not
+ * search results. Every counting call (estimate, baselines) is priced by this one rule.
+ */
+export const GROUP_BY_COST_USD = COST_USD.list;
+
 export interface PlanInput {
   baseUrl: string;
   from: number;
@@ -132,12 +138,21 @@ function packSearchValues(alternatives: string[], maxEncoded: number): string[] 
   return chunks;
 }
 
+/**
+ * One keyword list as search values within OpenAlex's per-value limits (100 alternatives, 1,500
+ * characters), for counting calls: a work matching the list matches at least one of them.
+ */
+export function searchChunks(terms: readonly string[]): string[] {
+  const alternatives = pruneAlternatives(terms.flatMap(searchAlternatives));
+  return alternatives.length === 0 ? [] : packSearchValues(alternatives, Number.POSITIVE_INFINITY);
+}
+
 function encodedLength(value: string): number {
   return new URLSearchParams({ v: value }).toString().length - 2;
 }
 
 /** Every request URL is built here, from a credential-free base: these are the URLs that get stored. */
-function listQuery(baseUrl: string, filter: string, extra: Record<string, string>): string {
+export function listQuery(baseUrl: string, filter: string, extra: Record<string, string>): string {
   const params = new URLSearchParams({ filter, ...extra });
   return `${redactUrl(baseUrl).replace(/\/+$/, '')}/works?${params.toString()}`;
 }

@@ -12,6 +12,8 @@ import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import type { ReportOptions } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
+import { baselinesOf, type BaselineRow } from './baselines.js';
+import { toCsv } from '../report/csv.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
@@ -59,6 +61,32 @@ export function methodText(rule: ClassifierRecord['rule'], types: readonly strin
   );
 }
 
+/** A share's denominator when it is OpenAlex's own count of the world's medical-AI papers. */
+const API_WORLD_DENOMINATOR = {
+  label: "Share of world medical-AI papers (OpenAlex's search)",
+  short: 'Share of world (OpenAlex search)',
+  description: "the world's medical-AI papers as OpenAlex's own search for the keyword prefilter counts them (baselines.csv, WORLD medical_ai; not the local rule)",
+};
+
+/** WORLD medical_ai per year from the baselines, when every year of the window has it. */
+function worldMedicalAi(rows: readonly BaselineRow[], from: number, to: number): { year: number; papers: number }[] | null {
+  const out: { year: number; papers: number }[] = [];
+  for (let y = from; y <= to; y++) {
+    const n = rows.find((r) => r.year === y && r.country === 'WORLD')?.medical_ai;
+    if (n === null || n === undefined) return null;
+    out.push({ year: y, papers: n });
+  }
+  return out;
+}
+
+/** baselines.csv: one row per year, WORLD first, then the countries in --countries order. */
+export function baselinesCsv(rows: readonly BaselineRow[]): string {
+  return toCsv(
+    ['year', 'country', 'all_works', 'ai', 'medical', 'medical_ai', 'source'],
+    rows.map((r) => [r.year, r.country, r.all_works, r.ai, r.medical, r.medical_ai, r.source]),
+  );
+}
+
 export interface ReportRun {
   manifest: Manifest;
   summary: string;
@@ -78,9 +106,15 @@ export async function produceReport(
 ): Promise<ReportRun> {
   // What the counts cover (checked by requireCovered) and what a share of them divides by.
   const coverage = await coverageOf(store);
-  const { refusal, ...denominator } = shareDenominator(coverage);
+  const { counts, worldTotals: localWorld, chain } = await aggregate(store, scope);
+  const baselines = await baselinesOf(store, chain, coverage, counts);
+  if ('missing' in baselines && options.metric === 'per-1000') throw new UserError(`--metric per-1000 divides by all works of each country, but ${baselines.missing}`);
+  // With API baselines whose WORLD row has OpenAlex's own medical-AI count, a share has a true
+  // denominator (OpenAlex's search, not the local rule) instead of being refused.
+  const apiWorld = 'rows' in baselines && coverage?.kind === 'api' ? worldMedicalAi(baselines.rows, scope.from, scope.to) : null;
+  const { refusal, ...denominator } = apiWorld === null ? shareDenominator(coverage) : { ...API_WORLD_DENOMINATOR, refusal: undefined };
   if (refusal !== undefined && options.metric === 'share') throw new UserError(refusal);
-  const { counts, worldTotals, chain } = await aggregate(store, scope);
+  const worldTotals = apiWorld ?? localWorld;
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
@@ -101,7 +135,10 @@ export async function produceReport(
       dataDate: manifest.source?.dataDate ?? 'unknown',
       sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
       countryPolicy: policyText(manifest.parameters.countryPolicy),
-      method: methodText(classifier?.rule, scope.types, scope.mergeVersions),
+      method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
+      ...('rows' in baselines
+        ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
+        : { perThousandRefusal: `--metric per-1000 divides by all works of each country, but ${baselines.missing}` }),
       manifest,
       ...(dataWarning === undefined ? {} : { dataWarning }),
       // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
@@ -110,6 +147,10 @@ export async function produceReport(
     o,
   );
   const files = await writeArtefacts((await renderReport(model, o)).files, dir);
+  if ('rows' in baselines) {
+    await writeFile(join(dir, 'baselines.csv'), baselinesCsv(baselines.rows));
+    files.push(join(dir, 'baselines.csv'));
+  }
   const summary = summaryMarkdown(manifest, model);
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'summary.md'), summary);

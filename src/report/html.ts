@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { BrowserLibrary } from './assets.js';
-import { palette, shareNote } from './spec.js';
+import { palette, PER_THOUSAND_NOTE, shareNote } from './spec.js';
 import type { Metric, ShareDenominator, Theme } from './types.js';
 
 export function escapeHtml(text: string): string {
@@ -188,7 +188,7 @@ export function formatPct(n: number | null): string {
 }
 
 function metricLabels(denominator: ShareDenominator): Readonly<Record<Metric, string>> {
-  return { count: 'Papers', share: denominator.short, index: 'Index (first year = 100)' };
+  return { count: 'Papers', share: denominator.short, index: 'Index (first year = 100)', 'per-1000': 'Per 1,000 works' };
 }
 
 function table(r: ReportPage): string {
@@ -250,7 +250,7 @@ ${table(r)}
 <h2>Method</h2>
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
-${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
+${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
 <h2 class="screen-only">Downloads</h2>
 <ul class="screen-only">
 <li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers; zero-filled)</li>

@@ -55,6 +55,9 @@ export interface ReportModel
   counts: CountRow[];
   /** The share denominator per year, `denominators[i]` for year `from + i`; null where not given. */
   denominators: (number | null)[];
+  /** All works of each country per year (per-1000's denominator), keyed `year|country`; empty without baselines. */
+  allWorks: Map<string, number>;
+  perThousandRefusal?: string;
   /** Years still growing because indexing lags publication, ascending. */
   incomplete: number[];
   /** The last year before the incomplete ones (`to` when none is; below `from` when all are). */
@@ -106,6 +109,8 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
     series,
     counts: years.flatMap((year, i) => series.map((s) => ({ year, country: s.country, papers: s.papers[i] as number }))),
     denominators: years.map((y) => world.get(y) ?? null),
+    allWorks: new Map((input.allWorks ?? []).map((r) => [`${r.year}|${r.country}`, r.all_works])),
+    ...(input.perThousandRefusal === undefined ? {} : { perThousandRefusal: input.perThousandRefusal }),
     incomplete,
     lastComplete,
     overtake: crossing(series, 'CN', 'US', from),
@@ -194,6 +199,18 @@ function checkDenominators(m: ReportModel): void {
   }
 }
 
+/** per-1000 needs every country's all works per year, and no country with more papers than works. */
+function checkAllWorks(m: ReportModel): void {
+  if (m.allWorks.size === 0) throw new UserError(m.perThousandRefusal ?? '--metric per-1000 needs baselines (all works per country and year), and there are none');
+  const problems: string[] = [];
+  for (const r of m.counts) {
+    const all = m.allWorks.get(`${r.year}|${r.country}`);
+    if (all === undefined) problems.push(`all works of ${r.country} in ${r.year} are missing from the baselines`);
+    else if (r.papers > all) problems.push(`${r.country} ${r.year} has ${r.papers} medical-AI papers, more than its ${all} works`);
+  }
+  if (problems.length > 0) throw new UserError(`Baselines do not fit the counts, so per-1000 would be wrong:\n  - ${problems.join('\n  - ')}`, ExitCode.invariant);
+}
+
 /**
  * Years whose counts are still growing because indexing lags publication. By default the years
  * within one year of the data date (a 2026-05 snapshot has most of 2025 but not all of it); an
@@ -216,6 +233,7 @@ function incompleteYears(from: number, to: number, dataDate: string, count: numb
 /** The plotted values of one metric: countries as given, years ascending. */
 function metricValues(m: ReportModel, metric: Metric): SeriesPoint[] {
   if (metric === 'share') checkDenominators(m);
+  if (metric === 'per-1000') checkAllWorks(m);
   const late = new Set(m.incomplete);
   return m.series.flatMap((s) => {
     const base = s.papers[0] as number;
@@ -232,6 +250,10 @@ function metricValues(m: ReportModel, metric: Metric): SeriesPoint[] {
         value = w > 0 ? papers / w : null;
       } else if (metric === 'index') {
         value = (papers / base) * 100;
+      } else if (metric === 'per-1000') {
+        // Medical-AI papers per 1,000 works of the country that year (full counting on both sides).
+        const all = m.allWorks.get(`${m.from + i}|${s.country}`) ?? 0;
+        value = all > 0 ? (papers / all) * 1000 : null;
       }
       const year = m.from + i;
       return { year, country: s.country, name: s.name, papers, value, incomplete: late.has(year) };

@@ -214,8 +214,13 @@ function metricText(metric: Metric, from: number, denominator: ShareDenominator)
       return { axisTitle: denominator.label, axisFormat: '.0%', tipTitle: denominator.short, tipFormat: '.1%' };
     case 'index':
       return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
+    case 'per-1000':
+      return { axisTitle: "Medical-AI papers per 1,000 of the country's works", axisFormat: ',.1f', tipTitle: 'Per 1,000 works', tipFormat: ',.2f' };
   }
 }
+
+/** How per-1000 is computed: the chart note and report.html say the same. */
+export const PER_THOUSAND_NOTE = "Per 1,000: a country's medical-AI papers per 1,000 of all its works that year (baselines.csv, all_works).";
 
 /** How a share is computed, naming its denominator: the chart note and report.html say the same. */
 export function shareNote(denominator: ShareDenominator): string {
@@ -225,6 +230,7 @@ export function shareNote(denominator: ShareDenominator): string {
 export function noteLines(m: ReportModel, metric: Metric, maxChars: number): string[] {
   const parts = [...(m.dataWarning === undefined ? [] : [m.dataWarning]), `Source: ${m.sourceLabel}, data as of ${m.dataDate}. ${sentence(m.countryPolicy)}`];
   if (metric === 'share') parts.push(shareNote(m.denominator));
+  if (metric === 'per-1000') parts.push(PER_THOUSAND_NOTE);
   if (m.incomplete.length > 0) {
     parts.push(
       `Dashed lines and shaded area: ${yearRange(m.incomplete)} incomplete, because OpenAlex indexing lags publication.`,

@@ -31,6 +31,12 @@ export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count'>): str
       values.map((p) => [p.year, p.country, p.papers, m.denominators[p.year - m.from] ?? 0, fixed(p.value, 6)]),
     );
   }
+  if (metric === 'per-1000') {
+    return toCsv(
+      ['year', 'country', 'papers', 'all_works', 'per_1000'],
+      values.map((p) => [p.year, p.country, p.papers, m.allWorks.get(`${p.year}|${p.country}`) ?? 0, fixed(p.value, 4)]),
+    );
+  }
   return toCsv(
     ['year', 'country', 'papers', 'index'],
     values.map((p) => [p.year, p.country, p.papers, fixed(p.value, 2)]),

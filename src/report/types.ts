@@ -5,11 +5,11 @@ export interface CountRow {
   country: string;
   papers: number;
 }
-export type Metric = 'count' | 'share' | 'index';
+export type Metric = 'count' | 'share' | 'index' | 'per-1000';
 export type Theme = 'light' | 'dark';
 export type Format = 'svg' | 'png' | 'html' | 'csv' | 'json';
 
-export const METRICS: readonly Metric[] = ['count', 'share', 'index'];
+export const METRICS: readonly Metric[] = ['count', 'share', 'index', 'per-1000'];
 export const THEMES: readonly Theme[] = ['light', 'dark'];
 export const FORMATS: readonly Format[] = ['svg', 'png', 'html', 'csv', 'json'];
 
@@ -31,6 +31,10 @@ export interface ReportInput {
   dataWarning?: string;
   /** What `worldTotals` counts, so a share chart names its denominator instead of assuming the world. */
   denominator: ShareDenominator;
+  /** All works of each country per year (baselines.csv's all_works): the per-1000 denominator. */
+  allWorks?: { year: number; country: string; all_works: number }[];
+  /** Why per-1000 cannot be drawn (no baselines): the refusal names the command that gets them. */
+  perThousandRefusal?: string;
 }
 
 /** The share metric's denominator in the words the chart, the page and the method note use. */

@@ -28,6 +28,11 @@ export interface OpenAlexServerOptions {
   budgetUsd?: number;
   /** Faults on a share of `/works` requests, drawn from a seeded generator; the kinds take turns. */
   faults?: { rate: number; kinds: FaultKind[]; seed?: number };
+  /**
+   * Answers a two-level `group_by=a,b` with 400, as for an unknown group_by field: OpenAlex does
+   * not document the two-level form, so a client must cope with a server that refuses it.
+   */
+  refuseTwoLevelGroupBy?: boolean;
 }
 
 export interface PageHit {
@@ -61,7 +66,11 @@ export interface OpenAlexServer {
   close(): Promise<void>;
 }
 
-/** OpenAlex's prices per call (developers.openalex.org, "Pricing by Endpoint", 2026). */
+/**
+ * OpenAlex's prices per call (developers.openalex.org, "Pricing by Endpoint", 2026). A `group_by`
+ * call is priced as a list call even when its filter holds a search: it returns counts, not
+ * search results (see `priceOf`).
+ */
 const LIST_COST_USD = 0.0001;
 const SEARCH_COST_USD = 0.001;
 /** Documented query limits. */
@@ -71,6 +80,8 @@ const MAX_OR_VALUES = 100;
 const MAX_URL_BYTES = 4094;
 const MAX_SEARCH_CHARS = 1500;
 const BASIC_PAGING_LIMIT = 10_000;
+/** OpenAlex returns at most 200 groups per group_by answer (the rest need paging). */
+const MAX_GROUPS = 200;
 
 /** Header list exposed by the real API (recorded 2026-03). */
 const EXPOSE_HEADERS =
@@ -239,6 +250,36 @@ function groupKeys(field: string, w: IndexedWork): { key: string; display: strin
   }
 }
 
+interface GroupEntry {
+  key: string;
+  key_display_name: string;
+  count: number;
+  group_by?: GroupEntry[];
+}
+
+/** One level of groups over `members`: largest first, at most MAX_GROUPS of them. */
+function groupCounts(field: string, members: readonly IndexedWork[]): GroupEntry[] {
+  const groups = new Map<string, GroupEntry>();
+  for (const w of members) {
+    for (const g of groupKeys(field, w)) {
+      const entry = groups.get(g.key) ?? { key: g.key, key_display_name: g.display, count: 0 };
+      entry.count++;
+      groups.set(g.key, entry);
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, MAX_GROUPS);
+}
+
+/**
+ * What a call costs: a search filter or `search=` makes it a search call, except a `group_by`
+ * call, which is list-priced whatever its filter holds (it returns counts, not ranked results).
+ */
+export function priceOf(params: URLSearchParams): number {
+  if (params.has('group_by') || params.has('group-by')) return LIST_COST_USD;
+  const isSearch = /(?:^|,)\s*[\w.-]*\.search[\w.-]*:/.test(params.get('filter') ?? '') || params.has('search');
+  return isSearch ? SEARCH_COST_USD : LIST_COST_USD;
+}
+
 function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify([lastId])).toString('base64');
 }
@@ -323,20 +364,23 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
     const dbMs = (): number => Math.round(performance.now() - t0);
 
     if (groupBy !== undefined) {
-      if (!GROUP_BY_FIELDS.includes(groupBy)) throw invalidParams(`${groupBy} is not a valid group_by field.`);
-      const groups = new Map<string, { key: string; key_display_name: string; count: number }>();
-      for (const w of matched) {
-        for (const g of groupKeys(groupBy, w)) {
-          const entry = groups.get(g.key) ?? { key: g.key, key_display_name: g.display, count: 0 };
-          entry.count++;
-          groups.set(g.key, entry);
+      const fields = groupBy.split(',').map((f) => f.trim());
+      for (const f of fields) if (!GROUP_BY_FIELDS.includes(f)) throw invalidParams(`${f} is not a valid group_by field.`);
+      if (fields.length > 2 || (fields.length === 2 && opts.refuseTwoLevelGroupBy === true)) throw invalidParams(`${groupBy} is not a valid group_by field.`);
+      const groupList = groupCounts(fields[0]!, matched);
+      if (fields.length === 2) {
+        // The two-level shape this server answers (OpenAlex does not document one): each first-level
+        // group carries its own `group_by` list of second-level groups over its works, both levels
+        // sorted by count and capped at MAX_GROUPS, like the one-level answer.
+        for (const g of groupList) {
+          const members = matched.filter((w) => groupKeys(fields[0]!, w).some((k) => k.key === g.key));
+          (g as GroupEntry).group_by = groupCounts(fields[1]!, members);
         }
       }
-      const groupList = [...groups.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
       return {
         pageKey: null,
         body: {
-          meta: { count: matched.length, db_response_time_ms: dbMs(), page: null, per_page: 200, next_cursor: null, groups_count: groupList.length, cost_usd: costUsd },
+          meta: { count: matched.length, db_response_time_ms: dbMs(), page: null, per_page: MAX_GROUPS, next_cursor: null, groups_count: groupList.length, cost_usd: costUsd },
           results: [],
           group_by: groupList,
         },
@@ -470,8 +514,7 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
       return send(res, 400, { error: 'Request URL too long', message: `Your request URL is ${urlBytes} bytes, over the ${MAX_URL_BYTES}-byte limit (roughly 4 KB). Shorten the query or split it into several requests.` }, {});
     }
 
-    const isSearch = /(?:^|,)\s*[\w.-]*\.search[\w.-]*:/.test(params.get('filter') ?? '') || params.has('search');
-    const costUsd = isSearch ? SEARCH_COST_USD : LIST_COST_USD;
+    const costUsd = priceOf(params);
     if (budgetUsd !== undefined && stats.usdSpent + costUsd > budgetUsd + 1e-12) {
       count('429-budget');
       const reset = secondsToMidnightUtc(new Date());
