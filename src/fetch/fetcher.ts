@@ -287,6 +287,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     let cursor = cp?.cursor ?? '*';
     let pagesDone = cp?.pagesDone ?? 0;
     let received = cp?.worksStored ?? 0;
+    let expected = cp?.expected;
     for (;;) {
       const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
       // A page that reached the disk but not the store (a kill in between) is replayed, not bought again.
@@ -303,11 +304,13 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
       }
       // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
       const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
+      // The count when the walk began; later pages may count works added meanwhile, which are not lost ones.
+      if (pagesDone === 0) expected = page.count;
       pagesDone++;
       received += page.results.length;
       await sink.commitPage({
         ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
-        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
+        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done, ...(expected === undefined ? {} : { expected }) },
       });
       state.pages++;
       state.works += page.results.length;
