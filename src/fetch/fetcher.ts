@@ -228,6 +228,46 @@ export async function estimate(options: EstimateOptions, effects: FetchEffects =
   }
 }
 
+/** What `countNow` asks: count queries, each priced as its filter makes it (a search filter: a search call). */
+export interface CountRequest {
+  query: string;
+  search: boolean;
+}
+
+export interface CountNow {
+  /** Works per publication year, by count query; a year OpenAlex lists no group for is 0. */
+  counts: Map<string, Map<number, number>>;
+  requests: number;
+  usd: number;
+}
+
+/**
+ * Asks OpenAlex the `group_by=publication_year` count queries, once each, under one budget and
+ * rate gate: what `reconcile` compares the stored works with. Refuses before any call when the
+ * calls alone would cost more than the budget.
+ */
+export async function countNow(
+  options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number },
+  queries: readonly CountRequest[],
+  effects: FetchEffects = quietFetch,
+): Promise<CountNow> {
+  const unique = [...new Map(queries.map((q) => [q.query, q])).values()];
+  const usd = unique.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
+  if (usd > options.budgetUsd + 1e-9) {
+    throw new UserError(`counting takes ${unique.length} calls (~${formatUsd(usd)}), more than --budget-usd ${formatUsd(options.budgetUsd)}`, ExitCode.budgetExhausted);
+  }
+  const session = makeSession(options, effects);
+  const counts = new Map<string, Map<number, number>>();
+  const limit = pLimit(ESTIMATE_CONCURRENCY);
+  try {
+    await Promise.all(unique.map((q) => limit(async () => counts.set(q.query, await session.get(q.query, q.search, readYearGroups, Number.MAX_SAFE_INTEGER)))));
+  } catch (e) {
+    if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
+    throw e;
+  }
+  return { counts, requests: session.requests, usd: session.spentUsd };
+}
+
 function formatUsd(usd: number): string {
   return `$${usd.toFixed(4)}`;
 }
