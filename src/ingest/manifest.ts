@@ -11,7 +11,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 
 /** Names a manifest goes by, newest layout first. */
-const MANIFEST_NAMES = ['manifest.json', 'manifest'];
+export const MANIFEST_NAMES = ['manifest.json', 'manifest'];
 
 export interface ManifestEntry {
   url: string;
