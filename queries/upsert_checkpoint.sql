@@ -1,3 +1,3 @@
 -- one row per slice: its latest checkpoint
 -- reads: (none)
-insert or replace into checkpoints values ($slice_id, $query, $cursor, $pages_done, $works_stored, $done)
+insert or replace into checkpoints values ($slice_id, $query, $cursor, $pages_done, $works_stored, $done, $expected)

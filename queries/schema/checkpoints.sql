@@ -5,5 +5,8 @@ create table if not exists checkpoints (
   cursor varchar,
   pages_done integer not null,
   works_stored integer not null,
-  done boolean not null
+  done boolean not null,
+  -- meta.count of the slice's first page: how many works OpenAlex said the query matched when the
+  -- walk began, so `reconcile` can tell pages lost (fewer stored) from works added since. Null: not recorded.
+  expected integer
 )

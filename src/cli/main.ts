@@ -10,12 +10,13 @@ import { TOOL_VERSION } from '../pipeline/version.js';
 import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_POLICY } from '../classify/countries.js';
-import { FETCH_DEFAULTS, type FetchFlags, type ReportFlags } from './options.js';
+import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
 import type { EstimateFlags } from './estimate.js';
 import type { EvaluateFlags } from './evaluate.js';
 import type { ExplainFlags } from './explain.js';
 import type { ReviewFlags } from './review.js';
+import type { ReconcileFlags } from './reconcile.js';
 
 export { ExitCode } from '../errors.js';
 export { processIo } from './io.js';
@@ -69,6 +70,17 @@ function program(io: CliIo): Command {
     .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
     .option('--json', 'print the estimate as JSON instead of a table')
     .action(async (o: EstimateFlags) => (await import('./estimate.js')).estimateCommand(o, io));
+
+  dbOption(program.command('reconcile'))
+    .description('hold the stored data set against its source: OpenAlex\'s counts now and at fetch time per slice, or the snapshot manifest per part (exit 5 if records were lost)')
+    .option('--from <year>', 'only slices of this year or later (default: every year fetched)')
+    .option('--to <year>', 'only slices of this year or earlier (default: every year fetched)')
+    .option('--countries <codes>', 'only slices of these ISO alpha-2 codes (default: every country fetched)')
+    .option('--budget-usd <usd>', `stop before the counting calls cost more than this (default ${RECONCILE_BUDGET_USD})`)
+    .option('--max-rps <n>', `API requests per second (default ${FETCH_DEFAULTS.maxRps})`)
+    .option('--manifest <file>', 'snapshot manifest to compare with (default: manifest.json or manifest in a folder holding the files read)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(async (o: ReconcileFlags) => (await import('./reconcile.js')).reconcileCommand(o, io));
 
   corpusOptions(program.command('explain'))
     .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')

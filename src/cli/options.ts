@@ -221,6 +221,9 @@ export const FETCH_DEFAULTS = {
   perPage: LIMITS.maxPerPage,
 } as const;
 
+/** reconcile's default cap: its few counting calls (one per country and keyword chunk) cost cents at most. */
+export const RECONCILE_BUDGET_USD = 0.1;
+
 export function parseFetch(p: Problems, o: FetchFlags): ParsedFetchOptions {
   const d = FETCH_DEFAULTS;
   // Decimal notation only, as for the whole numbers: Number() would take 0x10 as 16 dollars.

@@ -229,6 +229,46 @@ export async function estimate(options: EstimateOptions, effects: FetchEffects =
   }
 }
 
+/** What `countNow` asks: count queries, each priced as its filter makes it (a search filter: a search call). */
+export interface CountRequest {
+  query: string;
+  search: boolean;
+}
+
+export interface CountNow {
+  /** Works per publication year, by count query; a year OpenAlex lists no group for is 0. */
+  counts: Map<string, Map<number, number>>;
+  requests: number;
+  usd: number;
+}
+
+/**
+ * Asks OpenAlex the `group_by=publication_year` count queries, once each, under one budget and
+ * rate gate: what `reconcile` compares the stored works with. Refuses before any call when the
+ * calls alone would cost more than the budget.
+ */
+export async function countNow(
+  options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number },
+  queries: readonly CountRequest[],
+  effects: FetchEffects = quietFetch,
+): Promise<CountNow> {
+  const unique = [...new Map(queries.map((q) => [q.query, q])).values()];
+  const usd = unique.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
+  if (usd > options.budgetUsd + 1e-9) {
+    throw new UserError(`counting takes ${unique.length} calls (~${formatUsd(usd)}), more than --budget-usd ${formatUsd(options.budgetUsd)}`, ExitCode.budgetExhausted);
+  }
+  const session = makeSession(options, effects);
+  const counts = new Map<string, Map<number, number>>();
+  const limit = pLimit(ESTIMATE_CONCURRENCY);
+  try {
+    await Promise.all(unique.map((q) => limit(async () => counts.set(q.query, await session.get(q.query, q.search, readYearGroups, Number.MAX_SAFE_INTEGER)))));
+  } catch (e) {
+    if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
+    throw e;
+  }
+  return { counts, requests: session.requests, usd: session.spentUsd };
+}
+
 function formatUsd(usd: number): string {
   return `$${usd.toFixed(4)}`;
 }
@@ -288,6 +328,7 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     let cursor = cp?.cursor ?? '*';
     let pagesDone = cp?.pagesDone ?? 0;
     let received = cp?.worksStored ?? 0;
+    let expected = cp?.expected;
     for (;;) {
       const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
       // A page that reached the disk but not the store (a kill in between) is replayed, not bought again.
@@ -304,11 +345,13 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
       }
       // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
       const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
+      // The count when the walk began; later pages may count works added meanwhile, which are not lost ones.
+      if (pagesDone === 0) expected = page.count;
       pagesDone++;
       received += page.results.length;
       await sink.commitPage({
         ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
-        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done },
+        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done, ...(expected === undefined ? {} : { expected }) },
       });
       state.pages++;
       state.works += page.results.length;

@@ -15,6 +15,12 @@ export interface SliceCheckpoint {
   /** Records received in this slice so far (before normalization). */
   worksStored: number;
   done: boolean;
+  /**
+   * `meta.count` of the slice's first page: the works OpenAlex said the query matched when the walk
+   * began. `reconcile` compares the works stored with it (fewer: pages were lost). Absent: not
+   * recorded (a checkpoint saved by an older version).
+   */
+  expected?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 import { JsonPrefix } from './prefix.js';
+import { MANIFEST_NAMES } from './manifest.js';
 
 /** A record as read, before validation; `text` is kept for records that cannot be parsed. */
 export type { ReadRecord as RawRecord } from '../model/batch.js';
@@ -73,7 +74,8 @@ export async function findSnapshotFiles(specs: readonly string[]): Promise<Snaps
     }
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
-      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)));
+      // A snapshot's manifest.json lists the parts; it is not one (reconcile reads it).
+      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)) && !MANIFEST_NAMES.includes(basename(p)));
       if (found.length === 0) throw new UserError(`snapshot: no OpenAlex work files (*.json, *.jsonl, part_*, optionally .gz) under ${spec}`);
       found.forEach((p) => paths.add(p));
     } else paths.add(abs);

@@ -61,7 +61,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
       entry.recordsRead += records.length;
       entry.readTo = records.at(-1)?.origin ?? entry.readTo;
       if (end === 'whole') {
-        source.files.push(describe(f));
+        source.files.push({ ...describe(f), records: entry.recordsRead });
         unread.splice(unread.indexOf(entry), 1);
       } else if (end !== null) entry.error = end.error;
       await store.transaction(async () => {

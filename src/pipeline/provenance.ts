@@ -7,6 +7,11 @@ export interface SnapshotFileRecord {
   path: string;
   bytes: number;
   sha256: string;
+  /**
+   * Records read from the file (works, pages' results and lines set aside alike), what `reconcile`
+   * compares with the snapshot manifest's record_count. Absent: loaded by an older version.
+   */
+  records?: number;
 }
 
 /** A file given to a snapshot load and not (yet) read to its end. */

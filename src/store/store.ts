@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, INTEGER, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { UserError, fsReason } from '../errors.js';
 import type { WorkBatch } from '../model/batch.js';
 import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
@@ -17,6 +17,8 @@ import { loadQuery } from './queries.js';
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified'];
+/** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
+const MIGRATIONS = ['checkpoints_expected'];
 
 export interface StoreOptions {
   /**
@@ -53,7 +55,7 @@ export class Store implements WorkSink {
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection);
-    for (const name of SCHEMA) await connection.run(loadQuery(`schema/${name}`));
+    for (const name of [...SCHEMA, ...MIGRATIONS]) await connection.run(loadQuery(`schema/${name}`));
     return store;
   }
 
@@ -240,7 +242,8 @@ export class Store implements WorkSink {
       pages_done: c.pagesDone,
       works_stored: c.worksStored,
       done: c.done,
-    });
+      expected: c.expected ?? null,
+    }, { expected: INTEGER });
   }
 
   async getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null> {
@@ -253,6 +256,7 @@ export class Store implements WorkSink {
       pagesDone: Number(r.pages_done),
       worksStored: Number(r.works_stored),
       done: r.done === true,
+      ...(r.expected === null || r.expected === undefined ? {} : { expected: Number(r.expected) }),
     };
   }
 
