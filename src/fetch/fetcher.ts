@@ -229,12 +229,6 @@ export async function estimate(options: EstimateOptions, effects: FetchEffects =
   }
 }
 
-/** What `countNow` asks: count queries, each priced as its filter makes it (a search filter: a search call). */
-export interface CountRequest {
-  query: string;
-  search: boolean;
-}
-
 export interface CountNow {
   /** Works per publication year, by count query; a year OpenAlex lists no group for is 0. */
   counts: Map<string, Map<number, number>>;
@@ -249,11 +243,12 @@ export interface CountNow {
  */
 export async function countNow(
   options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number },
-  queries: readonly CountRequest[],
+  queries: readonly string[],
   effects: FetchEffects = quietFetch,
 ): Promise<CountNow> {
-  const unique = [...new Map(queries.map((q) => [q.query, q])).values()];
-  const usd = unique.reduce((n, q) => n + (q.search ? COST_USD.search : COST_USD.list), 0);
+  const unique = [...new Set(queries)];
+  // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
+  const usd = unique.length * GROUP_BY_COST_USD;
   if (usd > options.budgetUsd + 1e-9) {
     throw new UserError(`counting takes ${unique.length} calls (~${formatUsd(usd)}), more than --budget-usd ${formatUsd(options.budgetUsd)}`, ExitCode.budgetExhausted);
   }
@@ -261,7 +256,7 @@ export async function countNow(
   const counts = new Map<string, Map<number, number>>();
   const limit = pLimit(ESTIMATE_CONCURRENCY);
   try {
-    await Promise.all(unique.map((q) => limit(async () => counts.set(q.query, await session.get(q.query, q.search, readYearGroups, Number.MAX_SAFE_INTEGER)))));
+    await Promise.all(unique.map((q) => limit(async () => counts.set(q, await session.get(q, false, readYearGroups, Number.MAX_SAFE_INTEGER)))));
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
     throw e;

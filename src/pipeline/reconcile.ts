@@ -192,7 +192,7 @@ async function reconcileApi(store: Store, source: ApiSource, options: ReconcileO
 
   const rows: Omit<SliceReconcile, 'now' | 'lost'>[] = [];
   const countFor: { countQuery: string; year: number }[] = [];
-  const asks: { query: string; search: boolean }[] = [];
+  const asks: string[] = [];
   const prefiltered: boolean[] = [];
   const refetch: string[] = [];
   for (const span of coverage.spans) {
@@ -228,7 +228,7 @@ async function reconcileApi(store: Store, source: ApiSource, options: ReconcileO
         medicalAi: hasClassified ? (cell?.medical_ai ?? 0) : null,
       });
       countFor.push({ countQuery: count.query, year: slice.year });
-      asks.push({ query: count.query, search: count.search });
+      asks.push(count.query);
       prefiltered.push(span.prefilter !== 'none');
     }
   }
