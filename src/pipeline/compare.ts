@@ -15,6 +15,7 @@ import { classifySqlParams } from '../classify/sql.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { ExitCode, InvariantError, UserError } from '../errors.js';
 import { DATA_DIR } from '../paths.js';
+import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { buildChain, readChain, type ScopeChain } from './chain.js';
 import type { ClassifierRecord } from './classify.js';
@@ -143,6 +144,11 @@ export async function compareAggregate(store: Store, scope: Scope): Promise<Comp
     throw new InvariantError(`second rule: full counts for ${b.year} add up to ${b.observed}, expected ${b.expected} (${broken.length} year(s) affected)`);
   }
   return { papers: new Map(rows.map((r) => [`${r.year}|${r.country}`, r.papers])), workIds: await countedWorkIds(chain) };
+}
+
+/** The rule's count rows with the second rule's papers beside them (zero where it counts none). */
+export function withCompare(counts: readonly CountRow[], compared: CompareCounts): CountRow[] {
+  return counts.map((r) => ({ ...r, papersCompare: compared.papers.get(`${r.year}|${r.country}`) ?? 0 }));
 }
 
 /** The papers a chain counts for a selected country (with --merge-versions, each paper's kept version). */
