@@ -245,7 +245,7 @@ export function compareNote(m: ReportModel, metric: Metric): string {
   const c = m.compare;
   if (c === undefined) return '';
   return metric === 'count'
-    ? `Thick lines: keyword rule ${c.ruleLabel}; thin long-dashed lines of the same colour: the same papers counted under the rule ${c.compareLabel} (--compare-keywords).`
+    ? `Thick lines: the ${c.ruleLabel}/ keyword rule; thin long-dashed lines of the same colour: the ${c.compareLabel}/ rule (--compare-keywords) over the same works.`
     : `The count chart also draws the papers counted under the rule ${c.compareLabel} (--compare-keywords); counts.csv has them as papers_compare.`;
 }
 
