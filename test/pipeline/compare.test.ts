@@ -16,6 +16,7 @@ import { precisionOver } from '../../src/pipeline/compare.js';
 import { Store } from '../../src/store/store.js';
 import { ingestSnapshot } from '../../src/pipeline/ingest.js';
 import { runCliInProcess } from '../support/cli.js';
+import { startOpenAlexServer } from '../support/openalex-server.js';
 import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
 
 const STRICT = join(REPO_ROOT, 'data', 'keywords-strict');
@@ -149,6 +150,32 @@ describe('--compare-keywords on hand-made records', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${WORKS.length} classified works have no verdict of the second rule`);
   });
+});
+
+describe('--compare-keywords after an API fetch', () => {
+  it('refuses a second rule with search terms the prefilter did not ask for; the strict rule (same terms) is covered', async () => {
+    const server = await startOpenAlexServer({ worksFile: WORKS_FILE, apiKey: 'compare-key' });
+    try {
+      const env = { OPENALEX_API_KEY: 'compare-key', OPENALEX_BASE_URL: server.url };
+      const db = join(dir, 'api.duckdb');
+      const fetched = await runCliInProcess(['fetch', '--db', db, '--from', '2015', '--to', '2021', '--countries', 'US', '--max-rps', '100'], env);
+      expect(fetched.code, fetched.stderr).toBe(0);
+      // The shipped lists plus an AI term the fetch's prefilter never searched for.
+      const broader = join(dir, 'broader-keywords');
+      await cp(join(REPO_ROOT, 'data', 'keywords'), broader, { recursive: true });
+      await writeFile(join(broader, 'ai.en.txt'), `${await readFile(join(broader, 'ai.en.txt'), 'utf8')}\nsoftware\n`);
+      const refused = await runCliInProcess(['classify', '--db', db, '--compare-keywords', broader]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`keywords: the keyword rule in ${broader} has search terms the fetch's prefilter did not ask for ("software")`);
+      const strict = await runCliInProcess(['classify', '--db', db, '--compare-keywords', STRICT]);
+      expect(strict.code, strict.stderr).toBe(0);
+      const counted = await runCliInProcess(['aggregate', '--db', db, '--from', '2015', '--to', '2021', '--countries', 'US', '--compare-keywords', STRICT]);
+      expect(counted.code, counted.stderr).toBe(0);
+      expect(counted.stdout.split('\n')[0]).toBe('year,country,papers,papers_compare');
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });
 
 describe('hand-review precision over the papers a rule counts', () => {
