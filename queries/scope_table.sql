@@ -1,5 +1,5 @@
 -- one row per classified work in the Scope: its year in the window and of a selected type, tagged or not
--- reads: classified, works, scope_cells
+-- reads: classified, works, scope_cells, classified_compare
 -- Every count and works.csv read their works from this table, so the window, the countries and the
 -- types are applied here once. The country policy was applied when classifying (classified.countries,
 -- src/classify/countries.ts); --merge-versions is applied in version_map_table.sql.
@@ -16,10 +16,13 @@ classified_works as (
     c.countries,
     c.is_medical,
     c.is_ai,
-    c.is_medical_ai,
+    -- The verdict the chain counts: the rule's, or with $compare the second rule's
+    -- (--compare-keywords, src/pipeline/compare.ts), through the same window, types and versions.
+    case when $compare then coalesce(cc.is_medical_ai, false) else c.is_medical_ai end as is_medical_ai,
     c.matched_terms
   from classified c
   left join works w using (work_id)
+  left join classified_compare cc using (work_id)
 ),
 
 selected as (

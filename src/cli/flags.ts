@@ -64,3 +64,10 @@ export const corpusOptions = (c: Command): Command =>
 /** For the stages that count (classify, aggregate, report, run): go on with a data set whose fetch stopped. */
 export const incompleteOption = (c: Command): Command =>
   c.option('--allow-incomplete', 'go on although the last fetch stopped part-way; the outputs then say "incomplete" and why');
+
+/**
+ * Rule sensitivity (run, classify, aggregate, report): a second keyword rule classified and counted
+ * beside the rule; classify stores it, aggregate and report count it (src/pipeline/compare.ts).
+ */
+export const compareOption = (c: Command): Command =>
+  c.option('--compare-keywords <dir>', 'also classify and count with a second keyword rule, e.g. data/keywords-strict: counts.csv gains papers_compare, the chart a thin dashed line per country, the report both rules\' hand-review precision');

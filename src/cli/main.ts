@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { classifyOptions, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
+import { classifyOptions, compareOption, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_POLICY } from '../classify/countries.js';
 import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type ReportFlags } from './options.js';
@@ -40,7 +40,7 @@ function program(io: CliIo): Command {
 
   const pipeline = () => import('./pipeline.js');
 
-  incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))
+  compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))))
     .description('fetch (or read --snapshot), classify, aggregate and report in one go')
     .action(async (o: CommonFlags & FetchFlags & ReportFlags) => (await pipeline()).runCommand(o, io));
 
@@ -48,16 +48,16 @@ function program(io: CliIo): Command {
     .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
     .action(async (o: CommonFlags & FetchFlags) => (await pipeline()).fetchCommand(o, io));
 
-  incompleteOption(classifyOptions(dbOption(program.command('classify'))))
+  compareOption(incompleteOption(classifyOptions(dbOption(program.command('classify')))))
     .description('tag the stored works with the keyword rule and derive their countries')
     .action(async (o: CommonFlags) => (await pipeline()).classifyCommand(o, io));
 
-  incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))
+  compareOption(incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate'))))))
     .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
     .option('--out <dir>', 'also write counts.csv into this folder, which then holds only this run\'s outputs')
     .action(async (o: CommonFlags & { out?: string }) => (await pipeline()).aggregateCommand(o, io));
 
-  incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))
+  compareOption(incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report')))))))
     .description('write the charts, CSVs, manifest and summary from the classified works')
     .action(async (o: CommonFlags & ReportFlags) => (await pipeline()).reportCommand(o, io));
 

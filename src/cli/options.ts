@@ -136,6 +136,13 @@ export function parseYear(p: Problems, flag: string, value: string | undefined):
   return null;
 }
 
+/** `--compare-keywords <dir>`: the folder of a second rule (loaded, and its files checked, where it is used). */
+export function parseCompare(p: Problems, raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (raw.trim() === '') p.add('--compare-keywords needs a keyword folder such as data/keywords-strict');
+  return raw;
+}
+
 export function parseEngine(p: Problems, raw: string | undefined): ClassifyEngine {
   return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, DEFAULT_ENGINE);
 }

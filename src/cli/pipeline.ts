@@ -9,6 +9,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { classifyStore } from '../pipeline/classify.js';
+import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCompare, type CompareRecord } from '../pipeline/compare.js';
 import { requireComplete } from '../pipeline/completeness.js';
 import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
 import { defaultFolderEffects, OutputFolder } from '../pipeline/output-folder.js';
@@ -24,6 +25,7 @@ import {
   Problems,
   parseDb,
   parseEngine,
+  parseCompare,
   parseFetch,
   parseReport,
   parseScope,
@@ -42,6 +44,8 @@ export interface CommonFlags extends ScopeFlags {
   snapshot?: string[];
   allowIncomplete?: boolean;
   baselines?: boolean;
+  /** --compare-keywords: a second rule's folder (run, classify, aggregate, report). */
+  compareKeywords?: string;
 }
 
 /** A pipeline command line, parsed and checked once; the stages below take these typed values. */
@@ -53,6 +57,8 @@ interface Settings {
   allowIncomplete: boolean;
   /** --baselines: an API fetch also asks OpenAlex for the baselines (a snapshot's are computed locally). */
   baselines: boolean;
+  /** The second keyword rule's folder (--compare-keywords); null: one rule. */
+  compare: string | null;
   engine: ClassifyEngine;
   fetch: ParsedFetchOptions;
   report: ParsedReportOptions;
@@ -67,6 +73,7 @@ function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
     snapshot: o.snapshot ?? [],
     allowIncomplete: o.allowIncomplete === true,
     baselines: o.baselines === true,
+    compare: parseCompare(p, o.compareKeywords),
     engine: parseEngine(p, o.engine),
     fetch: parseFetch(p, o),
     report: parseReport(p, o),
@@ -125,14 +132,28 @@ async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void
   await requireComplete(store, 'classify', s.allowIncomplete, io.effects);
   const rules = await loadKeywordRules(s.scope.keywordsDir);
   await requireCovered(store, 'classify', s.scope, rules, io.effects);
+  // The second rule must be covered by the fetch too: works only it tags may never have been fetched.
+  const compareRules = s.compare === null ? null : await loadKeywordRules(s.compare);
+  if (compareRules !== null) await requireCovered(store, 'classify', s.scope, compareRules, io.effects);
   await classifyStore(store, rules, s.scope.countryPolicy, s.engine, io.effects);
+  if (compareRules === null) await dropCompare(store);
+  else await classifyCompare(store, compareRules, s.scope.countryPolicy, s.engine, io.effects);
+}
+
+/** aggregate's and report's gate for --compare-keywords: the stored second rule is these files, and the fetch covers it. */
+async function compareGate(store: Store, s: Settings, command: 'aggregate' | 'report', io: CliIo): Promise<CompareRecord | undefined> {
+  if (s.compare === null) return undefined;
+  const record = await requireCompare(store, command, await loadKeywordRules(s.compare));
+  await requireCovered(store, command, s.scope, null, io.effects, 'classifier_compare');
+  return record;
 }
 
 async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: CliIo): Promise<void> {
   const options = s.report;
   await requireComplete(store, 'report', s.allowIncomplete, io.effects);
   await requireCovered(store, 'report', s.scope, null, io.effects);
-  const run = await produceReport(store, s.scope, { ...options, writeTo: folder.staging }, io.effects);
+  const compare = await compareGate(store, s, 'report', io);
+  const run = await produceReport(store, s.scope, { ...options, writeTo: folder.staging, ...(compare === undefined ? {} : { compare }) }, io.effects);
   io.effects.stdout(run.summary);
   let pdfFailed: UserError | undefined;
   try {
@@ -180,8 +201,11 @@ export async function aggregateCommand(o: CommonFlags & { out?: string }, io: Cl
     withStore(s.db, async (store) => {
       await requireComplete(store, 'aggregate', s.allowIncomplete, io.effects);
       await requireCovered(store, 'aggregate', s.scope, null, io.effects);
+      const compare = await compareGate(store, s, 'aggregate', io);
+      // The second rule's chain first: the rule's, built last, is the store's latest.
+      const compared = compare === undefined ? null : await compareAggregate(store, s.scope);
       const { counts } = await aggregate(store, s.scope);
-      const csv = countsCsv(counts, s.scope);
+      const csv = countsCsv(compared === null ? counts : withCompare(counts, compared), s.scope);
       if (folder !== null) {
         await writeFile(join(folder.staging, 'counts.csv'), csv);
         await folder.commit();

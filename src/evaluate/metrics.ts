@@ -1,5 +1,9 @@
 /** Precision, recall and F1 with 95% intervals, for a classifier against binary labels. */
 import { seededRandom } from '../random.js';
+import { wilson, type Interval } from '../model/interval.js';
+
+// The interval lives below the stages, so the pipeline states a hand-review precision with it too.
+export { wilson, type Interval } from '../model/interval.js';
 
 export interface Confusion {
   tp: number;
@@ -8,33 +12,12 @@ export interface Confusion {
   tn: number;
 }
 
-export interface Interval {
-  low: number;
-  high: number;
-}
-
 export interface Estimate {
   /** null when the denominator is zero (e.g. precision with nothing predicted positive). */
   value: number | null;
   successes: number;
   trials: number;
   ci: Interval | null;
-}
-
-/** z for a two-sided 95% interval. */
-const Z95 = 1.959963984540054;
-
-/**
- * Wilson score interval: unlike the normal approximation it stays inside [0, 1] and behaves at
- * 0/n and n/n, which matters here because a corpus may hold fewer than 20 AI-positive works.
- */
-export function wilson(successes: number, trials: number, z = Z95): Interval | null {
-  if (trials === 0) return null;
-  const p = successes / trials;
-  const z2 = z * z;
-  const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
-  const half = (z / (1 + z2 / trials)) * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
 function proportion(successes: number, trials: number): Estimate {

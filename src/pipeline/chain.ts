@@ -97,10 +97,17 @@ function paramsFor(name: string, sql: string, params: Record<string, DuckDBValue
   return out;
 }
 
+/**
+ * Whose medical-AI verdict a chain counts: the rule's (`classified`), or the second rule's
+ * (`classified_compare`, --compare-keywords), bound as $compare in scope_table.sql.
+ */
+export type Verdict = 'rule' | 'compare';
+
 /** A chain built on a store for one Scope; the queries of `readChain` read its tables. */
 export interface ScopeChain {
   readonly store: Store;
   readonly scope: Scope;
+  readonly verdict: Verdict;
   /** Which build of this store's chain it is: a later build replaces the tables. */
   readonly build: number;
 }
@@ -109,19 +116,19 @@ export interface ScopeChain {
 const latestBuild = new WeakMap<Store, number>();
 
 /** Builds the chain's tables for `scope`, each step from the tables the steps before it made. */
-export async function buildChain(store: Store, scope: Scope): Promise<ScopeChain> {
+export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 'rule'): Promise<ScopeChain> {
   const problems = chainProblems();
   if (problems.length > 0) throw new Error(`the scope chain is out of order: ${problems.join('; ')}`);
   const [{ n } = { n: 0 }] = await store.query<{ n: number }>('classified_count');
   if (n === 0) throw new UserError('nothing is classified yet: run `medai-trends classify` (or `run`) first');
-  const params = scopeParams(scope);
+  const params = { ...scopeParams(scope), compare: verdict === 'compare' };
   for (const step of CHAIN_STEPS) {
     const name = `${step}_table`;
     await store.query(name, paramsFor(name, loadQuery(name), params), PARAM_TYPES);
   }
   const build = (latestBuild.get(store) ?? 0) + 1;
   latestBuild.set(store, build);
-  return { store, scope, build };
+  return { store, scope, verdict, build };
 }
 
 /**

@@ -361,6 +361,9 @@ export async function requireCovered(
   scope: Scope,
   rules: KeywordRules | null,
   effects: Effects,
+  // Whose stored rule aggregate and report check: the rule's, or the second rule's (compare.ts), whose
+  // works were fetched by the same prefilter.
+  ruleKey: 'classifier' | 'classifier_compare' = 'classifier',
 ): Promise<void> {
   const coverage = await coverageOf(store);
   if (coverage === null) {
@@ -373,9 +376,10 @@ export async function requireCovered(
   let rule = rules === null ? null : ruleTerms(rules);
   if (command !== 'classify') {
     // The counts are of the classified table: its rule and country policy are the ones to check.
-    const classifier = await store.getMeta<ClassifierRecord>('classifier');
+    const classifier = await store.getMeta<ClassifierRecord>(ruleKey);
+    const policy = ruleKey === 'classifier' ? classifier?.countryPolicy : (await store.getMeta<ClassifierRecord>('classifier'))?.countryPolicy;
     read = 'window';
-    asked = { ...scope, countryPolicy: classifier?.countryPolicy ?? scope.countryPolicy };
+    asked = { ...scope, countryPolicy: policy ?? scope.countryPolicy };
     const terms = classifier?.rule?.search;
     rule = classifier?.rule === undefined || terms === undefined ? null : { dir: classifier.rule.dir, require: classifier.rule.require, ...terms };
     if (classifier !== null && rule === null) effects.warn(`${command}: the works were classified by an older version, which did not record the rule's search terms; the keyword rule is not checked against the fetch (run classify again)`);

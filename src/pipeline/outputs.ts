@@ -86,6 +86,8 @@ export interface Manifest {
   /** What the fetches covered, as the run's Scope was checked against (coverage.ts); null: not recorded (an older version). */
   coverage: Coverage | null;
   keywords: { path: string; sha256: string }[];
+  /** The second rule counted beside the rule (--compare-keywords): its folder and files' hashes. */
+  compareKeywords?: { dir: string; files: { path: string; sha256: string }[] };
   queries: Record<string, string>;
   counts: {
     recordsRead: number;
@@ -195,6 +197,7 @@ export function summaryMarkdown(manifest: Manifest, model: ReportModel): string 
     ...(manifest.completeness.state === 'complete' ? [] : ['', `**${incompleteNote(manifest.completeness)}**`]),
     '',
     ...markdownTable(model),
+    ...(model.compare === undefined ? [] : ['', model.compare.text]),
     '',
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,

@@ -9,11 +9,12 @@ import type { Group } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
-import type { ReportOptions } from '../report/types.js';
+import type { ReportOptions, RuleComparison } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
 import { baselinesOf, type BaselineRow } from './baselines.js';
 import { toCsv } from '../report/csv.js';
+import { compareAggregate, countedWorkIds, reviewPrecisions, withCompare, type CompareRecord, type RulePrecision } from './compare.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
@@ -87,6 +88,41 @@ export function baselinesCsv(rows: readonly BaselineRow[]): string {
   );
 }
 
+/** One rule's hand-review precision as the report states it. */
+function precisionText(label: string, p: RulePrecision): string {
+  const r = p.review;
+  const unreviewed = p.unreviewed > 0 ? `; ${p.unreviewed} of its ${p.counted} papers are not in the review` : '';
+  if (r.precision === null) return `${label}: none of its ${p.counted} papers is judged yes or no in the review`;
+  const ci = r.ci === null ? '' : `, 95% CI ${r.ci.low.toFixed(3)}–${r.ci.high.toFixed(3)}`;
+  const unsure = r.unsure > 0 ? `, ${r.unsure} unsure` : '';
+  return `${label}: precision ${r.precision.toFixed(3)} (${r.yes} of ${r.yes + r.no} judged medical AI${ci}${unsure})${unreviewed}`;
+}
+
+/**
+ * The rule-sensitivity statement (--compare-keywords): both rules, what each asks of a paper, and
+ * each one's precision from the hand review over the papers it counts.
+ */
+export function compareText(rule: ClassifierRecord['rule'], compare: CompareRecord['rule'], review: { file: string; rule: RulePrecision; compare: RulePrecision }): string {
+  const asks = (r: ClassifierRecord['rule']): string => {
+    const groups = r?.require ?? ['medical', 'ai'];
+    return (['medical', 'ai'] as const).filter((g) => groups.includes(g)).map((g) => evidence(g, r)).join(' and ');
+  };
+  const ruleLabel = rule === undefined ? 'data/keywords/' : keywordsLabel(rule.dir);
+  const compareLabel = keywordsLabel(compare.dir);
+  const file = relative(PROJECT_ROOT, review.file).startsWith('..') ? review.file : relative(PROJECT_ROOT, review.file);
+  return (
+    `Rule sensitivity: the thick lines count with the keyword rule in ${ruleLabel} (${asks(rule)}); ` +
+    `the thin dashed lines count the same works, years, countries and types with the rule in ${compareLabel} (${asks(compare)}), ` +
+    `papers_compare in counts.csv. Hand review (${file}) of the papers each counts for the selected countries: ` +
+    `${precisionText(ruleLabel, review.rule)}; ${precisionText(compareLabel, review.compare)}.`
+  );
+}
+
+/** The short name of a rule on the chart: its folder's name ("keywords", "keywords-strict"). */
+function ruleShortLabel(dir: string | undefined): string {
+  return dir === undefined ? 'keywords' : basename(dir);
+}
+
 export interface ReportRun {
   manifest: Manifest;
   summary: string;
@@ -101,13 +137,15 @@ export interface ReportRun {
 export async function produceReport(
   store: Store,
   scope: Scope,
-  options: ReportOptions & { writeTo?: string },
+  options: ReportOptions & { writeTo?: string; compare?: CompareRecord },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   // What the counts cover (checked by requireCovered) and what a share of them divides by.
   const coverage = await coverageOf(store);
-  const { counts, worldTotals: localWorld, chain } = await aggregate(store, scope);
-  const baselines = await baselinesOf(store, chain, coverage, counts);
+  // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.
+  const compared = options.compare === undefined ? null : await compareAggregate(store, scope);
+  const { counts: ruleCounts, worldTotals: localWorld, chain } = await aggregate(store, scope);
+  const baselines = await baselinesOf(store, chain, coverage, ruleCounts);
   if ('missing' in baselines && options.metric === 'per-1000') throw new UserError(`--metric per-1000 divides by all works of each country, but ${baselines.missing}`);
   // With API baselines whose WORLD row has OpenAlex's own medical-AI count, a share has a true
   // denominator (OpenAlex's search, not the local rule) instead of being refused.
@@ -116,12 +154,23 @@ export async function produceReport(
   if (refusal !== undefined && options.metric === 'share') throw new UserError(refusal);
   const worldTotals = apiWorld ?? localWorld;
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
+  const counts = compared === null ? ruleCounts : withCompare(ruleCounts, compared);
+  let comparison: RuleComparison | undefined;
+  if (options.compare !== undefined && compared !== null) {
+    const review = await reviewPrecisions(await countedWorkIds(chain), compared.workIds);
+    comparison = {
+      ruleLabel: ruleShortLabel(classifier?.rule?.dir),
+      compareLabel: ruleShortLabel(options.compare.rule.dir),
+      text: compareText(classifier?.rule, options.compare.rule, review),
+    };
+  }
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
   const totals = await writeWorks(chain, dir);
   await writeRejects(store, dir);
   const o = resolveOptions(options);
   const manifest = await buildManifest(store, { scope, metric: o.metric, version: TOOL_VERSION, now: effects.now(), totals, coverage });
+  if (options.compare !== undefined) manifest.compareKeywords = { dir: options.compare.rule.dir, files: options.compare.keywordFiles };
   const dataWarning = chartWarning(manifest.completeness);
   // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
   const model = buildReportModel(
@@ -143,6 +192,7 @@ export async function produceReport(
       ...(dataWarning === undefined ? {} : { dataWarning }),
       // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
       denominator,
+      ...(comparison === undefined ? {} : { compare: comparison }),
     },
     o,
   );

@@ -172,6 +172,8 @@ export interface ReportPage {
   /** What a share is a share of: the metric switch's label and the method section name it. */
   denominator: ShareDenominator;
   incompleteNote: string;
+  /** Both keyword rules and each one's hand-review precision, when a second rule is counted. */
+  compare?: string;
   manifest: unknown;
   countsCsv: string;
   libraries: readonly BrowserLibrary[];
@@ -250,10 +252,10 @@ ${table(r)}
 <h2>Method</h2>
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
-${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
+${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}${r.compare === undefined ? '' : `<p id="compare-method">${escapeHtml(r.compare)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
 <h2 class="screen-only">Downloads</h2>
 <ul class="screen-only">
-<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers; zero-filled)</li>
+<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers${r.compare === undefined ? '' : ', papers_compare'}; zero-filled)</li>
 <li><a id="download-spec" href="#" download="figure2.vl.json">figure2.vl.json</a> (the Vega-Lite spec of the chart shown)</li>
 </ul>
 <h2>Run manifest</h2>

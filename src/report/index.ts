@@ -16,7 +16,7 @@ import { buildSpec, sentence, untitled, yearRange } from './spec.js';
 import { countsCsv, metricCsv } from './tables.js';
 import { METHOD_SUBTITLE, METRICS, type Metric, type ReportInput, type ReportOptions } from './types.js';
 
-export type { CountRow, Format, Metric, ReportInput, ReportOptions, ShareDenominator, Theme } from './types.js';
+export type { CountRow, Format, Metric, ReportInput, ReportOptions, RuleComparison, ShareDenominator, Theme } from './types.js';
 export { DEFAULT_TITLE, FORMATS, METHOD_SUBTITLE, METRICS, THEMES, WORLD_DENOMINATOR } from './types.js';
 export { REPORT_BOUNDS, REPORT_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
 export { buildReportModel, type ReportModel } from './model.js';
@@ -148,6 +148,7 @@ export async function renderReport(
         countryPolicy: m.countryPolicy,
         denominator: m.denominator,
         incompleteNote,
+        ...(m.compare === undefined ? {} : { compare: m.compare.text }),
         manifest: m.manifest,
         countsCsv: csv,
         libraries: libs,

@@ -29,6 +29,8 @@ export interface CountrySeries {
   yoy: (number | null)[];
   /** Compound annual growth from `from` to `lastComplete`; null from zero or over no span. */
   cagr: number | null;
+  /** Papers per year under the second keyword rule (--compare-keywords), like `papers`; absent without one. */
+  papersCompare?: number[];
 }
 
 /** When `leader` first moved ahead of `other` in the window, if it did. */
@@ -45,7 +47,7 @@ export interface Overtake {
 
 /** The input's labels and provenance pass through unchanged, for the renderers' notes and pages. */
 export interface ReportModel
-  extends Pick<ReportInput, 'from' | 'to' | 'dataDate' | 'sourceLabel' | 'countryPolicy' | 'method' | 'manifest' | 'dataWarning' | 'denominator'> {
+  extends Pick<ReportInput, 'from' | 'to' | 'dataDate' | 'sourceLabel' | 'countryPolicy' | 'method' | 'manifest' | 'dataWarning' | 'denominator' | 'compare'> {
   years: number[];
   /** ISO codes in the order given: legend, colours, table columns and CSV rows follow it. */
   countries: string[];
@@ -85,6 +87,7 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
   const years = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const byKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papers]));
   const papersIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`) ?? 0);
+  const compareKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papersCompare ?? 0]));
   const world = new Map(input.worldTotals.map((w) => [w.year, w.papers]));
   const incomplete = incompleteYears(from, to, input.dataDate, o.incompleteYears);
   const lastComplete = incomplete.length > 0 ? (incomplete[0] as number) - 1 : to;
@@ -97,6 +100,7 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
       papers,
       yoy: papers.map((p, i) => (i === 0 ? null : growth(papers[i - 1] as number, p))),
       cagr: cagr(papers[0] as number, papers[lastComplete - from] ?? 0, lastComplete - from),
+      ...(input.compare === undefined ? {} : { papersCompare: years.map((y) => compareKey.get(`${y}|${country}`) ?? 0) }),
     };
   });
 
@@ -107,7 +111,9 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
     countries: [...input.countries],
     names: series.map((s) => s.name),
     series,
-    counts: years.flatMap((year, i) => series.map((s) => ({ year, country: s.country, papers: s.papers[i] as number }))),
+    counts: years.flatMap((year, i) =>
+      series.map((s) => ({ year, country: s.country, papers: s.papers[i] as number, ...(s.papersCompare === undefined ? {} : { papersCompare: s.papersCompare[i] as number }) })),
+    ),
     denominators: years.map((y) => world.get(y) ?? null),
     allWorks: new Map((input.allWorks ?? []).map((r) => [`${r.year}|${r.country}`, r.all_works])),
     ...(input.perThousandRefusal === undefined ? {} : { perThousandRefusal: input.perThousandRefusal }),
@@ -124,6 +130,7 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
     manifest: input.manifest,
     ...(input.dataWarning === undefined ? {} : { dataWarning: input.dataWarning }),
     denominator: input.denominator,
+    ...(input.compare === undefined ? {} : { compare: input.compare }),
   };
   for (const metric of METRICS) {
     try {
@@ -160,6 +167,9 @@ function checkInput(input: ReportInput): void {
     seen.add(key);
     if (!Number.isInteger(r.papers) || r.papers < 0) {
       problems.push(`count for ${r.country} ${r.year} is not a non-negative integer: ${r.papers}`);
+    }
+    if (input.compare !== undefined && !(Number.isInteger(r.papersCompare) && (r.papersCompare as number) >= 0)) {
+      problems.push(`second-rule count for ${r.country} ${r.year} is not a non-negative integer: ${r.papersCompare}`);
     }
     if (!seenCountry.has(r.country) || r.year < from || r.year > to) {
       problems.push(`count for ${r.country} ${r.year} is outside the window or country list`);

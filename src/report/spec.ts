@@ -82,6 +82,12 @@ const SUBTITLE_FONT_SIZE = 12;
 const SUBTITLE_LINE_HEIGHT = 15;
 /** Room above the plot for a one-line title, one-line subtitle and the y-axis title. */
 const TITLED_TOP = 98;
+/**
+ * The second rule's line (--compare-keywords): the country's colour, thinner and with longer dashes
+ * than the thick [5, 4] dashes of incomplete years, so the two kinds of dashing are told apart.
+ */
+const COMPARE_DASH = [9, 3];
+const COMPARE_STROKE = 1.5;
 /** Room above the plot for the y-axis title when the chart has no title of its own. */
 const UNTITLED_TOP = 36;
 
@@ -231,12 +237,27 @@ export function noteLines(m: ReportModel, metric: Metric, maxChars: number): str
   const parts = [...(m.dataWarning === undefined ? [] : [m.dataWarning]), `Source: ${m.sourceLabel}, data as of ${m.dataDate}. ${sentence(m.countryPolicy)}`];
   if (metric === 'share') parts.push(shareNote(m.denominator));
   if (metric === 'per-1000') parts.push(PER_THOUSAND_NOTE);
+  if (m.compare !== undefined) parts.push(compareNote(m, metric));
   if (m.incomplete.length > 0) {
     parts.push(
       `Dashed lines and shaded area: ${yearRange(m.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
     );
   }
   return parts.flatMap((p) => wrap(p, maxChars));
+}
+
+/** What the chart note says of the second rule: which line is which, or that only the count chart draws it. */
+export function compareNote(m: ReportModel, metric: Metric): string {
+  const c = m.compare;
+  if (c === undefined) return '';
+  return metric === 'count'
+    ? `Thick lines: the ${c.ruleLabel}/ keyword rule; thin long-dashed lines of the same colour: the ${c.compareLabel}/ rule (--compare-keywords) over the same works.`
+    : `The count chart also draws the papers counted under the rule ${c.compareLabel} (--compare-keywords); counts.csv has them as papers_compare.`;
+}
+
+/** An end label: the country, and with a second rule which rule the line counts with. */
+function endLabel(name: string, rule: string | undefined): string {
+  return rule === undefined ? name : `${name} (${rule})`;
 }
 
 /**
@@ -263,7 +284,14 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
   const colours = cycle(pal.lines, m.names.length);
   const shapes = cycle(SHAPES, m.names.length);
   const names = [...m.names];
-  const maxValue = Math.max(0, ...series.map((p) => p.value ?? 0));
+  // The second rule's counts, drawn on the count chart only (a share or index of them would need
+  // their own denominator and base).
+  const compare = c.metric === 'count' ? m.compare : undefined;
+  const compareValues =
+    compare === undefined
+      ? []
+      : m.series.flatMap((s) => (s.papersCompare ?? []).map((papers, i) => ({ year: m.from + i, name: s.name, papers, value: papers })));
+  const maxValue = Math.max(0, ...series.map((p) => p.value ?? 0), ...compareValues.map((p) => p.value));
   const yScale = niceScale(maxValue, c.metric === 'count');
   const yMax = yScale.max;
   const firstIncomplete = m.incomplete[0];
@@ -282,8 +310,14 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
   const ends = names.flatMap((name) => {
     const pts = series.filter((p) => p.name === name && p.value !== null);
     const end = pts[pts.length - 1];
-    return end && end.value !== null ? [{ name, year: end.year, value: end.value }] : [];
+    return end && end.value !== null ? [{ name, text: endLabel(name, compare?.ruleLabel), year: end.year, value: end.value }] : [];
   });
+  if (compare !== undefined) {
+    for (const name of names) {
+      const end = compareValues.filter((p) => p.name === name).at(-1);
+      if (end !== undefined) ends.push({ name, text: endLabel(name, compare.compareLabel), year: end.year, value: end.value });
+    }
+  }
   const labelY = dodgeLabels(
     ends.map((e) => e.value),
     yMax,
@@ -292,14 +326,14 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
   );
   const labelColours = cycle(pal.labels, names.length);
   const labels = ends.map((e, i) => ({
-    name: e.name,
+    name: e.text,
     year: e.year,
     labelValue: labelY[i] ?? e.value,
     colour: labelColours[names.indexOf(e.name)],
   }));
 
   const axisLeft = Math.ceil(axisLabelChars(c.metric, yMax) * AXIS_FONT_SIZE * CHAR_EM) + 8;
-  const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
+  const labelRight = 9 + Math.ceil(Math.max(0, ...names.map((n) => n.length), ...ends.map((e) => e.text.length)) * LABEL_FONT_SIZE * BOLD_CHAR_EM);
   const fullWidth = axisLeft + c.width + labelRight;
   const notes = noteLines(m, c.metric, Math.floor(fullWidth / (NOTE_FONT_SIZE * CHAR_EM)));
   // A long --title or a narrow figure wraps instead of running off the edge; the top margin grows.
@@ -356,6 +390,13 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
       encoding: { x, y, color },
     },
   );
+  if (compare !== undefined) {
+    layers.push({
+      data: { values: compareValues },
+      mark: { type: 'line', strokeWidth: COMPARE_STROKE, strokeDash: COMPARE_DASH, interpolate: 'linear' },
+      encoding: { x, y, color },
+    });
+  }
   if (firstIncomplete !== undefined) {
     layers.push({
       // Starts at the last complete year so the dashed segment joins the solid line.

@@ -12,12 +12,17 @@ import type { CountRow, Metric } from './types.js';
  * order given (--countries US,CN writes US before CN), zero where a count is missing.
  */
 export function countsCsv(counts: readonly CountRow[], window: { from: number; to: number; countries: readonly string[] }): string {
-  const byKey = new Map(counts.map((r) => [`${r.year}|${r.country}`, r.papers]));
+  const byKey = new Map(counts.map((r) => [`${r.year}|${r.country}`, r]));
+  // papers_compare only when a second rule was counted (--compare-keywords), so the usual file is unchanged.
+  const compared = counts.some((r) => r.papersCompare !== undefined);
   const rows: (string | number)[][] = [];
   for (let y = window.from; y <= window.to; y++) {
-    for (const c of window.countries) rows.push([y, c, byKey.get(`${y}|${c}`) ?? 0]);
+    for (const c of window.countries) {
+      const r = byKey.get(`${y}|${c}`);
+      rows.push([y, c, r?.papers ?? 0, ...(compared ? [r?.papersCompare ?? 0] : [])]);
+    }
   }
-  return toCsv(['year', 'country', 'papers'], rows);
+  return toCsv(['year', 'country', 'papers', ...(compared ? ['papers_compare'] : [])], rows);
 }
 
 /** The plotted values for share or index, next to the raw counts they come from. */
@@ -45,9 +50,15 @@ export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count'>): str
 
 /** summary.md's table: a row per year, a column per country in the order given. */
 export function markdownTable(m: ReportModel): string[] {
+  // With a second rule, a column per country for it after the rule's, named by its short label.
+  const second = m.compare === undefined ? [] : m.countries.map((c) => `${c} (${m.compare?.compareLabel})`);
+  const n = (v: number | undefined): string => (v as number).toLocaleString('en-US');
   return [
-    `| year | ${m.countries.join(' | ')} |`,
-    `|---|${m.countries.map(() => '---:').join('|')}|`,
-    ...m.years.map((y, i) => `| ${y} | ${m.series.map((s) => (s.papers[i] as number).toLocaleString('en-US')).join(' | ')} |`),
+    `| year | ${[...m.countries, ...second].join(' | ')} |`,
+    `|---|${[...m.countries, ...second].map(() => '---:').join('|')}|`,
+    ...m.years.map(
+      (y, i) =>
+        `| ${y} | ${[...m.series.map((s) => n(s.papers[i])), ...(m.compare === undefined ? [] : m.series.map((s) => n(s.papersCompare?.[i])))].join(' | ')} |`,
+    ),
   ];
 }

@@ -4,6 +4,8 @@ export interface CountRow {
   year: number;
   country: string;
   papers: number;
+  /** The same count under the second keyword rule (--compare-keywords); absent when none is compared. */
+  papersCompare?: number;
 }
 export type Metric = 'count' | 'share' | 'index' | 'per-1000';
 export type Theme = 'light' | 'dark';
@@ -35,6 +37,17 @@ export interface ReportInput {
   allWorks?: { year: number; country: string; all_works: number }[];
   /** Why per-1000 cannot be drawn (no baselines): the refusal names the command that gets them. */
   perThousandRefusal?: string;
+  /** A second keyword rule counted beside the rule (--compare-keywords); `counts` then carry `papersCompare`. */
+  compare?: RuleComparison;
+}
+
+/** How the report names the two rules it counts with, and what it says of them. */
+export interface RuleComparison {
+  /** Short names for the legend and end labels, e.g. "keywords" and "keywords-strict". */
+  ruleLabel: string;
+  compareLabel: string;
+  /** Both rules and each one's hand-review precision: report.html's method section and summary.md. */
+  text: string;
 }
 
 /** The share metric's denominator in the words the chart, the page and the method note use. */

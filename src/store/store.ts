@@ -16,7 +16,7 @@ import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
-const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified'];
+const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
 const MIGRATIONS = ['checkpoints_expected'];
 
@@ -83,10 +83,18 @@ export class Store implements WorkSink {
 
   /**
    * Fills `table` with the rows of a named query, inside DuckDB: for result sets too large to pass
-   * through JavaScript. The query's columns are the table's, in order.
+   * through JavaScript. The query's columns are the table's, in order, unless `columns` names them.
    */
-  async insertFrom(table: string, name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
-    await this.exclusive(() => this.connection.run(`insert into ${table}\n${loadQuery(name)}`, params, types));
+  async insertFrom(
+    table: string,
+    name: string,
+    params: Record<string, DuckDBValue> = {},
+    types?: Record<string, DuckDBType>,
+    columns?: readonly string[],
+  ): Promise<void> {
+    // `columns`: only these of the query's columns, by name (the second rule's verdict from classify_works.sql).
+    const sql = columns === undefined ? loadQuery(name) : `select ${columns.join(', ')} from (\n${loadQuery(name)}\n)`;
+    await this.exclusive(() => this.connection.run(`insert into ${table}${columns === undefined ? '' : ` (${columns.join(', ')})`}\n${sql}`, params, types));
   }
 
   /**
