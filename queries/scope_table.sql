@@ -14,6 +14,7 @@ classified_works as (
     w.type,
     w.title,
     c.countries,
+    c.weights,
     c.is_medical,
     c.is_ai,
     c.is_medical_ai,

@@ -51,10 +51,13 @@ export function methodText(rule: ClassifierRecord['rule'], types: readonly strin
     `lists in ${rule === undefined ? 'data/keywords/' : keywordsLabel(rule.dir)}). Countries ` +
     "come from every author's affiliations (authorships[].countries and institutions' country_code); " +
     'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
-    'countries count for both. A work read twice counts once.' +
+    'countries count for both. Fractional counting (CWTS Leiden style) splits each paper into 1: equally over its ' +
+    "authors with a known country, and each author's share equally over that author's countries (after the country policy); " +
+    'authors with no country are left out, and for a work whose author list OpenAlex truncates at 100, only the listed ' +
+    'authors share it. Collaboration counts the papers with authors in both countries of a pair. A work read twice counts once.' +
     (types.length === 0 ? '' : ` Only OpenAlex works of type ${types.join(', ')} are counted.`) +
     (mergeVersions
-      ? ' A preprint and another version of one paper (the same title, within two years) count once: in the year of the earlier, for every country either has.'
+      ? ' A preprint and another version of one paper (the same title, within two years) count once: in the year of the earlier, for every country either has, with fractional weights averaged over the versions that have a country.'
       : '')
   );
 }
@@ -80,7 +83,7 @@ export async function produceReport(
   const coverage = await coverageOf(store);
   const { refusal, ...denominator } = shareDenominator(coverage);
   if (refusal !== undefined && options.metric === 'share') throw new UserError(refusal);
-  const { counts, worldTotals, chain } = await aggregate(store, scope);
+  const { counts, worldTotals, collaboration, chain } = await aggregate(store, scope);
   const classifier = await store.getMeta<ClassifierRecord>('classifier');
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
@@ -93,6 +96,7 @@ export async function produceReport(
   const model = buildReportModel(
     {
       counts,
+      collaboration,
       // No totals where a share is refused, so report.html does not offer one either.
       worldTotals: refusal === undefined ? worldTotals : [],
       from: scope.from,

@@ -214,8 +214,19 @@ function metricText(metric: Metric, from: number, denominator: ShareDenominator)
       return { axisTitle: denominator.label, axisFormat: '.0%', tipTitle: denominator.short, tipFormat: '.1%' };
     case 'index':
       return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
+    case 'fractional':
+      return { axisTitle: 'Papers (fractional counting)', axisFormat: ',d', tipTitle: 'Fractional', tipFormat: ',.1f' };
+    case 'collaboration':
+      return { axisTitle: 'Papers co-authored by both countries', axisFormat: ',d', tipTitle: 'Co-authored', tipFormat: ',d' };
   }
 }
+
+/** How fractional counts are made: the chart note and report.html say the same. */
+export const FRACTIONAL_NOTE =
+  "Fractional counting: each paper adds up to 1 over all countries, split equally over its authors with a known country and each author's share over that author's countries.";
+
+/** What the collaboration lines count. */
+export const COLLABORATION_NOTE = 'Collaboration: papers with at least one author in each country of the pair (full counting).';
 
 /** How a share is computed, naming its denominator: the chart note and report.html say the same. */
 export function shareNote(denominator: ShareDenominator): string {
@@ -225,6 +236,8 @@ export function shareNote(denominator: ShareDenominator): string {
 export function noteLines(m: ReportModel, metric: Metric, maxChars: number): string[] {
   const parts = [...(m.dataWarning === undefined ? [] : [m.dataWarning]), `Source: ${m.sourceLabel}, data as of ${m.dataDate}. ${sentence(m.countryPolicy)}`];
   if (metric === 'share') parts.push(shareNote(m.denominator));
+  if (metric === 'fractional') parts.push(FRACTIONAL_NOTE);
+  if (metric === 'collaboration') parts.push(COLLABORATION_NOTE);
   if (m.incomplete.length > 0) {
     parts.push(
       `Dashed lines and shaded area: ${yearRange(m.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
@@ -254,11 +267,12 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
   if (series === undefined) throw new Error(`the model has no ${c.metric} values: ${m.unavailable[c.metric]?.message ?? 'not computed'}`);
   const pal = palette(c.theme);
   const mt = metricText(c.metric, m.from, m.denominator);
-  const colours = cycle(pal.lines, m.names.length);
-  const shapes = cycle(SHAPES, m.names.length);
-  const names = [...m.names];
+  // The lines of this metric: one per country, or one per pair of countries for collaboration.
+  const names = [...new Set(series.map((p) => p.name))];
+  const colours = cycle(pal.lines, names.length);
+  const shapes = cycle(SHAPES, names.length);
   const maxValue = Math.max(0, ...series.map((p) => p.value ?? 0));
-  const yScale = niceScale(maxValue, c.metric === 'count');
+  const yScale = niceScale(maxValue, c.metric === 'count' || c.metric === 'collaboration');
   const yMax = yScale.max;
   const firstIncomplete = m.incomplete[0];
   const { lastComplete } = m;
@@ -376,9 +390,9 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
         },
         tooltip: [
           { field: 'year', type: 'quantitative', title: 'Year', format: 'd' },
-          { field: 'name', type: 'nominal', title: 'Country' },
-          { field: 'papers', type: 'quantitative', title: 'Papers', format: ',d' },
-          ...(c.metric === 'count'
+          { field: 'name', type: 'nominal', title: c.metric === 'collaboration' ? 'Countries' : 'Country' },
+          { field: 'papers', type: 'quantitative', title: c.metric === 'collaboration' ? 'Co-authored papers' : 'Papers', format: ',d' },
+          ...(c.metric === 'count' || c.metric === 'collaboration'
             ? []
             : [{ field: 'value', type: 'quantitative' as const, title: mt.tipTitle, format: mt.tipFormat }]),
           { field: 'status', type: 'nominal', title: 'Data' },

@@ -9,7 +9,7 @@ import { findings, markdownTable } from '../../src/report/index.js';
 import { CN, csetLikeInput, modelOf, US, WORLD } from './fixtures.js';
 
 function rows(series: Record<string, number[]>, from = 2010): CountRow[] {
-  return Object.entries(series).flatMap(([country, ps]) => ps.map((papers, i) => ({ year: from + i, country, papers })));
+  return Object.entries(series).flatMap(([country, ps]) => ps.map((papers, i) => ({ year: from + i, country, papers, fractional: papers })));
 }
 
 /** An input of the given series (countries in key order) over `from` .. `from + length - 1`. */
@@ -105,7 +105,7 @@ describe('input checks collect every problem', () => {
 
   it.each([
     ['a missing year x country', { counts: csetLikeInput().counts.filter((r) => !(r.year === 2015 && r.country === 'CN')) }, /CN 2015 is missing/],
-    ['a duplicated row', { counts: [...csetLikeInput().counts, { year: 2011, country: 'US', papers: 1 }] }, /US 2011 appears twice/],
+    ['a duplicated row', { counts: [...csetLikeInput().counts, { year: 2011, country: 'US', papers: 1, fractional: 1 }] }, /US 2011 appears twice/],
     ['a lower-case or long code', { countries: ['us', 'CHN'] }, /"us" is not an ISO.*\n.*"CHN"/],
     ['a reversed window', { from: 2021, to: 2010 }, /year window/],
     ['a fractional count', { counts: csetLikeInput().counts.map((r) => (r.year === 2013 && r.country === 'US' ? { ...r, papers: 1.5 } : r)) }, /US 2013 is not a non-negative integer/],
