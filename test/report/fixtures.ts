@@ -25,9 +25,8 @@ export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput
     counts.push({ year, country: 'CN', papers: CN[i] as number, fractional: CN_FRACTIONAL[i] as number });
     worldTotals.push({ year, papers: WORLD[i] as number });
   }
-  return {
+  const input: ReportInput = {
     counts,
-    collaboration: CN_US.map((papers, i) => ({ year: 2010 + i, country_a: 'CN', country_b: 'US', papers })),
     worldTotals,
     from: 2010,
     to: 2021,
@@ -42,6 +41,11 @@ export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput
     denominator: WORLD_DENOMINATOR,
     ...overrides,
   };
+  // The CN-US co-authorships, where both countries and the years are in the input's window.
+  if (overrides.collaboration === undefined && input.countries.includes('CN') && input.countries.includes('US')) {
+    input.collaboration = CN_US.map((papers, i) => ({ year: 2010 + i, country_a: 'CN', country_b: 'US', papers })).filter((r) => r.year >= input.from && r.year <= input.to);
+  }
+  return input;
 }
 
 /** Four regions including HK and TW, for name lookup, colour cycling and label dodging. */
