@@ -219,6 +219,11 @@ ${body}
 
 const SHARE = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
+/** "China's", "United States'". */
+function possessive(name: string): string {
+  return name.endsWith('s') ? `${name}'` : `${name}'s`;
+}
+
 /** Co-authored papers of each pair, and each country's share of its output written with the other. */
 function collaborationTables(r: ReportPage): string {
   return r.collaboration
@@ -228,7 +233,7 @@ function collaborationTables(r: ReportPage): string {
         .join('\n');
       return `<h2>Co-authored by ${escapeHtml(p.nameA)} and ${escapeHtml(p.nameB)}</h2>
 <table class="collaboration" id="collaboration-${escapeHtml(p.a)}-${escapeHtml(p.b)}">
-<thead><tr><th scope="col">Year</th><th scope="col">Papers with authors in both</th><th scope="col">Share of ${escapeHtml(p.nameA)}'s papers</th><th scope="col">Share of ${escapeHtml(p.nameB)}'s papers</th></tr></thead>
+<thead><tr><th scope="col">Year</th><th scope="col">Papers with authors in both</th><th scope="col">Share of ${escapeHtml(possessive(p.nameA))} papers</th><th scope="col">Share of ${escapeHtml(possessive(p.nameB))} papers</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

@@ -14,7 +14,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import { renderPng, renderSvg } from './render.js';
 import { buildSpec, sentence, untitled, yearRange } from './spec.js';
 import { collaborationCsv, countsCsv, metricCsv } from './tables.js';
-import { METHOD_SUBTITLE, METRICS, type Metric, type ReportInput, type ReportOptions } from './types.js';
+import { METHOD_SUBTITLE, METRIC_SUBTITLES, METRICS, type Metric, type ReportInput, type ReportOptions } from './types.js';
 
 export type { CountRow, Format, Metric, ReportInput, ReportOptions, ShareDenominator, Theme } from './types.js';
 export { DEFAULT_TITLE, FORMATS, METHOD_SUBTITLE, METRICS, THEMES, WORLD_DENOMINATOR } from './types.js';
@@ -25,7 +25,7 @@ export { countryName } from './countries.js';
 
 /** The chart of one of the model's metrics (the chosen one by default). */
 export function chartSpec(m: ReportModel, o: ResolvedOptions, metric: Metric = m.metric): TopLevelSpec {
-  return buildSpec(m, { metric, theme: o.theme, title: o.title, subtitle: METHOD_SUBTITLE, width: o.width, height: o.height });
+  return buildSpec(m, { metric, theme: o.theme, title: o.title, subtitle: METRIC_SUBTITLES[metric] ?? METHOD_SUBTITLE, width: o.width, height: o.height });
 }
 
 function papersText(n: number): string {

@@ -82,3 +82,9 @@ export interface ReportOptions {
 export const DEFAULT_TITLE = 'Trends in Publication Output Containing Medical and AI Keywords';
 export const METHOD_SUBTITLE =
   'Papers with medical and AI keywords in title or abstract, full counting by author affiliation';
+
+/** The chart's subtitle where a metric counts otherwise than METHOD_SUBTITLE says. */
+export const METRIC_SUBTITLES: Partial<Record<Metric, string>> = {
+  fractional: 'Papers with medical and AI keywords in title or abstract, fractional counting by author affiliation',
+  collaboration: 'Papers with medical and AI keywords in title or abstract and authors in both countries',
+};
