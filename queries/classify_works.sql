@@ -1,5 +1,6 @@
 -- one row per work in `works`, in the columns of the `classified` table: the keyword terms its
--- title + abstract match (masks and vetoes applied), its verdict and the countries it counts for;
+-- title + abstract match (masks and vetoes applied), its verdict, the countries it counts for and
+-- each country's fractional weight;
 -- the SQL twin of src/classify/classifier.ts and countries.ts, with the patterns that
 -- src/classify/keywords.ts compiles, bound as parameters
 -- reads: works
@@ -132,24 +133,52 @@ per_work as (
     group by work_id
 ),
 
-work_countries as (
-    -- Full counting, as countriesOf(): every author's own countries and every institution's
-    -- country_code (pre-2023 records have only the latter), de-duplicated; with $fold_hk_mo,
-    -- Hong Kong and Macao count as China (Taiwan never does).
+author_countries as (
+    -- Each author's distinct countries, as authorCountries() in src/classify/countries.ts: their
+    -- own countries and their institutions' country_code (pre-2023 records have only the latter);
+    -- with $fold_hk_mo, Hong Kong and Macao count as China (Taiwan never does). Authors with no
+    -- country are dropped here: fractional counting splits a paper over the others only.
     select
         work_id,
         year,
-        list_sort(list_distinct(list_transform(
-            list_filter(
-                flatten([
-                    coalesce(json_extract_string(authorships, '$[*].countries[*]'), []::varchar[]),
-                    coalesce(json_extract_string(authorships, '$[*].institutionCountries[*]'), []::varchar[])
-                ]),
-                code -> code is not null
+        list_filter(
+            list_transform(
+                coalesce(json_extract(authorships, '$[*]'), []::json[]),
+                author -> list_distinct(list_transform(
+                    list_filter(
+                        flatten([
+                            coalesce(json_extract_string(author, '$.countries[*]'), []::varchar[]),
+                            coalesce(json_extract_string(author, '$.institutionCountries[*]'), []::varchar[])
+                        ]),
+                        code -> code is not null
+                    ),
+                    code -> case when $fold_hk_mo and code in ('HK', 'MO') then 'CN' else code end
+                ))
             ),
-            code -> case when $fold_hk_mo and code in ('HK', 'MO') then 'CN' else code end
-        ))) as countries
+            author_set -> len(author_set) > 0
+        ) as known
     from works
+),
+
+work_countries as (
+    -- Full counting, as countriesOf(): every distinct country of any author. Fractional counting,
+    -- as fractionalWeights(): weight 1 split equally over the authors with a country, and each
+    -- author's share equally over their countries; `weights[i]` belongs to `countries[i]`.
+    select
+        work_id,
+        year,
+        countries,
+        list_transform(
+            countries,
+            country -> list_sum(list_transform(
+                known,
+                author_set -> case when list_contains(author_set, country) then 1.0 / len(author_set) else 0.0 end
+            )) / len(known)
+        ) as weights
+    from (
+        select work_id, year, known, list_sort(list_distinct(flatten(known))) as countries
+        from author_countries
+    )
 ),
 
 final as (
@@ -160,7 +189,8 @@ final as (
         coalesce(list_contains(matched_groups.matched_groups, 'ai'), false) as is_ai,
         coalesce(list_has_all(matched_groups.matched_groups, $require::varchar[]), false) as is_medical_ai,
         coalesce(per_work.matched_terms, []::varchar[]) as matched_terms,
-        work_countries.countries
+        work_countries.countries,
+        work_countries.weights
     from texts
     inner join work_countries on texts.work_id = work_countries.work_id
     left join per_work on texts.work_id = per_work.work_id

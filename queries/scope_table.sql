@@ -14,6 +14,7 @@ classified_works as (
     w.type,
     w.title,
     c.countries,
+    c.weights,
     c.is_medical,
     c.is_ai,
     -- The verdict the chain counts: the rule's, or with $compare the second rule's

@@ -1,5 +1,6 @@
 /**
- * The full-counting country rule: the set of countries a work counts for.
+ * The country rules: the set of countries a work counts for (full counting) and the share of the
+ * work each of them gets (fractional counting).
  */
 import type { Authorship } from '../model/work.js';
 
@@ -29,14 +30,34 @@ const FOLD_HK_MO: Readonly<Record<string, string>> = { HK: 'CN', MO: 'CN' };
  * name an affiliation with no institution record. Sorted so the result is deterministic.
  */
 export function countriesOf(authorships: readonly Authorship[], policy: CountryPolicy): string[] {
-  const set = new Set<string>();
-  for (const a of authorships) {
-    for (const c of a.countries ?? []) set.add(c);
-    for (const c of a.institutionCountries) if (c !== null) set.add(c);
-  }
+  return [...new Set(authorships.flatMap((a) => authorCountries(a, policy)))].sort();
+}
+
+/** One author's distinct countries (own and institutions'), after the policy. */
+function authorCountries(a: Authorship, policy: CountryPolicy): string[] {
   const out = new Set<string>();
-  for (const c of set) out.add(policy === 'fold-hk-mo' ? (FOLD_HK_MO[c] ?? c) : c);
-  return [...out].sort();
+  for (const c of [...(a.countries ?? []), ...a.institutionCountries]) {
+    if (c !== null) out.add(policy === 'fold-hk-mo' ? (FOLD_HK_MO[c] ?? c) : c);
+  }
+  return [...out];
+}
+
+/**
+ * Fractional counting (CWTS Leiden style): the weight of each country of countriesOf(), in its
+ * order. The paper's weight 1 is split equally over its authors with at least one country, and
+ * each author's share equally over that author's distinct countries (after the policy, so a
+ * folded HK author's share goes to CN). Authors with no country are left out, so the weights of a
+ * paper with any country add up to 1; one with none has none. Only the authors OpenAlex lists are
+ * split over: it lists the first 100 of a longer list (`authorsTruncated`). queries/classify_works.sql
+ * is the SQL twin.
+ */
+export function fractionalWeights(authorships: readonly Authorship[], policy: CountryPolicy): number[] {
+  const known = authorships.map((a) => authorCountries(a, policy)).filter((set) => set.length > 0);
+  const weight = new Map<string, number>();
+  for (const set of known) {
+    for (const c of set) weight.set(c, (weight.get(c) ?? 0) + 1 / set.length);
+  }
+  return countriesOf(authorships, policy).map((c) => (weight.get(c) ?? 0) / known.length);
 }
 
 /**

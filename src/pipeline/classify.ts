@@ -2,9 +2,9 @@
  * The classify stage: tags every stored work with the keyword rule and derives the countries it
  * counts for, replacing earlier classifications so the table always matches one rule set.
  */
-import { LIST, VARCHAR } from '@duckdb/node-api';
+import { DOUBLE, LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
-import { countriesOf, type CountryPolicy } from '../classify/countries.js';
+import { countriesOf, fractionalWeights, type CountryPolicy } from '../classify/countries.js';
 import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
 import type { Store } from '../store/store.js';
@@ -13,6 +13,7 @@ import type { ClassifyEngine } from './engine.js';
 
 /** An empty list has no item type of its own; the appender needs it spelled out. */
 const VARCHAR_LIST = LIST(VARCHAR);
+const DOUBLE_LIST = LIST(DOUBLE);
 
 export interface ClassifySummary {
   classified: number;
@@ -63,7 +64,7 @@ export async function classifyStore(
   return summary;
 }
 
-/** The TypeScript engine: every stored work through classify() and countriesOf(), appended in bulk. */
+/** The TypeScript engine: every stored work through classify(), countriesOf() and fractionalWeights(), appended in bulk. */
 async function appendClassifications(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   await store.append('classified', async (app) => {
     for await (const work of store.iterateWorks()) {
@@ -75,6 +76,7 @@ async function appendClassifications(store: Store, rules: KeywordRules, policy: 
       app.appendBoolean(c.isMedicalAi);
       app.appendList(c.matchedTerms, VARCHAR_LIST);
       app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
+      app.appendList(fractionalWeights(work.authorships, policy), DOUBLE_LIST);
       app.endRow();
     }
   });

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
-import { markdownTable } from '../report/tables.js';
+import { collaborationMarkdown, markdownTable } from '../report/tables.js';
 import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
@@ -199,6 +199,7 @@ export function summaryMarkdown(manifest: Manifest, model: ReportModel): string 
     ...markdownTable(model),
     ...(model.compare === undefined ? [] : ['', model.compare.text]),
     '',
+    ...collaborationMarkdown(model),
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
     ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),

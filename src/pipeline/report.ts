@@ -54,10 +54,13 @@ export function methodText(rule: ClassifierRecord['rule'], types: readonly strin
     `lists in ${rule === undefined ? 'data/keywords/' : keywordsLabel(rule.dir)}). Countries ` +
     "come from every author's affiliations (authorships[].countries and institutions' country_code); " +
     'a paper counts once for each distinct country (full counting), so papers with authors in two ' +
-    'countries count for both. A work read twice counts once.' +
+    'countries count for both. Fractional counting (CWTS Leiden style) splits each paper into 1: equally over its ' +
+    "authors with a known country, and each author's share equally over that author's countries (after the country policy); " +
+    'authors with no country are left out, and for a work whose author list OpenAlex truncates at 100, only the listed ' +
+    'authors share it. Collaboration counts the papers with authors in both countries of a pair. A work read twice counts once.' +
     (types.length === 0 ? '' : ` Only OpenAlex works of type ${types.join(', ')} are counted.`) +
     (mergeVersions
-      ? ' A preprint and another version of one paper (the same title, within two years) count once: in the year of the earlier, for every country either has.'
+      ? ' A preprint and another version of one paper (the same title, within two years) count once: in the year of the earlier, for every country either has, with fractional weights averaged over the versions that have a country.'
       : '')
   );
 }
@@ -144,7 +147,7 @@ export async function produceReport(
   const coverage = await coverageOf(store);
   // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.
   const compared = options.compare === undefined ? null : await compareAggregate(store, scope);
-  const { counts: ruleCounts, worldTotals: localWorld, chain } = await aggregate(store, scope);
+  const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope);
   const baselines = await baselinesOf(store, chain, coverage, ruleCounts);
   if ('missing' in baselines && options.metric === 'per-1000') throw new UserError(`--metric per-1000 divides by all works of each country, but ${baselines.missing}`);
   // With API baselines whose WORLD row has OpenAlex's own medical-AI count, a share has a true
@@ -176,6 +179,7 @@ export async function produceReport(
   const model = buildReportModel(
     {
       counts,
+      collaboration,
       // No totals where a share is refused, so report.html does not offer one either.
       worldTotals: refusal === undefined ? worldTotals : [],
       from: scope.from,

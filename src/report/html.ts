@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { BrowserLibrary } from './assets.js';
-import { palette, PER_THOUSAND_NOTE, shareNote } from './spec.js';
+import { COLLABORATION_NOTE, FRACTIONAL_NOTE, palette, PER_THOUSAND_NOTE, shareNote } from './spec.js';
 import type { Metric, ShareDenominator, Theme } from './types.js';
 
 export function escapeHtml(text: string): string {
@@ -176,6 +176,8 @@ export interface ReportPage {
   compare?: string;
   manifest: unknown;
   countsCsv: string;
+  /** Per pair of countries: co-authored papers per year and what part of each one's papers they are; empty with one country. */
+  collaboration: readonly { a: string; b: string; nameA: string; nameB: string; rows: readonly { year: number; papers: number; shareOfA: number | null; shareOfB: number | null }[] }[];
   libraries: readonly BrowserLibrary[];
 }
 
@@ -190,7 +192,7 @@ export function formatPct(n: number | null): string {
 }
 
 function metricLabels(denominator: ShareDenominator): Readonly<Record<Metric, string>> {
-  return { count: 'Papers', share: denominator.short, index: 'Index (first year = 100)', 'per-1000': 'Per 1,000 works' };
+  return { count: 'Papers', share: denominator.short, index: 'Index (first year = 100)', 'per-1000': 'Per 1,000 works', fractional: 'Fractional papers', collaboration: 'Co-authored papers' };
 }
 
 function table(r: ReportPage): string {
@@ -215,6 +217,31 @@ ${body}
 </tbody>
 <tfoot><tr><td>${escapeHtml(r.cagr.label)}</td>${foot}</tr></tfoot>
 </table>`;
+}
+
+const SHARE = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** "China's", "United States'". */
+function possessive(name: string): string {
+  return name.endsWith('s') ? `${name}'` : `${name}'s`;
+}
+
+/** Co-authored papers of each pair, and each country's share of its output written with the other. */
+function collaborationTables(r: ReportPage): string {
+  return r.collaboration
+    .map((p) => {
+      const body = p.rows
+        .map((row) => `<tr><th scope="row">${row.year}</th><td>${formatInt(row.papers)}</td><td>${row.shareOfA === null ? '–' : SHARE.format(row.shareOfA)}</td><td>${row.shareOfB === null ? '–' : SHARE.format(row.shareOfB)}</td></tr>`)
+        .join('\n');
+      return `<h2>Co-authored by ${escapeHtml(p.nameA)} and ${escapeHtml(p.nameB)}</h2>
+<table class="collaboration" id="collaboration-${escapeHtml(p.a)}-${escapeHtml(p.b)}">
+<thead><tr><th scope="col">Year</th><th scope="col">Papers with authors in both</th><th scope="col">Share of ${escapeHtml(possessive(p.nameA))} papers</th><th scope="col">Share of ${escapeHtml(possessive(p.nameB))} papers</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+    })
+    .join('\n');
 }
 
 function metricSwitch(r: ReportPage): string {
@@ -249,13 +276,15 @@ ${findings}
 </ul>
 <h2>Papers per year and country</h2>
 ${table(r)}
+${collaborationTables(r)}
 <h2>Method</h2>
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
-${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}${r.compare === undefined ? '' : `<p id="compare-method">${escapeHtml(r.compare)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
+${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}<p id="fractional-method">${escapeHtml(FRACTIONAL_NOTE)}</p>
+${r.collaboration.length === 0 ? '' : `<p id="collaboration-method">${escapeHtml(COLLABORATION_NOTE)}</p>\n`}${r.compare === undefined ? '' : `<p id="compare-method">${escapeHtml(r.compare)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
 <h2 class="screen-only">Downloads</h2>
 <ul class="screen-only">
-<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers${r.compare === undefined ? '' : ', papers_compare'}; zero-filled)</li>
+<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers, fractional${r.compare === undefined ? '' : ', papers_compare'}; zero-filled)</li>
 <li><a id="download-spec" href="#" download="figure2.vl.json">figure2.vl.json</a> (the Vega-Lite spec of the chart shown)</li>
 </ul>
 <h2>Run manifest</h2>

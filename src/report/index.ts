@@ -13,19 +13,19 @@ import { buildReportModel, type ReportModel } from './model.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { renderPng, renderSvg } from './render.js';
 import { buildSpec, sentence, untitled, yearRange } from './spec.js';
-import { countsCsv, metricCsv } from './tables.js';
-import { METHOD_SUBTITLE, METRICS, type Metric, type ReportInput, type ReportOptions } from './types.js';
+import { collaborationCsv, countsCsv, metricCsv } from './tables.js';
+import { METHOD_SUBTITLE, METRIC_SUBTITLES, METRICS, type Metric, type ReportInput, type ReportOptions } from './types.js';
 
 export type { CountRow, Format, Metric, ReportInput, ReportOptions, RuleComparison, ShareDenominator, Theme } from './types.js';
 export { DEFAULT_TITLE, FORMATS, METHOD_SUBTITLE, METRICS, THEMES, WORLD_DENOMINATOR } from './types.js';
 export { REPORT_BOUNDS, REPORT_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
 export { buildReportModel, type ReportModel } from './model.js';
-export { countsCsv, markdownTable, metricCsv } from './tables.js';
+export { collaborationCsv, collaborationMarkdown, countsCsv, markdownTable, metricCsv } from './tables.js';
 export { countryName } from './countries.js';
 
 /** The chart of one of the model's metrics (the chosen one by default). */
 export function chartSpec(m: ReportModel, o: ResolvedOptions, metric: Metric = m.metric): TopLevelSpec {
-  return buildSpec(m, { metric, theme: o.theme, title: o.title, subtitle: METHOD_SUBTITLE, width: o.width, height: o.height });
+  return buildSpec(m, { metric, theme: o.theme, title: o.title, subtitle: METRIC_SUBTITLES[metric] ?? METHOD_SUBTITLE, width: o.width, height: o.height });
 }
 
 function papersText(n: number): string {
@@ -108,7 +108,9 @@ export async function renderReport(
   if (want.has('json')) files.set('figure2.vl.json', `${JSON.stringify(spec, null, 2)}\n`);
   if (want.has('csv')) {
     files.set('counts.csv', csv);
-    if (m.metric !== 'count') files.set(`counts-${m.metric}.csv`, metricCsv(m, m.metric));
+    // counts.csv holds the fractional counts and collaboration.csv the co-authored ones.
+    if (m.metric === 'share' || m.metric === 'index') files.set(`counts-${m.metric}.csv`, metricCsv(m, m.metric));
+    if (m.pairs.length > 0) files.set('collaboration.csv', collaborationCsv(m));
   }
   if (want.has('html')) {
     const description = `${o.title}. ${METHOD_SUBTITLE}.`;
@@ -151,6 +153,13 @@ export async function renderReport(
         ...(m.compare === undefined ? {} : { compare: m.compare.text }),
         manifest: m.manifest,
         countsCsv: csv,
+        collaboration: m.pairs.map((p) => ({
+          a: p.a,
+          b: p.b,
+          nameA: m.names[m.countries.indexOf(p.a)] ?? p.a,
+          nameB: m.names[m.countries.indexOf(p.b)] ?? p.b,
+          rows: m.years.map((year, i) => ({ year, papers: p.papers[i] as number, shareOfA: p.shareOfA[i] ?? null, shareOfB: p.shareOfB[i] ?? null })),
+        })),
         libraries: libs,
       }),
     );

@@ -7,7 +7,7 @@
 import { ExitCode, UserError } from '../errors.js';
 import { countryName } from './countries.js';
 import type { ResolvedOptions } from './options.js';
-import { METRICS, type CountRow, type Metric, type ReportInput } from './types.js';
+import { METRICS, type CollaborationRow, type CountRow, type Metric, type ReportInput } from './types.js';
 
 export interface SeriesPoint {
   year: number;
@@ -25,12 +25,28 @@ export interface CountrySeries {
   name: string;
   /** Papers per year, `papers[i]` for year `from + i`. */
   papers: number[];
+  /** Fractional counts per year, as `papers`. */
+  fractional: number[];
   /** Change from the previous year as a fraction; null for the first year and growth from zero. */
   yoy: (number | null)[];
   /** Compound annual growth from `from` to `lastComplete`; null from zero or over no span. */
   cagr: number | null;
   /** Papers per year under the second keyword rule (--compare-keywords), like `papers`; absent without one. */
   papersCompare?: number[];
+}
+
+/** Two countries' co-authored papers, and what part of each one's output they are. */
+export interface PairSeries {
+  /** The pair's codes in collaboration.csv's order (`a` < `b`). */
+  a: string;
+  b: string;
+  /** "China–United States". */
+  name: string;
+  /** Papers with authors in both, per year. */
+  papers: number[];
+  /** The co-authored papers as a part of `a`'s (full) count, per year; null where `a` has none. */
+  shareOfA: (number | null)[];
+  shareOfB: (number | null)[];
 }
 
 /** When `leader` first moved ahead of `other` in the window, if it did. */
@@ -64,6 +80,8 @@ export interface ReportModel
   incomplete: number[];
   /** The last year before the incomplete ones (`to` when none is; below `from` when all are). */
   lastComplete: number;
+  /** Every pair of the countries with its co-authored papers, in collaboration.csv's order; empty without collaboration input. */
+  pairs: PairSeries[];
   /** China and the United States, the crossing Figure 2 is about; null unless both are shown over 2+ years. */
   overtake: Overtake | null;
   /** The plotted values of every metric this input supports, in plotting order (country, then year). */
@@ -85,8 +103,9 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
   checkInput(input);
   const { from, to } = input;
   const years = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const byKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papers]));
-  const papersIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`) ?? 0);
+  const byKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r]));
+  const papersIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`)?.papers ?? 0);
+  const fractionalIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`)?.fractional ?? 0);
   const compareKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papersCompare ?? 0]));
   const world = new Map(input.worldTotals.map((w) => [w.year, w.papers]));
   const incomplete = incompleteYears(from, to, input.dataDate, o.incompleteYears);
@@ -98,6 +117,7 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
       country,
       name: countryName(country),
       papers,
+      fractional: fractionalIn(country),
       yoy: papers.map((p, i) => (i === 0 ? null : growth(papers[i - 1] as number, p))),
       cagr: cagr(papers[0] as number, papers[lastComplete - from] ?? 0, lastComplete - from),
       ...(input.compare === undefined ? {} : { papersCompare: years.map((y) => compareKey.get(`${y}|${country}`) ?? 0) }),
@@ -112,13 +132,20 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
     names: series.map((s) => s.name),
     series,
     counts: years.flatMap((year, i) =>
-      series.map((s) => ({ year, country: s.country, papers: s.papers[i] as number, ...(s.papersCompare === undefined ? {} : { papersCompare: s.papersCompare[i] as number }) })),
+      series.map((s) => ({
+        year,
+        country: s.country,
+        papers: s.papers[i] as number,
+        fractional: s.fractional[i] as number,
+        ...(s.papersCompare === undefined ? {} : { papersCompare: s.papersCompare[i] as number }),
+      })),
     ),
     denominators: years.map((y) => world.get(y) ?? null),
     allWorks: new Map((input.allWorks ?? []).map((r) => [`${r.year}|${r.country}`, r.all_works])),
     ...(input.perThousandRefusal === undefined ? {} : { perThousandRefusal: input.perThousandRefusal }),
     incomplete,
     lastComplete,
+    pairs: pairSeries(input.collaboration ?? [], series, years),
     overtake: crossing(series, 'CN', 'US', from),
     values: {},
     unavailable: {},
@@ -171,9 +198,19 @@ function checkInput(input: ReportInput): void {
     if (input.compare !== undefined && !(Number.isInteger(r.papersCompare) && (r.papersCompare as number) >= 0)) {
       problems.push(`second-rule count for ${r.country} ${r.year} is not a non-negative integer: ${r.papersCompare}`);
     }
+    // A fractional count is a part of the full count: each paper adds at most 1 to it.
+    if (!Number.isFinite(r.fractional) || r.fractional < 0 || r.fractional > r.papers + 1e-9) {
+      problems.push(`fractional count for ${r.country} ${r.year} is not between 0 and its ${r.papers} papers: ${r.fractional}`);
+    }
     if (!seenCountry.has(r.country) || r.year < from || r.year > to) {
       problems.push(`count for ${r.country} ${r.year} is outside the window or country list`);
     }
+  }
+  for (const c of input.collaboration ?? []) {
+    if (!(c.country_a < c.country_b) || !seenCountry.has(c.country_a) || !seenCountry.has(c.country_b) || c.year < from || c.year > to) {
+      problems.push(`collaboration row ${c.year} ${c.country_a}-${c.country_b} is not an ordered pair of the countries in the window`);
+    }
+    if (!Number.isInteger(c.papers) || c.papers < 0) problems.push(`collaboration count ${c.year} ${c.country_a}-${c.country_b} is not a non-negative integer: ${c.papers}`);
   }
   if (problems.length === 0) {
     // The pipeline zero-fills; a gap here means it did not, and a line would silently skip a year.
@@ -244,6 +281,7 @@ function incompleteYears(from: number, to: number, dataDate: string, count: numb
 function metricValues(m: ReportModel, metric: Metric): SeriesPoint[] {
   if (metric === 'share') checkDenominators(m);
   if (metric === 'per-1000') checkAllWorks(m);
+  if (metric === 'collaboration') return collaborationValues(m);
   const late = new Set(m.incomplete);
   return m.series.flatMap((s) => {
     const base = s.papers[0] as number;
@@ -264,11 +302,45 @@ function metricValues(m: ReportModel, metric: Metric): SeriesPoint[] {
         // Medical-AI papers per 1,000 works of the country that year (full counting on both sides).
         const all = m.allWorks.get(`${m.from + i}|${s.country}`) ?? 0;
         value = all > 0 ? (papers / all) * 1000 : null;
+      } else if (metric === 'fractional') {
+        value = s.fractional[i] as number;
       }
       const year = m.from + i;
       return { year, country: s.country, name: s.name, papers, value, incomplete: late.has(year) };
     });
   });
+}
+
+/** One line per pair of countries: the papers co-authored by both. */
+function collaborationValues(m: ReportModel): SeriesPoint[] {
+  if (m.pairs.length === 0) {
+    throw new UserError('Collaboration needs at least two countries (--countries US,CN) and their co-authored papers; use --metric count.');
+  }
+  const late = new Set(m.incomplete);
+  return m.pairs.flatMap((p) =>
+    p.papers.map((papers, i) => ({ year: m.from + i, country: `${p.a}-${p.b}`, name: p.name, papers, value: papers, incomplete: late.has(m.from + i) })),
+  );
+}
+
+/** The pairs of the collaboration rows, zero-filled, with each country's co-authored part of its output. */
+function pairSeries(rows: readonly CollaborationRow[], series: readonly CountrySeries[], years: readonly number[]): PairSeries[] {
+  const byKey = new Map(rows.map((r) => [`${r.year}|${r.country_a}|${r.country_b}`, r.papers]));
+  const out: PairSeries[] = [];
+  const codes = series.map((s) => s.country);
+  const sorted = [...series].sort((x, y) => (x.country < y.country ? -1 : 1));
+  if (rows.length === 0) return out;
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length; j++) {
+      const a = sorted[i] as CountrySeries;
+      const b = sorted[j] as CountrySeries;
+      const papers = years.map((y) => byKey.get(`${y}|${a.country}|${b.country}`) ?? 0);
+      const part = (of: CountrySeries) => papers.map((p, k) => ((of.papers[k] as number) === 0 ? null : p / (of.papers[k] as number)));
+      out.push({ a: a.country, b: b.country, name: `${a.name}–${b.name}`, papers, shareOfA: part(a), shareOfB: part(b) });
+    }
+  }
+  // The pairs in the order of the countries given (US,CN,GB: US-CN, US-GB, CN-GB), for legend and tables.
+  const rank = (p: PairSeries) => Math.min(codes.indexOf(p.a), codes.indexOf(p.b)) * codes.length + Math.max(codes.indexOf(p.a), codes.indexOf(p.b));
+  return out.sort((x, y) => rank(x) - rank(y));
 }
 
 /** Growth from `before` to `now` as a fraction; null from zero. */

@@ -222,11 +222,22 @@ function metricText(metric: Metric, from: number, denominator: ShareDenominator)
       return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
     case 'per-1000':
       return { axisTitle: "Medical-AI papers per 1,000 of the country's works", axisFormat: ',.1f', tipTitle: 'Per 1,000 works', tipFormat: ',.2f' };
+    case 'fractional':
+      return { axisTitle: 'Papers (fractional counting)', axisFormat: ',d', tipTitle: 'Fractional', tipFormat: ',.1f' };
+    case 'collaboration':
+      return { axisTitle: 'Papers co-authored by both countries', axisFormat: ',d', tipTitle: 'Co-authored', tipFormat: ',d' };
   }
 }
 
 /** How per-1000 is computed: the chart note and report.html say the same. */
 export const PER_THOUSAND_NOTE = "Per 1,000: a country's medical-AI papers per 1,000 of all its works that year (baselines.csv, all_works).";
+
+/** How fractional counts are made: the chart note and report.html say the same. */
+export const FRACTIONAL_NOTE =
+  "Fractional counting: each paper adds up to 1 over all countries, split equally over its authors with a known country and each author's share over that author's countries.";
+
+/** What the collaboration lines count. */
+export const COLLABORATION_NOTE = 'Collaboration: papers with at least one author in each country of the pair (full counting).';
 
 /** How a share is computed, naming its denominator: the chart note and report.html say the same. */
 export function shareNote(denominator: ShareDenominator): string {
@@ -238,6 +249,8 @@ export function noteLines(m: ReportModel, metric: Metric, maxChars: number): str
   if (metric === 'share') parts.push(shareNote(m.denominator));
   if (metric === 'per-1000') parts.push(PER_THOUSAND_NOTE);
   if (m.compare !== undefined) parts.push(compareNote(m, metric));
+  if (metric === 'fractional') parts.push(FRACTIONAL_NOTE);
+  if (metric === 'collaboration') parts.push(COLLABORATION_NOTE);
   if (m.incomplete.length > 0) {
     parts.push(
       `Dashed lines and shaded area: ${yearRange(m.incomplete)} incomplete, because OpenAlex indexing lags publication.`,
@@ -281,9 +294,10 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
   if (series === undefined) throw new Error(`the model has no ${c.metric} values: ${m.unavailable[c.metric]?.message ?? 'not computed'}`);
   const pal = palette(c.theme);
   const mt = metricText(c.metric, m.from, m.denominator);
-  const colours = cycle(pal.lines, m.names.length);
-  const shapes = cycle(SHAPES, m.names.length);
-  const names = [...m.names];
+  // The lines of this metric: one per country, or one per pair of countries for collaboration.
+  const names = [...new Set(series.map((p) => p.name))];
+  const colours = cycle(pal.lines, names.length);
+  const shapes = cycle(SHAPES, names.length);
   // The second rule's counts, drawn on the count chart only (a share or index of them would need
   // their own denominator and base).
   const compare = c.metric === 'count' ? m.compare : undefined;
@@ -292,7 +306,7 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
       ? []
       : m.series.flatMap((s) => (s.papersCompare ?? []).map((papers, i) => ({ year: m.from + i, name: s.name, papers, value: papers })));
   const maxValue = Math.max(0, ...series.map((p) => p.value ?? 0), ...compareValues.map((p) => p.value));
-  const yScale = niceScale(maxValue, c.metric === 'count');
+  const yScale = niceScale(maxValue, c.metric === 'count' || c.metric === 'collaboration');
   const yMax = yScale.max;
   const firstIncomplete = m.incomplete[0];
   const { lastComplete } = m;
@@ -423,9 +437,9 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
         },
         tooltip: [
           { field: 'year', type: 'quantitative', title: 'Year', format: 'd' },
-          { field: 'name', type: 'nominal', title: 'Country' },
-          { field: 'papers', type: 'quantitative', title: 'Papers', format: ',d' },
-          ...(c.metric === 'count'
+          { field: 'name', type: 'nominal', title: c.metric === 'collaboration' ? 'Countries' : 'Country' },
+          { field: 'papers', type: 'quantitative', title: c.metric === 'collaboration' ? 'Co-authored papers' : 'Papers', format: ',d' },
+          ...(c.metric === 'count' || c.metric === 'collaboration'
             ? []
             : [{ field: 'value', type: 'quantitative' as const, title: mt.tipTitle, format: mt.tipFormat }]),
           { field: 'status', type: 'nominal', title: 'Data' },

@@ -9,7 +9,9 @@ import type { CountRow, Metric } from './types.js';
 
 /**
  * counts.csv: raw counts whatever the metric, one row per year (ascending) and country in the
- * order given (--countries US,CN writes US before CN), zero where a count is missing.
+ * order given (--countries US,CN writes US before CN), zero where a count is missing: full
+ * counting (`papers`), then fractional counting with 4 decimals, written out so the file is
+ * byte-identical between runs.
  */
 export function countsCsv(counts: readonly CountRow[], window: { from: number; to: number; countries: readonly string[] }): string {
   const byKey = new Map(counts.map((r) => [`${r.year}|${r.country}`, r]));
@@ -19,14 +21,37 @@ export function countsCsv(counts: readonly CountRow[], window: { from: number; t
   for (let y = window.from; y <= window.to; y++) {
     for (const c of window.countries) {
       const r = byKey.get(`${y}|${c}`);
-      rows.push([y, c, r?.papers ?? 0, ...(compared ? [r?.papersCompare ?? 0] : [])]);
+      rows.push([y, c, r?.papers ?? 0, (r?.fractional ?? 0).toFixed(4), ...(compared ? [r?.papersCompare ?? 0] : [])]);
     }
   }
-  return toCsv(['year', 'country', 'papers', ...(compared ? ['papers_compare'] : [])], rows);
+  return toCsv(['year', 'country', 'papers', 'fractional', ...(compared ? ['papers_compare'] : [])], rows);
+}
+
+/** collaboration.csv: per year, every pair of the countries (`country_a` < `country_b`) and their co-authored papers. */
+export function collaborationCsv(m: ReportModel): string {
+  const rows = m.years.flatMap((year, i) => [...m.pairs].sort((x, y) => (x.a + x.b < y.a + y.b ? -1 : 1)).map((p) => [year, p.a, p.b, p.papers[i] as number]));
+  return toCsv(['year', 'country_a', 'country_b', 'papers'], rows);
+}
+
+/** Each country's output co-authored with the other of a pair, as summary.md's table. */
+export function collaborationMarkdown(m: ReportModel): string[] {
+  if (m.pairs.length === 0) return [];
+  const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+  return m.pairs.flatMap((p) => {
+    const [na, nb] = [m.names[m.countries.indexOf(p.a)] ?? p.a, m.names[m.countries.indexOf(p.b)] ?? p.b];
+    return [
+      `Co-authored by ${na} and ${nb} (papers with authors in both; share of each one's papers):`,
+      '',
+      `| year | papers | share of ${na} | share of ${nb} |`,
+      '|---|---:|---:|---:|',
+      ...m.years.map((y, i) => `| ${y} | ${(p.papers[i] as number).toLocaleString('en-US')} | ${pct(p.shareOfA[i] ?? null)} | ${pct(p.shareOfB[i] ?? null)} |`),
+      '',
+    ];
+  });
 }
 
 /** The plotted values for share or index, next to the raw counts they come from. */
-export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count'>): string {
+export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count' | 'fractional' | 'collaboration'>): string {
   const values = m.values[metric] ?? [];
   // Fixed decimals so the file is byte-identical between runs and platforms.
   const fixed = (v: number | null, d: number) => (v === null ? null : Number(v.toFixed(d)));

@@ -3,21 +3,36 @@
 export interface CountRow {
   year: number;
   country: string;
+  /** Full counting: papers with an author in the country. */
   papers: number;
+  /** Fractional counting: the country's share of those papers, each paper adding up to 1 (classify/countries.ts). */
+  fractional: number;
   /** The same count under the second keyword rule (--compare-keywords); absent when none is compared. */
   papersCompare?: number;
 }
-export type Metric = 'count' | 'share' | 'index' | 'per-1000';
+/** One row of collaboration.csv: papers with authors in both countries of a pair (`country_a` < `country_b`). */
+export interface CollaborationRow {
+  year: number;
+  country_a: string;
+  country_b: string;
+  papers: number;
+}
+export type Metric = 'count' | 'share' | 'index' | 'per-1000' | 'fractional' | 'collaboration';
 export type Theme = 'light' | 'dark';
 export type Format = 'svg' | 'png' | 'html' | 'csv' | 'json';
 
-export const METRICS: readonly Metric[] = ['count', 'share', 'index', 'per-1000'];
+export const METRICS: readonly Metric[] = ['count', 'share', 'index', 'per-1000', 'fractional', 'collaboration'];
 export const THEMES: readonly Theme[] = ['light', 'dark'];
 export const FORMATS: readonly Format[] = ['svg', 'png', 'html', 'csv', 'json'];
 
 export interface ReportInput {
   /** Zero-filled: every year in [from, to] x every country, ISO alpha-2. */
   counts: CountRow[];
+  /**
+   * Zero-filled co-authored papers per year and pair of the countries (queries/collaboration.sql);
+   * absent or empty with one country, when the collaboration metric and table are unavailable.
+   */
+  collaboration?: CollaborationRow[];
   /** Distinct medical-AI works per year with >= 1 known affiliation country: the share denominator. */
   worldTotals: { year: number; papers: number }[];
   from: number;
@@ -84,3 +99,9 @@ export interface ReportOptions {
 export const DEFAULT_TITLE = 'Trends in Publication Output Containing Medical and AI Keywords';
 export const METHOD_SUBTITLE =
   'Papers with medical and AI keywords in title or abstract, full counting by author affiliation';
+
+/** The chart's subtitle where a metric counts otherwise than METHOD_SUBTITLE says. */
+export const METRIC_SUBTITLES: Partial<Record<Metric, string>> = {
+  fractional: 'Papers with medical and AI keywords in title or abstract, fractional counting by author affiliation',
+  collaboration: 'Papers with medical and AI keywords in title or abstract and authors in both countries',
+};

@@ -11,7 +11,7 @@ import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
 import { textWork } from '../support/works-table.js';
 import { classifyWorksInDatabase, sqlRows, storeWithWorks, type SqlClassification } from '../support/store-sql.js';
-import { countriesOf } from '../../src/classify/countries.js';
+import { countriesOf, fractionalWeights } from '../../src/classify/countries.js';
 import { normalizeWork, type Work } from '../../src/model/work.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -143,6 +143,32 @@ describe('SQL and TypeScript classifiers', () => {
     expect(folded.find((r) => r.work_id === 'W9000000003')?.countries).toEqual(['CN']);
     // Works without authorships count for no country.
     expect(rows.find((r) => r.work_id === 'constructed-0')?.countries).toEqual([]);
+  });
+
+  it('derive the same fractional weights as fractionalWeights on every real record, under both policies', async () => {
+    const folded = await classifyWorksInDatabase(store, rules, 'fold-hk-mo');
+    let compared = 0;
+    for (const [result, policy] of [
+      [rows, 'separate'],
+      [folded, 'fold-hk-mo'],
+    ] as const) {
+      const differ: string[] = [];
+      for (const r of result) {
+        const w = real.get(r.work_id);
+        if (w === undefined) continue;
+        const ts = fractionalWeights(w.authorships, policy);
+        // Both engines add the same terms in the same order; 1e-12 allows for a different rounding.
+        if (r.weights.length !== ts.length || r.weights.some((x, i) => Math.abs(x - (ts[i] as number)) > 1e-12)) differ.push(`${r.work_id}: sql ${JSON.stringify(r.weights)} ts ${JSON.stringify(ts)}`);
+        if (r.weights.length > 0) compared++;
+      }
+      expect(differ).toEqual([]);
+    }
+    // Not agreement on nothing: many real works are split over several countries.
+    expect(rows.filter((r) => r.weights.some((x) => x > 0 && x < 1)).length).toBeGreaterThan(300);
+    expect(compared).toBeGreaterThan(2000);
+    // Damaged values: W9000000002 has one author, in US (own) and CN (institution, read upper-cased): half each.
+    expect(rows.find((r) => r.work_id === 'W9000000002')?.weights).toEqual([0.5, 0.5]);
+    expect(rows.find((r) => r.work_id === 'constructed-0')?.weights).toEqual([]);
   });
 
   it('tag something in both halves, so agreement is not agreement on nothing', () => {

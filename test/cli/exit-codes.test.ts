@@ -55,7 +55,7 @@ describe('exit codes', () => {
     const r = await runCli(['aggregate', '--db', classifiedDb, '--from', '2019', '--to', '2019']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(ExitCode.ok);
-    expect(r.stdout.split('\n')[0]).toBe('year,country,papers');
+    expect(r.stdout.split('\n')[0]).toBe('year,country,papers,fractional');
   });
 
   it('1: a bug is printed with its stack', async () => {

@@ -91,7 +91,7 @@ describe('medai-trends run, end to end on the real records', () => {
     const rules = await loadKeywordRules();
     const expected = independentCounts(rawWorks(), rules, ['US', 'CN']);
     const lines = readFileSync(join(tmp, 'snap', 'counts.csv'), 'utf8').trimEnd().split('\n');
-    expect(lines[0]).toBe('year,country,papers');
+    expect(lines[0]).toBe('year,country,papers,fractional');
     expect(lines).toHaveLength(1 + 12 * 2);
     let total = 0;
     for (const line of lines.slice(1)) {
@@ -253,7 +253,7 @@ describe('snapshot merged_ids', () => {
     writeFileSync(join(dir, 'merged_ids', 'works', '2024-02-01.csv.gz'), gzipSync('merge_date,id,merge_into_id\n2024-02-01,W2,W1\n2024-02-01,not-an-id,W1\n'));
     const r = await runCliInProcess(['run', '--snapshot', dir, '--from', '2020', '--to', '2020', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'db.duckdb'), '--out', join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'out', 'counts.csv'), 'utf8')).toBe('year,country,papers\n2020,US,2\n');
+    expect(readFileSync(join(dir, 'out', 'counts.csv'), 'utf8')).toBe('year,country,papers,fractional\n2020,US,2,2.0000\n');
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
     expect(manifest.counts).toMatchObject({ recordsRead: 3, distinctWorks: 2, retired: 1, rejected: 1 });
     expect(manifest.source.mergedIdFiles).toHaveLength(1);
@@ -312,13 +312,16 @@ describe('preprint versions', () => {
     // Listed, not merged: every version is still counted.
     expect(manifest.counts.medicalAiInScope).toBe(9);
     const counts = (out: string) => readFileSync(join(dir, out, 'counts.csv'), 'utf8');
-    expect(counts('out')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,0\n2019,US,3\n2020,US,4\n2021,US,1\n');
+    // Every work here is American only, so each adds 1 to the fractional count too.
+    expect(counts('out')).toBe('year,country,papers,fractional\n2016,US,1,1.0000\n2017,US,0,0.0000\n2018,US,0,0.0000\n2019,US,3,3.0000\n2020,US,4,4.0000\n2021,US,1,1.0000\n');
 
     // --merge-versions: each paper once, in the year of its earliest version, for every country any
     // version has (W9 has no affiliation; its journal version W10 is American).
     const merged = await run('merged', '--merge-versions');
     expect(merged.code, merged.stderr).toBe(0);
-    expect(counts('merged')).toBe('year,country,papers\n2016,US,1\n2017,US,0\n2018,US,1\n2019,US,1\n2020,US,4\n2021,US,0\n');
+    // W9 (no country) and W10 (US): the fractional weight is the mean over the versions with a
+    // country, W10 alone, so the paper still adds 1 to US in 2018.
+    expect(counts('merged')).toBe('year,country,papers,fractional\n2016,US,1,1.0000\n2017,US,0,0.0000\n2018,US,1,1.0000\n2019,US,1,1.0000\n2020,US,4,4.0000\n2021,US,0,0.0000\n');
     expect(merged.stdout).toContain('Counted once (--merge-versions), as the earlier: 3 pair(s)');
     const rows = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'merged', 'works.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
     expect(Object.fromEntries(rows.filter((w) => w.merged_into !== '').map((w) => [w.work_id, w.merged_into]))).toEqual({ W2: 'W1', W7: 'W6', W10: 'W9' });
@@ -326,7 +329,7 @@ describe('preprint versions', () => {
     // A window that ends before the journal version leaves the 2020 count as it was.
     const early = await run('early', '--merge-versions', '--to', '2020');
     expect(early.code, early.stderr).toBe(0);
-    expect(counts('early')).toContain('2020,US,4\n');
+    expect(counts('early')).toContain('2020,US,4,4.0000\n');
   });
 });
 

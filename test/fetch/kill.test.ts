@@ -137,7 +137,7 @@ describe(`fetch killed with SIGKILL ${TRIALS} times`, () => {
   });
 
   it('gives the same counts.csv as an uninterrupted run', () => {
-    expect(countsCsv.killed.split('\n')[0]).toBe('year,country,papers');
+    expect(countsCsv.killed.split('\n')[0]).toBe('year,country,papers,fractional');
     expect(countsCsv.killed.split('\n').length).toBeGreaterThan((TO - FROM + 1) * COUNTRIES.length);
     const papers = countsCsv.killed.trim().split('\n').slice(1).map((row) => Number(row.split(',')[2]));
     expect(papers.reduce((a, b) => a + b, 0)).toBeGreaterThan(10);

@@ -103,7 +103,8 @@ describe('country repairs through the CLI', () => {
       { kind: 'repaired', reason: 'no usable country left', records: 1 },
     ]);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('repaired: 6');
-    // W2 still counts for US, W4 for CN; W3 for neither.
-    expect(readFileSync(join(out, 'counts.csv'), 'utf8')).toBe('year,country,papers\n2020,US,2\n2020,CN,1\n');
+    // W2 still counts for US, W4 for CN; W3 for neither. W2's "USA" author has no country, so
+    // fractional counting leaves them out and W2 is wholly American: US 1 + 1.
+    expect(readFileSync(join(out, 'counts.csv'), 'utf8')).toBe('year,country,papers,fractional\n2020,US,2,2.0000\n2020,CN,1,1.0000\n');
   });
 });

@@ -24,8 +24,16 @@ describe('methodText', () => {
     const rule = { dir: '/x/data/keywords', require: ['ai', 'medical'] as ('ai' | 'medical')[], strength: {} };
     expect(methodText(rule, ['article', 'review'])).toMatch(/Only OpenAlex works of type article, review are counted\.$/);
     expect(methodText(rule, [])).not.toContain('Only OpenAlex works');
-    expect(methodText(rule, [], true)).toMatch(/A preprint and another version of one paper \(the same title, within two years\) count once: in the year of the earlier, for every country either has\.$/);
+    expect(methodText(rule, [], true)).toMatch(/A preprint and another version of one paper \(the same title, within two years\) count once: in the year of the earlier, for every country either has, with fractional weights averaged over the versions that have a country\.$/);
     expect(methodText(rule, [], false)).not.toContain('count once');
+  });
+
+  it('states fractional counting (authors without a country left out, truncated lists) and collaboration', () => {
+    const text = methodText({ dir: '/x/data/keywords', require: ['ai', 'medical'], strength: {} });
+    expect(text).toContain("Fractional counting (CWTS Leiden style) splits each paper into 1: equally over its authors with a known country, and each author's share equally over that author's countries");
+    expect(text).toContain('authors with no country are left out');
+    expect(text).toContain('OpenAlex truncates at 100, only the listed authors share it');
+    expect(text).toContain('Collaboration counts the papers with authors in both countries of a pair.');
   });
 
   it('names a folder outside the project by its name only, so no local path is published', () => {

@@ -9,6 +9,11 @@ import { buildReportModel, chartSpec, resolveOptions, WORLD_DENOMINATOR, type Co
 export const US = [612, 705, 831, 1012, 1190, 1489, 2034, 2896, 4421, 6573, 9217, 11642];
 export const CN = [289, 361, 472, 618, 804, 1106, 1592, 2478, 4015, 6132, 9034, 11389];
 /** Distinct works with any known affiliation country: more than either, less than US + CN + rest. */
+/** Made-up fractional counts: the part of each country's papers left after sharing with co-authors abroad. */
+export const US_FRACTIONAL = US.map((p) => Math.round(p * 850) / 1000);
+export const CN_FRACTIONAL = CN.map((p) => Math.round(p * 905) / 1000);
+/** Made-up papers co-authored by CN and US authors. */
+export const CN_US = [41, 52, 70, 95, 121, 170, 240, 361, 560, 790, 1050, 1260];
 export const WORLD = [2410, 2730, 3190, 3850, 4560, 5780, 7830, 11150, 17060, 25470, 36120, 45930];
 
 export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput {
@@ -16,11 +21,11 @@ export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput
   const worldTotals: { year: number; papers: number }[] = [];
   for (let i = 0; i < US.length; i++) {
     const year = 2010 + i;
-    counts.push({ year, country: 'US', papers: US[i] as number });
-    counts.push({ year, country: 'CN', papers: CN[i] as number });
+    counts.push({ year, country: 'US', papers: US[i] as number, fractional: US_FRACTIONAL[i] as number });
+    counts.push({ year, country: 'CN', papers: CN[i] as number, fractional: CN_FRACTIONAL[i] as number });
     worldTotals.push({ year, papers: WORLD[i] as number });
   }
-  return {
+  const input: ReportInput = {
     counts,
     worldTotals,
     from: 2010,
@@ -36,6 +41,11 @@ export function csetLikeInput(overrides: Partial<ReportInput> = {}): ReportInput
     denominator: WORLD_DENOMINATOR,
     ...overrides,
   };
+  // The CN-US co-authorships, where both countries and the years are in the input's window.
+  if (overrides.collaboration === undefined && input.countries.includes('CN') && input.countries.includes('US')) {
+    input.collaboration = CN_US.map((papers, i) => ({ year: 2010 + i, country_a: 'CN', country_b: 'US', papers })).filter((r) => r.year >= input.from && r.year <= input.to);
+  }
+  return input;
 }
 
 /** Four regions including HK and TW, for name lookup, colour cycling and label dodging. */
@@ -45,9 +55,10 @@ export function fourCountryInput(): ReportInput {
   const tw = [95, 101, 112, 120, 131, 150, 170, 220, 300, 390, 470, 520];
   const counts = [...base.counts];
   for (let i = 0; i < hk.length; i++) {
-    counts.push({ year: 2010 + i, country: 'HK', papers: hk[i] as number });
-    counts.push({ year: 2010 + i, country: 'TW', papers: tw[i] as number });
+    counts.push({ year: 2010 + i, country: 'HK', papers: hk[i] as number, fractional: (hk[i] as number) / 2 });
+    counts.push({ year: 2010 + i, country: 'TW', papers: tw[i] as number, fractional: (tw[i] as number) / 2 });
   }
+  // Only the CN-US pair has constructed co-authorships: the other pairs are zero-filled.
   return { ...base, counts, countries: ['US', 'CN', 'HK', 'TW'] };
 }
 

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../src/errors.js';
 import type { CountRow, Metric, ReportInput } from '../../src/report/index.js';
-import { findings, markdownTable } from '../../src/report/index.js';
+import { collaborationMarkdown, findings, markdownTable } from '../../src/report/index.js';
 import { CN, csetLikeInput, modelOf, US, WORLD } from './fixtures.js';
 
 function rows(series: Record<string, number[]>, from = 2010): CountRow[] {
-  return Object.entries(series).flatMap(([country, ps]) => ps.map((papers, i) => ({ year: from + i, country, papers })));
+  return Object.entries(series).flatMap(([country, ps]) => ps.map((papers, i) => ({ year: from + i, country, papers, fractional: papers })));
 }
 
 /** An input of the given series (countries in key order) over `from` .. `from + length - 1`. */
@@ -59,8 +59,8 @@ describe('plotted value per metric', () => {
 
   it('a year with no world papers has no share (a gap, not 0% or infinity)', () => {
     const zeroWorld = csetLikeInput({
-      counts: csetLikeInput().counts.map((r) => (r.year === 2012 ? { ...r, papers: 0 } : r)),
-      worldTotals: csetLikeInput().worldTotals.map((w) => (w.year === 2012 ? { ...w, papers: 0 } : w)),
+      counts: csetLikeInput().counts.map((r) => (r.year === 2012 ? { ...r, papers: 0, fractional: 0 } : r)),
+      worldTotals: csetLikeInput().worldTotals.map((w) => (w.year === 2012 ? { ...w, papers: 0, fractional: 0 } : w)),
     });
     const s = values(zeroWorld, 'share');
     expect(s.find((p) => p.country === 'US' && p.year === 2012)?.value).toBeNull();
@@ -73,11 +73,11 @@ describe('plotted value per metric', () => {
   });
 
   it('index refuses a country with no papers in the first year, naming it', () => {
-    const zero = csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2010 && r.country === 'CN' ? { ...r, papers: 0 } : r)) });
+    const zero = csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2010 && r.country === 'CN' ? { ...r, papers: 0, fractional: 0 } : r)) });
     expect(() => modelOf(zero, { metric: 'index' })).toThrow(/CN.*2010/);
     // Another metric's chart still builds; the page just does not offer index.
     const m = modelOf(zero, { metric: 'count' });
-    expect(Object.keys(m.values).sort()).toEqual(['count', 'share']);
+    expect(Object.keys(m.values).sort()).toEqual(['collaboration', 'count', 'fractional', 'share']);
     expect(m.unavailable.index?.message).toMatch(/Cannot index CN to 100 at 2010/);
   });
 
@@ -105,7 +105,7 @@ describe('input checks collect every problem', () => {
 
   it.each([
     ['a missing year x country', { counts: csetLikeInput().counts.filter((r) => !(r.year === 2015 && r.country === 'CN')) }, /CN 2015 is missing/],
-    ['a duplicated row', { counts: [...csetLikeInput().counts, { year: 2011, country: 'US', papers: 1 }] }, /US 2011 appears twice/],
+    ['a duplicated row', { counts: [...csetLikeInput().counts, { year: 2011, country: 'US', papers: 1, fractional: 1 }] }, /US 2011 appears twice/],
     ['a lower-case or long code', { countries: ['us', 'CHN'] }, /"us" is not an ISO.*\n.*"CHN"/],
     ['a reversed window', { from: 2021, to: 2010 }, /year window/],
     ['a fractional count', { counts: csetLikeInput().counts.map((r) => (r.year === 2013 && r.country === 'US' ? { ...r, papers: 1.5 } : r)) }, /US 2013 is not a non-negative integer/],
@@ -187,12 +187,12 @@ describe('the zero-filled table in the order given', () => {
 
   it('counts run by year, then country as listed (not alphabetically)', () => {
     expect(m.counts).toEqual([
-      { year: 2019, country: 'US', papers: 3 },
-      { year: 2019, country: 'CN', papers: 0 },
-      { year: 2020, country: 'US', papers: 0 },
-      { year: 2020, country: 'CN', papers: 7 },
-      { year: 2021, country: 'US', papers: 1200 },
-      { year: 2021, country: 'CN', papers: 2 },
+      { year: 2019, country: 'US', papers: 3, fractional: 3 },
+      { year: 2019, country: 'CN', papers: 0, fractional: 0 },
+      { year: 2020, country: 'US', papers: 0, fractional: 0 },
+      { year: 2020, country: 'CN', papers: 7, fractional: 7 },
+      { year: 2021, country: 'US', papers: 1200, fractional: 1200 },
+      { year: 2021, country: 'CN', papers: 2, fractional: 2 },
     ]);
     expect(m.series.map((s) => [s.country, s.name, s.papers])).toEqual([
       ['US', 'United States', [3, 0, 1200]],
@@ -245,7 +245,47 @@ describe('findings for report.html', () => {
     // Without China or the United States there is no crossing to report.
     const hk = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US') });
     expect(findings(modelOf(hk, { incompleteYears: 0 }))).toEqual(['United States: 612 papers in 2010, 11,642 in 2021; compound annual growth 2010–2021: +30.7%.']);
-    const single = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US').map((r) => (r.year === 2010 ? { ...r, papers: 1 } : r)) });
+    const single = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US').map((r) => (r.year === 2010 ? { ...r, papers: 1, fractional: 1 } : r)) });
     expect(findings(modelOf(single, { incompleteYears: 0 }))[0]).toMatch(/^United States: 1 paper in 2010,/);
+  });
+});
+
+describe('fractional counts and collaboration', () => {
+  it('plots the fractional counts as given, next to the full counts', () => {
+    const m = modelOf(csetLikeInput(), { metric: 'fractional' });
+    const us2021 = m.values.fractional?.find((p) => p.country === 'US' && p.year === 2021);
+    // The fixture's US 2021: 11642 papers, 11642 x 0.85 = 9895.7 fractional.
+    expect(us2021).toMatchObject({ papers: 11642, value: 9895.7 });
+  });
+
+  it("gives each country's share of its papers co-authored with the other", () => {
+    const m = modelOf(csetLikeInput());
+    expect(m.pairs).toHaveLength(1);
+    const p = m.pairs[0]!;
+    expect([p.a, p.b, p.name]).toEqual(['CN', 'US', 'China–United States']);
+    // 2021: 1260 co-authored of CN's 11389 and US's 11642 papers.
+    expect(p.papers[11]).toBe(1260);
+    expect(p.shareOfA[11]).toBeCloseTo(1260 / 11389, 12);
+    expect(p.shareOfB[11]).toBeCloseTo(1260 / 11642, 12);
+    expect(m.values.collaboration?.filter((v) => v.name === 'China–United States').map((v) => v.value)).toEqual(p.papers);
+    const table = collaborationMarkdown(m).join('\n');
+    expect(table).toContain('| 2021 | 1,260 | 11.1% | 10.8% |');
+  });
+
+  it('zero-fills the pairs of more than two countries, in the order the countries were given', () => {
+    const input = csetLikeInput({ countries: ['US', 'CN', 'GB'], counts: [...csetLikeInput().counts, ...rows({ GB: Array(12).fill(10) as number[] })] });
+    input.collaboration = [{ year: 2015, country_a: 'GB', country_b: 'US', papers: 3 }];
+    const m = modelOf(input);
+    expect(m.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(['CN-US', 'GB-US', 'CN-GB']);
+    expect(m.pairs[1]?.papers).toEqual([0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0]);
+    expect(m.pairs[1]?.shareOfA[5]).toBeCloseTo(3 / 10, 12);
+  });
+
+  it('refuses collaboration with one country, and a fractional count above the full count', () => {
+    const one = csetLikeInput({ countries: ['US'], counts: csetLikeInput().counts.filter((r) => r.country === 'US') });
+    expect(() => modelOf(one, { metric: 'collaboration' })).toThrow(/at least two countries/);
+    expect(() => modelOf(csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2013 && r.country === 'US' ? { ...r, fractional: r.papers + 1 } : r)) }))).toThrow(
+      /fractional count for US 2013 is not between 0 and its 1012 papers/,
+    );
   });
 });

@@ -31,9 +31,9 @@ describe('every emitted Vega-Lite spec validates against the Vega-Lite JSON sche
     specs.push(scriptJson(String(files.get('figure2.html')), 'spec'));
     specs.push(scriptJson(String(files.get('figure2.embed.html')), 'medai-figure2-spec'));
     const perMetric = scriptJson(String(files.get('report.html')), 'specs') as Record<string, { download: unknown; shown: unknown }>;
-    expect(Object.keys(perMetric).sort()).toEqual(['count', 'index', 'share']);
+    expect(Object.keys(perMetric).sort()).toEqual(['collaboration', 'count', 'fractional', 'index', 'share']);
     for (const s of Object.values(perMetric)) specs.push(s.download, s.shown);
-    expect(specs).toHaveLength(9);
+    expect(specs).toHaveLength(13);
     for (const s of specs) expect(schemaErrors(s)).toEqual([]);
   });
 

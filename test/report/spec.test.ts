@@ -179,7 +179,7 @@ describe('the Figure 2 spec', () => {
     const codes = ['US', 'CN', 'GB', 'DE', 'JP', 'KR', 'IN', 'FR'];
     const many = csetLikeInput({
       countries: codes,
-      counts: codes.flatMap((country, k) => Array.from({ length: 12 }, (_, i) => ({ year: 2010 + i, country, papers: (k + 1) * 100 + i * 50 }))),
+      counts: codes.flatMap((country, k) => Array.from({ length: 12 }, (_, i) => ({ year: 2010 + i, country, papers: (k + 1) * 100 + i * 50, fractional: (k + 1) * 90 + i * 40 }))),
     });
     const manySpec = specOf(many, base);
     const range = (JSON.stringify(manySpec).match(/"range":\[[^\]]*\]/g) ?? [])[0];

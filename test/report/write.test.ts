@@ -21,6 +21,7 @@ describe('writeReport', () => {
     const outDir = await mkdtemp(join(tmpdir(), 'report-'));
     const paths = await writeReport(csetLikeInput(), { outDir, formats: ALL });
     expect(paths.map((p) => basename(p)).sort()).toEqual([
+      'collaboration.csv',
       'counts.csv',
       'figure2.embed.html',
       'figure2.html',
@@ -36,11 +37,12 @@ describe('writeReport', () => {
   it('writes only what was asked for; share adds its own CSV and counts.csv stays raw', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'report-'));
     const paths = await writeReport(csetLikeInput(), { outDir, formats: ['csv'], metric: 'share' });
-    expect(paths.map((p) => basename(p))).toEqual(['counts.csv', 'counts-share.csv']);
+    expect(paths.map((p) => basename(p))).toEqual(['counts.csv', 'counts-share.csv', 'collaboration.csv']);
     const counts = await readFile(join(outDir, 'counts.csv'), 'utf8');
     const parsed = Papa.parse<Record<string, string>>(counts, { header: true, skipEmptyLines: true });
-    expect(parsed.meta.fields).toEqual(['year', 'country', 'papers']);
-    expect(counts.startsWith('year,country,papers\n2010,US,612\n2010,CN,289\n')).toBe(true);
+    expect(parsed.meta.fields).toEqual(['year', 'country', 'papers', 'fractional']);
+    // Fractional with 4 decimals: the fixture's US 2010 is 612 x 0.85 = 520.2, CN 289 x 0.905 = 261.545.
+    expect(counts.startsWith('year,country,papers,fractional\n2010,US,612,520.2000\n2010,CN,289,261.5450\n')).toBe(true);
     expect(parsed.data).toHaveLength(24);
     const us = parsed.data.filter((r) => r.country === 'US').map((r) => Number(r.papers));
     const cn = parsed.data.filter((r) => r.country === 'CN').map((r) => Number(r.papers));
@@ -54,13 +56,17 @@ describe('writeReport', () => {
       world_papers: '45930',
       share: String(Number((11642 / 45930).toFixed(6))),
     });
+    // collaboration.csv: one row per year for the one pair, CN before US, the fixture's CN_US counts.
+    const collab = await readFile(join(outDir, 'collaboration.csv'), 'utf8');
+    expect(collab.split('\n').slice(0, 3)).toEqual(['year,country_a,country_b,papers', '2010,CN,US,41', '2011,CN,US,52']);
+    expect(collab.trimEnd().split('\n')).toHaveLength(13);
   });
 
   it('zero counts are written as 0, not left out', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'report-'));
-    const input = csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2010 ? { ...r, papers: 0 } : r)) });
+    const input = csetLikeInput({ counts: csetLikeInput().counts.map((r) => (r.year === 2010 ? { ...r, papers: 0, fractional: 0 } : r)) });
     await writeReport(input, { outDir, formats: ['csv'] });
-    expect(await readFile(join(outDir, 'counts.csv'), 'utf8')).toMatch(/^year,country,papers\n2010,US,0\n2010,CN,0\n2011,US,705\n/);
+    expect(await readFile(join(outDir, 'counts.csv'), 'utf8')).toMatch(/^year,country,papers,fractional\n2010,US,0,0\.0000\n2010,CN,0,0\.0000\n2011,US,705,599\.2500\n/);
   });
 
   it('PNG at 1x and 2x have the SVG size and twice it', async () => {

@@ -46,6 +46,7 @@ export interface SqlClassification {
   is_medical_ai: boolean;
   matched_terms: string[];
   countries: string[];
+  weights: number[];
 }
 
 /** The SQL twin's verdict on every stored work, read back as rows (the CLI inserts them in DuckDB). */
