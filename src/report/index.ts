@@ -109,7 +109,7 @@ export async function renderReport(
   if (want.has('csv')) {
     files.set('counts.csv', csv);
     // counts.csv holds the fractional counts and collaboration.csv the co-authored ones.
-    if (m.metric === 'share' || m.metric === 'index') files.set(`counts-${m.metric}.csv`, metricCsv(m, m.metric));
+    if (m.metric === 'share' || m.metric === 'index' || m.metric === 'per-1000') files.set(`counts-${m.metric}.csv`, metricCsv(m, m.metric));
     if (m.pairs.length > 0) files.set('collaboration.csv', collaborationCsv(m));
   }
   if (want.has('html')) {

@@ -50,7 +50,7 @@ export function collaborationMarkdown(m: ReportModel): string[] {
   });
 }
 
-/** The plotted values for share or index, next to the raw counts they come from. */
+/** The plotted values for share, index or per-1000, next to the raw counts they come from. */
 export function metricCsv(m: ReportModel, metric: Exclude<Metric, 'count' | 'fractional' | 'collaboration'>): string {
   const values = m.values[metric] ?? [];
   // Fixed decimals so the file is byte-identical between runs and platforms.

@@ -115,7 +115,7 @@ describe('report options: one set of defaults and bounds, checked once at the co
       '--width must be a whole number from 200 to 4000, got "50"',
       '--height must be a whole number from 200 to 4000, got "150"',
       '--theme must be one of light, dark, got "neon"',
-      '--metric must be one of count, share, index, per-1000, got "ratio"',
+      '--metric must be one of count, share, index, per-1000, fractional, collaboration, got "ratio"',
       '--incomplete-years must be a whole number from 0 to 10, got "-1"',
     ]);
   });

@@ -87,7 +87,7 @@ describe('--compare-keywords on hand-made records', () => {
     const scope = ['--db', db, '--from', '2015', '--to', '2017', '--countries', 'US,CN', '--compare-keywords', STRICT];
     const a = await runCliInProcess(['aggregate', ...scope]);
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stdout.split('\n')[0]).toBe('year,country,papers,papers_compare');
+    expect(a.stdout.split('\n')[0]).toBe('year,country,papers,fractional,papers_compare');
     expect(cell(a.stdout, 2015, 'US')).toEqual([2, 1]);
     expect(cell(a.stdout, 2015, 'CN')).toEqual([0, 0]);
     expect(cell(a.stdout, 2016, 'US')).toEqual([2, 1]);
@@ -101,7 +101,7 @@ describe('--compare-keywords on hand-made records', () => {
     expect(rows(preprints.stdout).map((r) => `${r.year}${r.country}:${r.papers}/${r.papers_compare}`).filter((s) => !s.endsWith(':0/0'))).toEqual(['2016US:1/1']);
     // Without the flag counts.csv is as before, with no papers_compare column.
     const plain = await runCliInProcess(['aggregate', '--db', db, '--from', '2015', '--to', '2017']);
-    expect(plain.stdout.split('\n')[0]).toBe('year,country,papers');
+    expect(plain.stdout.split('\n')[0]).toBe('year,country,papers,fractional');
     expect(rows(plain.stdout).map((r) => r.papers)).toEqual(rows(a.stdout).map((r) => r.papers));
   });
 
@@ -171,7 +171,7 @@ describe('--compare-keywords after an API fetch', () => {
       expect(strict.code, strict.stderr).toBe(0);
       const counted = await runCliInProcess(['aggregate', '--db', db, '--from', '2015', '--to', '2021', '--countries', 'US', '--compare-keywords', STRICT]);
       expect(counted.code, counted.stderr).toBe(0);
-      expect(counted.stdout.split('\n')[0]).toBe('year,country,papers,papers_compare');
+      expect(counted.stdout.split('\n')[0]).toBe('year,country,papers,fractional,papers_compare');
     } finally {
       await server.close();
     }
