@@ -221,12 +221,28 @@ function metricText(metric: Metric, from: number, denominator: ShareDenominator)
     case 'index':
       return { axisTitle: `Index (${from} = 100)`, axisFormat: ',d', tipTitle: 'Index', tipFormat: ',.0f' };
     case 'per-1000':
-      return { axisTitle: "Medical-AI papers per 1,000 of the country's works", axisFormat: ',.1f', tipTitle: 'Per 1,000 works', tipFormat: ',.2f' };
+      return { axisTitle: "Medical-AI papers per 1,000 of the country's works", axisFormat: ',d', tipTitle: 'Per 1,000 works', tipFormat: ',.2f' };
     case 'fractional':
       return { axisTitle: 'Papers (fractional counting)', axisFormat: ',d', tipTitle: 'Fractional', tipFormat: ',.1f' };
     case 'collaboration':
       return { axisTitle: 'Papers co-authored by both countries', axisFormat: ',d', tipTitle: 'Co-authored', tipFormat: ',d' };
   }
+}
+
+/**
+ * The y-axis format for ticks `step` apart: as many decimals as the step needs and no more, so a
+ * fractional count below 1 (ticks 0.2 apart) is not printed 0, 0, 0, 1 and a per-1000 scale of
+ * whole numbers is not printed 150.0. `base` is the metric's format: a percentage or a number.
+ */
+export function tickFormat(base: string, step: number): string {
+  // The decimals of the step written out (2.5 -> 1, 0.05 -> 2, 150 -> 0); ticks are its multiples.
+  const decimals = (v: number): number => {
+    const text = String(Number(v.toPrecision(12)));
+    return text.includes('e') ? 6 : text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+  };
+  if (base.endsWith('%')) return `.${decimals(step * 100)}%`;
+  const d = decimals(step);
+  return d === 0 ? ',d' : `,.${d}f`;
 }
 
 /** How per-1000 is computed: the chart note and report.html say the same. */
@@ -368,7 +384,7 @@ export function buildSpec(m: ReportModel, c: ChartView): TopLevelSpec {
     type: 'quantitative' as const,
     title: mt.axisTitle,
     scale: { domain: [0, yMax], nice: false },
-    axis: { format: mt.axisFormat, values: axisTicks(yScale) },
+    axis: { format: tickFormat(mt.axisFormat, yScale.step), values: axisTicks(yScale) },
   };
   const color = {
     field: 'name',

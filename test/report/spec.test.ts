@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countryName, DEFAULT_TITLE, type ReportOptions } from '../../src/report/index.js';
-import { axisTicks, dodgeLabels, niceMax, niceScale, noteLines, wrap, yearRange, yearTicks } from '../../src/report/spec.js';
+import { axisTicks, dodgeLabels, niceMax, niceScale, noteLines, tickFormat, wrap, yearRange, yearTicks } from '../../src/report/spec.js';
 import { renderSvg } from '../../src/report/render.js';
 import { csetLikeInput, fourCountryInput, modelOf, specOf } from './fixtures.js';
 
@@ -234,5 +234,26 @@ describe('the rendered SVG', () => {
     expect(Number(w)).toBeLessThan(820);
     expect(Number(h)).toBeGreaterThan(480);
     expect(Number(h)).toBeLessThan(540);
+  });
+});
+
+describe('tickFormat: the y-axis shows the decimals its ticks need', () => {
+  it('prints whole ticks without decimals and fractional ticks with as many as the step has', () => {
+    expect(tickFormat(',d', 50)).toBe(',d');
+    expect(tickFormat(',d', 1)).toBe(',d');
+    expect(tickFormat(',d', 0.2)).toBe(',.1f');
+    expect(tickFormat(',d', 0.05)).toBe(',.2f');
+    expect(tickFormat('.0%', 0.05)).toBe('.0%');
+    expect(tickFormat('.0%', 0.025)).toBe('.1%');
+    expect(tickFormat('.0%', 0.002)).toBe('.1%');
+  });
+
+  it('a fractional chart whose counts stay below 1 labels its ticks 0.2 apart, not 0 and 1', async () => {
+    const base = csetLikeInput();
+    // One paper in 2021 shared with co-authors abroad: 0.9 for the US, 0.1 for China; none before.
+    const counts = base.counts.map((r) => ({ ...r, papers: r.year === 2021 ? 1 : 0, fractional: r.year === 2021 ? (r.country === 'US' ? 0.9 : 0.1) : 0 }));
+    const svg = await renderSvg(specOf({ ...base, counts }, { outDir: '', formats: ['svg'], metric: 'fractional' }));
+    const labels = [...svg.matchAll(/<text[^>]*>(0\.[0-9]|1\.0)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']);
   });
 });
