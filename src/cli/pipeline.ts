@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
+import { apiBaselinesGap } from '../pipeline/baselines.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCompare, type CompareRecord } from '../pipeline/compare.js';
 import { requireComplete } from '../pipeline/completeness.js';
@@ -176,6 +177,13 @@ export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: 
   }
   await withOutput(s.report.outDir, s.db, io, (folder) =>
     withStore(s.db, async (store) => {
+      if (s.report.metric === 'per-1000' && s.snapshot.length === 0 && !s.baselines) {
+        // The report would refuse per-1000 without baselines for this scope: say so before buying the fetch.
+        const gap = await apiBaselinesGap(store, s.scope);
+        if (gap !== null) {
+          throw new UserError(`--metric per-1000 divides by all works of each country, which an API fetch gets from OpenAlex only with --baselines (stored baselines: ${gap}): add --baselines`);
+        }
+      }
       await fetchStage(store, s, io);
       await classifyStage(store, s, io);
       await reportStage(store, s, folder, io);

@@ -124,6 +124,12 @@ export function baselinesCommand(db: string, scope: Scope): string {
   ].join(' ');
 }
 
+/** Why the stored API baselines cannot serve `scope` (none stored, or for another scope), or null when they can. */
+export async function apiBaselinesGap(store: Store, scope: Scope): Promise<string | null> {
+  const record = await store.getMeta<ApiBaselinesRecord>(META_KEY);
+  return record === null ? 'none are stored' : recordGap(record, scope);
+}
+
 /** Why a stored record does not serve `scope`, or null when it does. */
 function recordGap(r: ApiBaselinesRecord, scope: Scope): string | null {
   const missing = scope.countries.filter((c) => !r.countries.includes(c));

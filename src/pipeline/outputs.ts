@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
-import { collaborationMarkdown, markdownTable } from '../report/tables.js';
+import { collaborationMarkdown, fractionalMarkdown, markdownTable } from '../report/tables.js';
 import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
@@ -198,6 +198,8 @@ export function summaryMarkdown(manifest: Manifest, model: ReportModel): string 
     '',
     ...markdownTable(model),
     ...(model.compare === undefined ? [] : ['', model.compare.text]),
+    '',
+    ...fractionalMarkdown(model),
     '',
     ...collaborationMarkdown(model),
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,

@@ -87,3 +87,14 @@ export function markdownTable(m: ReportModel): string[] {
     ),
   ];
 }
+
+/** summary.md's fractional table: the same rows and columns as markdownTable, fractional counts (CWTS). */
+export function fractionalMarkdown(m: ReportModel): string[] {
+  return [
+    "Fractional counting (each paper adds up to 1 over all countries, split over its authors with a country; counts.csv's `fractional`):",
+    '',
+    `| year | ${m.countries.join(' | ')} |`,
+    `|---|${m.countries.map(() => '---:').join('|')}|`,
+    ...m.years.map((y, i) => `| ${y} | ${m.series.map((s) => (s.fractional[i] as number).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })).join(' | ')} |`),
+  ];
+}

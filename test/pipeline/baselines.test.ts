@@ -72,6 +72,11 @@ describe('baselines', () => {
       const env = { OPENALEX_API_KEY: KEY, OPENALEX_BASE_URL: server.url };
       const db = join(tmp, `api-${refuse}.duckdb`);
       const out = join(tmp, `api-${refuse}-out`);
+      // run refuses per-1000 without --baselines before buying anything.
+      const early = await runCliInProcess(['run', '--db', db, '--out', out, ...SCOPE, '--metric', 'per-1000'], env);
+      expect(early.code).toBe(2);
+      expect(early.stderr).toContain('--metric per-1000 divides by all works of each country, which an API fetch gets from OpenAlex only with --baselines (stored baselines: none are stored): add --baselines');
+      expect(server.stats.requests).toBe(0);
       await ok(['fetch', '--db', db, ...SCOPE, '--max-rps', '100'], env);
       await ok(['classify', '--db', db], env);
       const refused = await runCliInProcess(['report', '--db', db, '--out', out, ...SCOPE, '--metric', 'per-1000'], env);
@@ -87,6 +92,8 @@ describe('baselines', () => {
       expect(server.stats.usdSpent - usdBefore).toBeCloseTo((calls - (refuse ? 1 : 0)) * 0.0001, 9);
 
       await ok(['report', '--db', db, '--out', out, ...SCOPE, '--metric', 'per-1000', '--format', 'csv,svg,html'], env);
+      // Once stored, run needs no --baselines for per-1000: the stored ones fit its scope.
+      await ok(['run', '--db', db, '--out', join(tmp, `api-${refuse}-run`), ...SCOPE, '--metric', 'per-1000', '--format', 'csv', '--max-rps', '100'], env);
       const rows = csv(join(out, 'baselines.csv'));
       const counts = csv(join(out, 'counts.csv'));
       for (const r of rows) {

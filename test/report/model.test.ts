@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../src/errors.js';
 import type { CountRow, Metric, ReportInput } from '../../src/report/index.js';
 import { collaborationMarkdown, findings, markdownTable } from '../../src/report/index.js';
+import { fractionalMarkdown } from '../../src/report/tables.js';
 import { CN, csetLikeInput, modelOf, US, WORLD } from './fixtures.js';
 
 function rows(series: Record<string, number[]>, from = 2010): CountRow[] {
@@ -208,6 +209,14 @@ describe('the zero-filled table in the order given', () => {
 
   it("summary.md's table reads the same rows", () => {
     expect(markdownTable(m)).toEqual(['| year | US | CN |', '|---|---:|---:|', '| 2019 | 3 | 0 |', '| 2020 | 0 | 7 |', '| 2021 | 1,200 | 2 |']);
+  });
+
+  it("summary.md's fractional table has the same rows and columns, the fractional counts to 2 decimals", () => {
+    const input = inputOf({ US: [3, 0, 1200], CN: [0, 7, 2] }, 2019);
+    // US-CN papers shared: a third of 2021's two Chinese papers went to the US, and so on.
+    const share: Record<string, number> = { '2019|US': 2.5, '2020|CN': 6.25, '2021|US': 1199.3333, '2021|CN': 0.6667 };
+    const fm = modelOf({ ...input, counts: input.counts.map((r) => ({ ...r, fractional: share[`${r.year}|${r.country}`] ?? r.papers })) });
+    expect(fractionalMarkdown(fm).slice(2)).toEqual(['| year | US | CN |', '|---|---:|---:|', '| 2019 | 2.50 | 0.00 |', '| 2020 | 0.00 | 6.25 |', '| 2021 | 1,199.33 | 0.67 |']);
   });
 });
 
