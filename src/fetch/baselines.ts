@@ -12,8 +12,8 @@ import pLimit from 'p-limit';
 import { ExitCode, UserError } from '../errors.js';
 import { systemClock } from '../effects/clock.js';
 import { LIMITS, listQuery, searchChunks } from './planner.js';
-import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
-import { readYearGroups, type FetchEffects } from './fetcher.js';
+import { Stopped, type RetryPolicy } from './session.js';
+import { makeSession, readYearGroups, type FetchEffects } from './fetcher.js';
 
 /** The baseline figures of one year x country (or 'WORLD'); null where OpenAlex was not asked. */
 export interface ApiBaselineRow {
@@ -102,16 +102,7 @@ export function readTwoLevel(body: Record<string, unknown>, countries: readonly 
 
 /** Asks OpenAlex for the baselines of `o.countries` and the world over the window. */
 export async function fetchApiBaselines(o: BaselineFetchOptions, effects: Pick<FetchEffects, 'log' | 'clock' | 'random' | 'dispatcher'> = { log() {}, clock: systemClock }): Promise<ApiBaselines> {
-  const session = new Session({
-    apiKey: o.apiKey,
-    budgetUsd: o.budgetUsd,
-    maxRps: o.maxRps,
-    timeoutMs: o.timeoutMs ?? 30_000,
-    retry: { ...DEFAULT_RETRY, ...o.retry },
-    clock: effects.clock,
-    random: effects.random ?? Math.random,
-    ...(effects.dispatcher ? { dispatcher: effects.dispatcher } : {}),
-  });
+  const session = makeSession(o, effects);
   const typeFilter = o.types.length === 0 ? '' : `,type:${[...o.types].sort().join('|')}`;
   const filterOf = (codes: readonly string[] | null, searches: readonly string[]): string =>
     `publication_year:${o.from}-${o.to}${codes === null ? '' : `,authorships.countries:${codes.join('|')}`}${typeFilter}${searches.map((s) => `,title_and_abstract.search:${s}`).join('')}`;

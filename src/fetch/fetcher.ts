@@ -104,7 +104,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Counting calls in flight for a bare estimate; the rate gate still caps requests per second. */
 const ESTIMATE_CONCURRENCY = 4;
 
-function makeSession(options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number }, effects: FetchEffects): Session {
+/** The one session of a fetch, an estimate or any other counting: budget, rate gate, retries and timeout. */
+export function makeSession(
+  options: Pick<FetchOptions, 'apiKey' | 'maxRps' | 'timeoutMs' | 'retry'> & { budgetUsd: number },
+  effects: Pick<FetchEffects, 'clock' | 'random' | 'dispatcher'>,
+): Session {
   return new Session({
     apiKey: options.apiKey,
     budgetUsd: options.budgetUsd,

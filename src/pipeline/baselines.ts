@@ -27,15 +27,8 @@ export const BASELINE_SOURCES = {
   openalexSearchLocalRule: 'openalex-search+local-rule',
 } as const;
 
-export interface BaselineRow {
-  year: number;
-  /** ISO alpha-2, or WORLD. */
-  country: string;
-  all_works: number;
-  /** null where OpenAlex could not be asked in one query per term (see src/fetch/baselines.ts). */
-  ai: number | null;
-  medical: number | null;
-  medical_ai: number | null;
+/** One row of baselines.csv: the figures of a year x country (or WORLD) and where they come from (BASELINE_SOURCES). */
+export interface BaselineRow extends ApiBaselineRow {
   source: string;
 }
 

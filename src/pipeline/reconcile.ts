@@ -19,48 +19,42 @@ import type { Store } from '../store/store.js';
 import type { ApiSource, Source } from './provenance.js';
 import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 
-/** One fetched slice (year x country x keyword chunk) against OpenAlex now. */
-export interface SliceReconcile {
-  sliceId: string;
+/** What a slice, and a cell summing its slices, holds beside OpenAlex's counts. */
+interface ReconcileFigures {
   year: number;
   country: string;
-  /** The keyword chunk (`a0m1`); '' without a search prefilter. */
-  chunk: string;
-  /** Works the slice's query matches at OpenAlex now. */
+  /** Works the query matches at OpenAlex now. */
   now: number;
-  /** meta.count of the slice's first page when it was fetched; null: not recorded (an older version fetched it). */
+  /** meta.count of the first page when it was fetched; null: not recorded (an older version fetched it). */
   atFetch: number | null;
-  /** Whether the slice's cursor walk finished. */
+  /** Whether the cursor walk finished (for a cell: every slice's). */
   fetched: boolean;
   /**
-   * Stored works of the slice's year and country (and types): the union over the keyword chunks
-   * and fetches that asked for them, since a work fetched twice is stored once.
+   * Stored works of the year and country (and types): the union over the keyword chunks and
+   * fetches that asked for them, since a work fetched twice is stored once.
    */
   stored: number;
-  /** Records of the slice's pages set aside as rejected (rejects.jsonl). */
+  /** Records of the pages set aside as rejected (rejects.jsonl). */
   rejected: number;
   /** Of the stored works, those the local rule tags medical AI; null before classify. */
   medicalAi: number | null;
-  /** stored + rejected < atFetch: pages were lost (the stored works are a union, so this is never a false alarm). */
+  /** stored + rejected < atFetch: pages were lost (the stored works are a union, so this is never a false alarm); for a cell: in some slice. */
   lost: boolean;
+}
+
+/** One fetched slice (year x country x keyword chunk) against OpenAlex now. */
+export interface SliceReconcile extends ReconcileFigures {
+  sliceId: string;
+  /** The keyword chunk (`a0m1`); '' without a search prefilter. */
+  chunk: string;
 }
 
 /**
  * One year x country: its slices (one per keyword chunk) summed. A work matching two chunks is in
  * both chunks' counts, so with several chunks the sums exceed the distinct works OpenAlex holds.
  */
-export interface CellReconcile {
-  year: number;
-  country: string;
+export interface CellReconcile extends ReconcileFigures {
   chunks: number;
-  now: number;
-  atFetch: number | null;
-  fetched: boolean;
-  stored: number;
-  rejected: number;
-  medicalAi: number | null;
-  /** Some slice of the cell lost pages. */
-  lost: boolean;
   causes: string[];
 }
 
