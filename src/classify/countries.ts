@@ -30,7 +30,7 @@ const FOLD_HK_MO: Readonly<Record<string, string>> = { HK: 'CN', MO: 'CN' };
  * name an affiliation with no institution record. Sorted so the result is deterministic.
  */
 export function countriesOf(authorships: readonly Authorship[], policy: CountryPolicy): string[] {
-  return [...new Set(authorships.flatMap((a) => authorCountries(a, policy)))].sort();
+  return countryShares(authorships, policy).countries;
 }
 
 /** One author's distinct countries (own and institutions'), after the policy. */
@@ -52,12 +52,22 @@ function authorCountries(a: Authorship, policy: CountryPolicy): string[] {
  * is the SQL twin.
  */
 export function fractionalWeights(authorships: readonly Authorship[], policy: CountryPolicy): number[] {
+  return countryShares(authorships, policy).weights;
+}
+
+/**
+ * Both country rules in one pass over the authors: the countries a work counts for (full
+ * counting: every country any author has is one an author with a country contributes to) and each
+ * one's weight (fractional counting), aligned and sorted so the result is deterministic.
+ */
+export function countryShares(authorships: readonly Authorship[], policy: CountryPolicy): { countries: string[]; weights: number[] } {
   const known = authorships.map((a) => authorCountries(a, policy)).filter((set) => set.length > 0);
   const weight = new Map<string, number>();
   for (const set of known) {
     for (const c of set) weight.set(c, (weight.get(c) ?? 0) + 1 / set.length);
   }
-  return countriesOf(authorships, policy).map((c) => (weight.get(c) ?? 0) / known.length);
+  const countries = [...weight.keys()].sort();
+  return { countries, weights: countries.map((c) => (weight.get(c) as number) / known.length) };
 }
 
 /**

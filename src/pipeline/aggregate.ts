@@ -6,7 +6,7 @@
 import { InvariantError } from '../errors.js';
 import type { CollaborationRow, CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
-import { buildChain, readChain, type ScopeChain } from './chain.js';
+import { buildChain, readChain, type ScopeChain, type Verdict } from './chain.js';
 import type { Scope } from './scope.js';
 
 export interface Aggregates {
@@ -18,26 +18,32 @@ export interface Aggregates {
   chain: ScopeChain;
 }
 
-export async function aggregate(store: Store, scope: Scope): Promise<Aggregates> {
-  const chain = await buildChain(store, scope);
+/**
+ * The counts of `scope` with both invariants checked, by the rule's verdict or (`compare`) by the
+ * second rule's (--compare-keywords), through the same chain.
+ */
+export async function aggregate(store: Store, scope: Scope, verdict: Verdict = 'rule'): Promise<Aggregates> {
+  const chain = await buildChain(store, scope, verdict);
+  // The invariant messages say which rule's counts broke.
+  const rule = verdict === 'compare' ? 'second rule: ' : '';
   const counts = await readChain<CountRow>(chain, 'counts_by_year_country');
   const worldTotals = await readChain<{ year: number; papers: number }>(chain, 'world_totals');
   const broken = await readChain<{ year: number; expected: number; observed: number }>(chain, 'check_full_counting');
   if (broken.length > 0) {
     const b = broken[0]!;
-    throw new InvariantError(`full counts for ${b.year} add up to ${b.observed}, expected ${b.expected} (${broken.length} year(s) affected)`);
+    throw new InvariantError(`${rule}full counts for ${b.year} add up to ${b.observed}, expected ${b.expected} (${broken.length} year(s) affected)`);
   }
   const unsplit = await readChain<{ year: number; expected: number; observed: number; misaligned: number }>(chain, 'check_fractional_counting');
   if (unsplit.length > 0) {
     const b = unsplit[0]!;
     throw new InvariantError(
-      `fractional counts for ${b.year} add up to ${b.observed.toFixed(6)}, expected ${b.expected} (the papers with a known country)` +
+      `${rule}fractional counts for ${b.year} add up to ${b.observed.toFixed(6)}, expected ${b.expected} (the papers with a known country)` +
         `${b.misaligned > 0 ? `; ${b.misaligned} paper(s) have weights that do not line up with their countries` : ''} (${unsplit.length} year(s) affected)`,
     );
   }
   const expectedRows = (scope.to - scope.from + 1) * scope.countries.length;
   if (counts.length !== expectedRows) {
-    throw new InvariantError(`expected ${expectedRows} year x country rows, the aggregation returned ${counts.length}`);
+    throw new InvariantError(`${rule}expected ${expectedRows} year x country rows, the aggregation returned ${counts.length}`);
   }
   const collaboration = await readChain<CollaborationRow>(chain, 'collaboration');
   return { counts, worldTotals, collaboration, chain };

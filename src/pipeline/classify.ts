@@ -4,7 +4,7 @@
  */
 import { DOUBLE, LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
-import { countriesOf, fractionalWeights, type CountryPolicy } from '../classify/countries.js';
+import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
 import type { Store } from '../store/store.js';
@@ -22,17 +22,33 @@ export interface ClassifySummary {
   medicalAi: number;
 }
 
+/**
+ * A keyword rule as applied, for the method statement of the report; `search`, its search terms,
+ * for the check against the fetch's prefilter (coverage.ts).
+ */
+export interface RuleRecord {
+  dir: string;
+  require: Group[];
+  strength: Partial<Record<Group, GroupStrength>>;
+  search?: { ai: string[]; medical: string[] };
+}
+
 export interface ClassifierRecord {
   keywordFiles: { path: string; sha256: string }[];
   /** Absent in databases classified before the SQL engine existed (they used TypeScript). */
   engine?: ClassifyEngine;
-  /**
-   * The rule as applied, for the method statement of the report (absent in older databases);
-   * `search`, its search terms, for the check against the fetch's prefilter (coverage.ts).
-   */
-  rule?: { dir: string; require: Group[]; strength: Partial<Record<Group, GroupStrength>>; search?: { ai: string[]; medical: string[] } };
+  /** Absent in older databases. */
+  rule?: RuleRecord;
   countryPolicy: CountryPolicy;
   summary: ClassifySummary;
+}
+
+/** What a classification records of the rule it used: its files' hashes and the rule (the rule's and the second rule's alike). */
+export function ruleRecord(rules: KeywordRules): { keywordFiles: ClassifierRecord['keywordFiles']; rule: RuleRecord } {
+  return {
+    keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+    rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength }, search: searchTerms(rules) },
+  };
 }
 
 export async function classifyStore(
@@ -52,9 +68,8 @@ export async function classifyStore(
     const [totals] = await store.query<ClassifySummary>('classified_totals');
     summary = totals ?? summary;
     const record: ClassifierRecord = {
-      keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+      ...ruleRecord(rules),
       engine,
-      rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength }, search: searchTerms(rules) },
       countryPolicy: policy,
       summary,
     };
@@ -64,7 +79,7 @@ export async function classifyStore(
   return summary;
 }
 
-/** The TypeScript engine: every stored work through classify(), countriesOf() and fractionalWeights(), appended in bulk. */
+/** The TypeScript engine: every stored work through classify() and countryShares(), appended in bulk. */
 async function appendClassifications(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   await store.append('classified', async (app) => {
     for await (const work of store.iterateWorks()) {
@@ -75,8 +90,9 @@ async function appendClassifications(store: Store, rules: KeywordRules, policy: 
       app.appendBoolean(c.isAi);
       app.appendBoolean(c.isMedicalAi);
       app.appendList(c.matchedTerms, VARCHAR_LIST);
-      app.appendList(countriesOf(work.authorships, policy), VARCHAR_LIST);
-      app.appendList(fractionalWeights(work.authorships, policy), DOUBLE_LIST);
+      const shares = countryShares(work.authorships, policy);
+      app.appendList(shares.countries, VARCHAR_LIST);
+      app.appendList(shares.weights, DOUBLE_LIST);
       app.endRow();
     }
   });

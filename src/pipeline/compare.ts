@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import { classify } from '../classify/classifier.js';
 import type { CountryPolicy } from '../classify/countries.js';
 import { parseJudgements, scoreJudgements, type ReviewResult } from '../classify/judgements.js';
-import { searchTerms, type KeywordRules } from '../classify/keywords.js';
+import type { KeywordRules } from '../classify/keywords.js';
 import { classifySqlParams } from '../classify/sql.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
-import { ExitCode, InvariantError, UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { DATA_DIR } from '../paths.js';
 import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
-import { buildChain, readChain, type ScopeChain } from './chain.js';
-import type { ClassifierRecord } from './classify.js';
+import { aggregate } from './aggregate.js';
+import { readChain, type ScopeChain } from './chain.js';
+import { ruleRecord, type ClassifierRecord, type RuleRecord } from './classify.js';
 import { commandLine } from './completeness.js';
 import type { ClassifyEngine } from './engine.js';
 import type { Scope } from './scope.js';
@@ -36,7 +37,7 @@ export const REVIEW_JUDGEMENTS = join(DATA_DIR, 'review', 'medical-ai-judgements
 export interface CompareRecord {
   keywordFiles: { path: string; sha256: string }[];
   engine: ClassifyEngine;
-  rule: NonNullable<ClassifierRecord['rule']>;
+  rule: RuleRecord;
   summary: { medicalAi: number };
 }
 
@@ -66,12 +67,7 @@ export async function classifyCompare(
     }
     const [totals] = await store.query<{ medicalAi: number }>('compare_totals');
     medicalAi = totals?.medicalAi ?? 0;
-    const record: CompareRecord = {
-      keywordFiles: rules.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
-      engine,
-      rule: { dir: rules.dir, require: [...rules.require], strength: { ...rules.strength }, search: searchTerms(rules) },
-      summary: { medicalAi },
-    };
+    const record: CompareRecord = { ...ruleRecord(rules), engine, summary: { medicalAi } };
     await store.setMeta(COMPARE_META, record);
   });
   effects.log(`second rule (${rules.dir}): ${medicalAi} medical AI`);
@@ -131,19 +127,12 @@ export interface CompareCounts {
 }
 
 /**
- * Counts the second rule through its own build of the scope chain, with the full-counting
- * invariant checked as for the rule's. Builds the chain: run it before the rule's (aggregate), whose
- * chain the outputs then read.
+ * Counts the second rule through its own build of the scope chain, with the rule's invariants
+ * (aggregate). Builds the chain: run it before the rule's, whose chain the outputs then read.
  */
 export async function compareAggregate(store: Store, scope: Scope): Promise<CompareCounts> {
-  const chain = await buildChain(store, scope, 'compare');
-  const rows = await readChain<{ year: number; country: string; papers: number }>(chain, 'counts_by_year_country');
-  const broken = await readChain<{ year: number; expected: number; observed: number }>(chain, 'check_full_counting');
-  if (broken.length > 0) {
-    const b = broken[0]!;
-    throw new InvariantError(`second rule: full counts for ${b.year} add up to ${b.observed}, expected ${b.expected} (${broken.length} year(s) affected)`);
-  }
-  return { papers: new Map(rows.map((r) => [`${r.year}|${r.country}`, r.papers])), workIds: await countedWorkIds(chain) };
+  const { counts, chain } = await aggregate(store, scope, 'compare');
+  return { papers: new Map(counts.map((r) => [`${r.year}|${r.country}`, r.papers])), workIds: await countedWorkIds(chain) };
 }
 
 /** The rule's count rows with the second rule's papers beside them (zero where it counts none). */
@@ -169,8 +158,9 @@ export interface RulePrecision {
 /** The judgements of `file` scored over `workIds` (each counted, so tagged by the rule that counts it). */
 export function precisionOver(judgementsCsv: string, file: string, workIds: readonly string[]): RulePrecision {
   const judged = parseJudgements(judgementsCsv, file);
+  const counted = new Set(workIds);
   const review = scoreJudgements(
-    judged.filter((j) => workIds.includes(j.workId)),
+    judged.filter((j) => counted.has(j.workId)),
     new Map(workIds.map((id) => [id, true])),
   );
   const listed = new Set(judged.map((j) => j.workId));
