@@ -149,7 +149,8 @@ export async function produceReport(
   const compared = options.compare === undefined ? null : await compareAggregate(store, scope);
   const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope);
   const baselines = await baselinesOf(store, chain, coverage, ruleCounts);
-  if ('missing' in baselines && options.metric === 'per-1000') throw new UserError(`--metric per-1000 divides by all works of each country, but ${baselines.missing}`);
+  const perThousandRefusal = 'missing' in baselines ? `--metric per-1000 divides by all works of each country, but ${baselines.missing}` : undefined;
+  if (perThousandRefusal !== undefined && options.metric === 'per-1000') throw new UserError(perThousandRefusal);
   // With API baselines whose WORLD row has OpenAlex's own medical-AI count, a share has a true
   // denominator (OpenAlex's search, not the local rule) instead of being refused.
   const apiWorld = 'rows' in baselines && coverage?.kind === 'api' ? worldMedicalAi(baselines.rows, scope.from, scope.to) : null;
@@ -191,7 +192,7 @@ export async function produceReport(
       method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
       ...('rows' in baselines
         ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
-        : { perThousandRefusal: `--metric per-1000 divides by all works of each country, but ${baselines.missing}` }),
+        : { perThousandRefusal }),
       manifest,
       ...(dataWarning === undefined ? {} : { dataWarning }),
       // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.

@@ -156,8 +156,8 @@ export async function renderReport(
         collaboration: m.pairs.map((p) => ({
           a: p.a,
           b: p.b,
-          nameA: m.names[m.countries.indexOf(p.a)] ?? p.a,
-          nameB: m.names[m.countries.indexOf(p.b)] ?? p.b,
+          nameA: p.nameA,
+          nameB: p.nameB,
           rows: m.years.map((year, i) => ({ year, papers: p.papers[i] as number, shareOfA: p.shareOfA[i] ?? null, shareOfB: p.shareOfB[i] ?? null })),
         })),
         libraries: libs,

@@ -42,6 +42,9 @@ export interface PairSeries {
   b: string;
   /** "China–United States". */
   name: string;
+  /** Each country's name ("China", "United States"), for tables. */
+  nameA: string;
+  nameB: string;
   /** Papers with authors in both, per year. */
   papers: number[];
   /** The co-authored papers as a part of `a`'s (full) count, per year; null where `a` has none. */
@@ -106,7 +109,6 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
   const byKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r]));
   const papersIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`)?.papers ?? 0);
   const fractionalIn = (country: string) => years.map((y) => byKey.get(`${y}|${country}`)?.fractional ?? 0);
-  const compareKey = new Map(input.counts.map((r) => [`${r.year}|${r.country}`, r.papersCompare ?? 0]));
   const world = new Map(input.worldTotals.map((w) => [w.year, w.papers]));
   const incomplete = incompleteYears(from, to, input.dataDate, o.incompleteYears);
   const lastComplete = incomplete.length > 0 ? (incomplete[0] as number) - 1 : to;
@@ -120,7 +122,7 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
       fractional: fractionalIn(country),
       yoy: papers.map((p, i) => (i === 0 ? null : growth(papers[i - 1] as number, p))),
       cagr: cagr(papers[0] as number, papers[lastComplete - from] ?? 0, lastComplete - from),
-      ...(input.compare === undefined ? {} : { papersCompare: years.map((y) => compareKey.get(`${y}|${country}`) ?? 0) }),
+      ...(input.compare === undefined ? {} : { papersCompare: years.map((y) => byKey.get(`${y}|${country}`)?.papersCompare ?? 0) }),
     };
   });
 
@@ -335,7 +337,7 @@ function pairSeries(rows: readonly CollaborationRow[], series: readonly CountryS
       const b = sorted[j] as CountrySeries;
       const papers = years.map((y) => byKey.get(`${y}|${a.country}|${b.country}`) ?? 0);
       const part = (of: CountrySeries) => papers.map((p, k) => ((of.papers[k] as number) === 0 ? null : p / (of.papers[k] as number)));
-      out.push({ a: a.country, b: b.country, name: `${a.name}–${b.name}`, papers, shareOfA: part(a), shareOfB: part(b) });
+      out.push({ a: a.country, b: b.country, name: `${a.name}–${b.name}`, nameA: a.name, nameB: b.name, papers, shareOfA: part(a), shareOfB: part(b) });
     }
   }
   // The pairs in the order of the countries given (US,CN,GB: US-CN, US-GB, CN-GB), for legend and tables.

@@ -38,7 +38,7 @@ export function collaborationMarkdown(m: ReportModel): string[] {
   if (m.pairs.length === 0) return [];
   const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
   return m.pairs.flatMap((p) => {
-    const [na, nb] = [m.names[m.countries.indexOf(p.a)] ?? p.a, m.names[m.countries.indexOf(p.b)] ?? p.b];
+    const [na, nb] = [p.nameA, p.nameB];
     return [
       `Co-authored by ${na} and ${nb} (papers with authors in both; share of each one's papers):`,
       '',
