@@ -9,11 +9,11 @@
  * in a shape this module does not understand, they are asked per country instead.
  */
 import pLimit from 'p-limit';
-import { ExitCode, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { systemClock } from '../effects/clock.js';
 import { LIMITS, listQuery, searchChunks } from './planner.js';
 import { Stopped, type RetryPolicy } from './session.js';
-import { makeSession, readYearGroups, type FetchEffects } from './fetcher.js';
+import { budgetError, makeSession, readYearGroups, stopError, type FetchEffects } from './fetcher.js';
 
 /** The baseline figures of one year x country (or 'WORLD'); null where OpenAlex was not asked. */
 export interface ApiBaselineRow {
@@ -174,10 +174,10 @@ export async function fetchApiBaselines(o: BaselineFetchOptions, effects: Pick<F
         // The all-works call first: a refusal or an answer not understood then costs one call, not all.
         const [first, ...rest] = measures.flatMap((m) => search[m]!.map((t) => ({ m, t })));
         const ask = async ({ m, t }: { m: Measure; t: Term }) => ({ m, t, body: await get(filterOf(codes, t.searches), 'publication_year,authorships.countries', (b) => b) });
-        const head = await ask(first!);
-        const answers = readTwoLevel(head.body, codes) === null ? [head] : [head, ...(await Promise.all(rest.map((x) => limit(() => ask(x)))))];
-        const parsed = answers.map((a) => ({ ...a, counts: readTwoLevel(a.body, codes) }));
-        if (answers.length === 1 + rest.length && parsed.every((p) => p.counts !== null)) {
+        const read = (a: Awaited<ReturnType<typeof ask>>) => ({ ...a, counts: readTwoLevel(a.body, codes) });
+        const head = read(await ask(first!));
+        const parsed = head.counts === null ? [head] : [head, ...(await Promise.all(rest.map((x) => limit(async () => read(await ask(x))))))];
+        if (parsed.every((p) => p.counts !== null)) {
           mode = 'two-level';
           for (const { m, t, counts } of parsed) {
             for (const [y, byCountry] of counts!) for (const c of codes) add(y, c, m, t.sign * (byCountry.get(c) ?? 0));
@@ -218,11 +218,7 @@ export async function fetchApiBaselines(o: BaselineFetchOptions, effects: Pick<F
       usdSpent: session.spentUsd,
     };
   } catch (e) {
-    if (e instanceof Stopped) {
-      const reason = session.stopReason;
-      if (reason?.kind === 'error') throw reason.error;
-      throw new UserError(`baselines: the budget is spent after ${session.requests} counting calls ($${session.spentUsd.toFixed(4)}); nothing was stored. Rerun with a higher --budget-usd or after the reset.`, ExitCode.budgetExhausted);
-    }
+    if (e instanceof Stopped) throw stopError(session) ?? budgetError(session, `Counting the baselines stopped after ${session.requests} calls; nothing of them was stored`, effects.clock);
     throw e;
   }
 }

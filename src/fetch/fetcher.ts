@@ -208,7 +208,8 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
   };
 }
 
-function stopError(session: Session): Error | null {
+/** The error that stopped a session, when an error (not a budget) did. */
+export function stopError(session: Session): Error | null {
   return session.stopReason?.kind === 'error' ? (session.stopReason.error as Error) : null;
 }
 
@@ -272,7 +273,8 @@ function formatUsd(usd: number): string {
   return `$${usd.toFixed(4)}`;
 }
 
-function budgetError(session: Session, left: string, clock: Clock | null): UserError {
+/** Exit 4 for a spent budget, saying which one and, for OpenAlex's, when it resets. */
+export function budgetError(session: Session, left: string, clock: Clock | null): UserError {
   const reason = session.stopReason;
   if (reason?.kind === 'budget-server') {
     const now = (clock ?? systemClock).now();

@@ -9,7 +9,7 @@ import type { KeywordRules } from '../classify/keywords.js';
 import { searchTerms } from '../classify/keywords.js';
 import { fetchCountries, type CountryPolicy } from '../classify/countries.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
-import { fetchApiBaselines, type ApiBaselineRow, type BaselineMode } from '../fetch/baselines.js';
+import { fetchApiBaselines, type ApiBaselineRow, type ApiBaselines } from '../fetch/baselines.js';
 import { redactUrl } from '../fetch/safe-url.js';
 import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
@@ -32,8 +32,8 @@ export interface BaselineRow extends ApiBaselineRow {
   source: string;
 }
 
-/** The API baselines as stored (meta key `baselines`): the figures, what was asked and when. */
-export interface ApiBaselinesRecord {
+/** The API baselines as stored (meta key `baselines`): the figures and calls, for which scope and when. */
+export interface ApiBaselinesRecord extends ApiBaselines {
   kind: 'api';
   from: number;
   to: number;
@@ -42,12 +42,6 @@ export interface ApiBaselinesRecord {
   types: string[];
   fetchedAt: string;
   baseUrl: string;
-  mode: BaselineMode;
-  fallbackReason?: string;
-  queries: string[];
-  requests: number;
-  usdSpent: number;
-  rows: ApiBaselineRow[];
 }
 
 const META_KEY = 'baselines';
@@ -84,12 +78,7 @@ export async function fetchBaselines(store: Store, scope: Scope, rules: KeywordR
     types: [...scope.types].sort(),
     fetchedAt: effects.now().toISOString(),
     baseUrl: redactUrl(api.baseUrl),
-    mode: got.mode,
-    ...(got.fallbackReason === undefined ? {} : { fallbackReason: got.fallbackReason }),
-    queries: got.queries,
-    requests: got.requests,
-    usdSpent: got.usdSpent,
-    rows: got.rows,
+    ...got,
   };
   await store.setMeta(META_KEY, record);
   effects.log(`baselines: ${got.requests} counting calls (${got.mode}${got.fallbackReason ? `: ${got.fallbackReason}` : ''}), US$${got.usdSpent.toFixed(4)}`);

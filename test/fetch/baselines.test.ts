@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadKeywordRules, searchTerms } from '../../src/classify/keywords.js';
+import { ExitCode, UserError } from '../../src/errors.js';
 import { rebuildAbstract } from '../../src/model/abstract.js';
 import { fetchApiBaselines, readTwoLevel, unionTerms, type ApiBaselines } from '../../src/fetch/baselines.js';
 import { searchChunks } from '../../src/fetch/planner.js';
@@ -110,5 +111,19 @@ describe('API baselines', () => {
     expect(server.stats.outcomes['400']).toBe(1);
     expect(fallback.requests).toBe(perMeasure + 1 + COUNTRIES.length * perMeasure);
     expect(server.stats.usdSpent).toBeCloseTo((perMeasure + COUNTRIES.length * perMeasure) * 0.0001, 9);
+  });
+
+  it("stops with exit 4 when OpenAlex's daily budget runs out part-way, saying when it resets", async () => {
+    // Five list-priced calls, fewer than the baselines need.
+    server = await startOpenAlexServer({ budgetUsd: 0.0005 });
+    const stopped = await run(server).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(stopped).toBeInstanceOf(UserError);
+    expect((stopped as UserError).exitCode).toBe(ExitCode.budgetExhausted);
+    expect((stopped as UserError).message).toMatch(/^OpenAlex budget exhausted/);
+    expect((stopped as UserError).message).toMatch(/Counting the baselines stopped after \d+ calls; nothing of them was stored\. The budget resets at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(server.stats.outcomes['429-budget']).toBeGreaterThan(0);
   });
 });
