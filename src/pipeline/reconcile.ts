@@ -186,7 +186,6 @@ async function reconcileApi(store: Store, source: ApiSource, options: ReconcileO
 
   const rows: Omit<SliceReconcile, 'now' | 'lost'>[] = [];
   const countFor: { countQuery: string; year: number }[] = [];
-  const asks: string[] = [];
   const prefiltered: boolean[] = [];
   const refetch: string[] = [];
   for (const span of coverage.spans) {
@@ -222,11 +221,10 @@ async function reconcileApi(store: Store, source: ApiSource, options: ReconcileO
         medicalAi: hasClassified ? (cell?.medical_ai ?? 0) : null,
       });
       countFor.push({ countQuery: count.query, year: slice.year });
-      asks.push(count.query);
       prefiltered.push(span.prefilter !== 'none');
     }
   }
-  const counted = await countNow({ apiKey: options.apiKey, maxRps: options.maxRps, budgetUsd: options.budgetUsd }, asks, effects);
+  const counted = await countNow({ apiKey: options.apiKey, maxRps: options.maxRps, budgetUsd: options.budgetUsd }, countFor.map((c) => c.countQuery), effects);
   const slices: SliceReconcile[] = rows.map((r, i) => ({ ...r, now: counted.counts.get(countFor[i]!.countQuery)?.get(countFor[i]!.year) ?? 0, lost: lostPages(r) }));
   const prefilteredBy = new Map(slices.map((s, i) => [s.sliceId, prefiltered[i]!]));
   const cells = cellsOf(slices, (s) => prefilteredBy.get(s.sliceId) ?? true);
