@@ -19,6 +19,12 @@ export const ExitCode = {
   invariant: 5,
   /** Another run is writing to the same --out (its lock names the holder); nothing was done. */
   outputBusy: 6,
+  /**
+   * `--fail-on-change`: a count of a complete year moved by more than --change-threshold since the
+   * last published run. The outputs are written and the run recorded all the same; the code tells
+   * a scheduled job to hold publication for a human look (runs/<run id>/diff.csv).
+   */
+  changed: 7,
   /** Stopped by SIGINT/SIGTERM (128 + 2, as shells report Ctrl-C); what was committed is kept and a rerun resumes. */
   interrupted: 130,
 } as const;

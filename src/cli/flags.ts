@@ -4,8 +4,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_POLICY } from '../classify/countries.js';
+import { ExitCode } from '../errors.js';
 import { REPORT_BOUNDS as B, REPORT_DEFAULTS as R } from '../report/options.js';
-import { DEFAULT_COUNTRIES, DEFAULT_DB, DEFAULT_ENGINE, DEFAULT_FROM, DEFAULT_OUT, DEFAULT_TO, FETCH_DEFAULTS as F } from './options.js';
+import { DEFAULT_CHANGE_THRESHOLD_PERCENT, DEFAULT_COUNTRIES, DEFAULT_DB, DEFAULT_ENGINE, DEFAULT_FROM, DEFAULT_OUT, DEFAULT_TO, FETCH_DEFAULTS as F } from './options.js';
 
 /** `--db ""` is refused: DuckDB would take it as an in-memory database and lose everything at exit. */
 export function dbPath(value: string): string {
@@ -53,6 +54,16 @@ export const reportOptions = (c: Command): Command =>
     .option('--format <list>', `output formats, comma-separated (default ${R.formats.join(',')})`)
     .option('--incomplete-years <n>', `how many final years to mark as incomplete, ${B.incompleteYears.min}-${B.incompleteYears.max} (default: those within a year of the data date)`)
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
+
+/**
+ * The run history (run, refresh): each run is recorded and diffed against the last published one
+ * (src/pipeline/runs.ts); these say what counts as a change to flag and how the result is printed.
+ */
+export const historyOptions = (c: Command): Command =>
+  c
+    .option('--change-threshold <percent>', `flag a complete year's count that moved by more than this percentage since the last published run (default ${DEFAULT_CHANGE_THRESHOLD_PERCENT})`)
+    .option('--fail-on-change', `exit ${ExitCode.changed} when a change is flagged (the outputs are written and the run recorded all the same)`)
+    .option('--json', 'print one JSON object on stdout (run id, outcome, counts, diff, cost, outputs, warnings); the summary goes to stderr');
 
 /** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */
 export const corpusOptions = (c: Command): Command =>

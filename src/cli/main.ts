@@ -7,10 +7,10 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { classifyOptions, compareOption, corpusOptions, dbOption, dbPath, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
+import { classifyOptions, compareOption, corpusOptions, dbOption, dbPath, historyOptions, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_POLICY } from '../classify/countries.js';
-import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type ReportFlags } from './options.js';
+import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type HistoryFlags, type ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
 import type { EstimateFlags } from './estimate.js';
 import type { EvaluateFlags } from './evaluate.js';
@@ -40,9 +40,13 @@ function program(io: CliIo): Command {
 
   const pipeline = () => import('./pipeline.js');
 
-  compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))))
-    .description('fetch (or read --snapshot), classify, aggregate and report in one go')
-    .action(async (o: CommonFlags & FetchFlags & ReportFlags) => (await pipeline()).runCommand(o, io));
+  historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))))
+    .description('fetch (or read --snapshot), classify, aggregate and report in one go (recorded in the runs table and runs/<run id>/ beside --db)')
+    .action(async (o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags) => (await pipeline()).runCommand(o, io));
+
+  historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('refresh'))))))))))
+    .description('bring the data up to date at the lowest cost (API: recount, then fetch what moved; --snapshot: newer partitions and deleted_ids.csv), then report as run does; "no change since <run id>" when nothing moved')
+    .action(async (o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags) => (await import('./refresh.js')).refreshCommand(o, io));
 
   classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch'))))))
     .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')

@@ -21,6 +21,11 @@ export const DEFAULT_DB = 'data/medai.duckdb';
 /** The TypeScript classifier, the reference the SQL twin is tested against. */
 export const DEFAULT_ENGINE: ClassifyEngine = 'ts';
 export const DEFAULT_OUT = 'reports';
+/**
+ * A run flags a complete year's count that moved by more than this percentage since the last
+ * published run: above the week-to-week drift of OpenAlex's reindexing, below a real revision.
+ */
+export const DEFAULT_CHANGE_THRESHOLD_PERCENT = 5;
 
 export class Problems {
   readonly list: string[] = [];
@@ -200,6 +205,28 @@ export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
     parsed.incompleteYears = integer(p, '--incomplete-years', o.incompleteYears, 0, incompleteYears.min, incompleteYears.max);
   }
   return parsed;
+}
+
+/** The run history's flags (run, refresh; flags.ts historyOptions). */
+export interface HistoryFlags {
+  changeThreshold?: string;
+  failOnChange?: boolean;
+  json?: boolean;
+}
+
+export interface HistorySettings {
+  /** Percent of the previous count (5 = 5%). */
+  thresholdPercent: number;
+  failOnChange: boolean;
+  json: boolean;
+}
+
+export function parseHistory(p: Problems, o: HistoryFlags): HistorySettings {
+  const raw = o.changeThreshold;
+  // Decimal notation only, as --budget-usd: "2.5" is 2.5%, and a trailing "%" is refused rather than guessed at.
+  const n = raw === undefined ? DEFAULT_CHANGE_THRESHOLD_PERCENT : /^(\d+\.?\d*|\.\d+)$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(n)) p.add(`--change-threshold must be a percentage such as 5 or 2.5 (no % sign), got "${raw}"`);
+  return { thresholdPercent: Number.isFinite(n) ? n : DEFAULT_CHANGE_THRESHOLD_PERCENT, failOnChange: o.failOnChange === true, json: o.json === true };
 }
 
 export interface FetchFlags {

@@ -4,7 +4,7 @@
  * and the other commands do not load DuckDB, Vega and the rest.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadKeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
@@ -14,13 +14,16 @@ import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCom
 import { requireComplete } from '../pipeline/completeness.js';
 import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
 import { defaultFolderEffects, OutputFolder } from '../pipeline/output-folder.js';
-import { printReportPdfs, produceReport } from '../pipeline/report.js';
+import type { DataRefresh } from '../pipeline/refresh-types.js';
+import { printReportPdfs, produceReport, type ReportRun } from '../pipeline/report.js';
+import { TOOL_VERSION } from '../pipeline/version.js';
 import { chromiumPath } from '../report/pdf.js';
 import type { Scope } from '../pipeline/scope.js';
 import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
 import { countsCsv } from '../report/tables.js';
 import { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
+import { recordedRun, type RecordedRunSpec } from './history.js';
 import type { ClassifyEngine } from '../pipeline/engine.js';
 import {
   Problems,
@@ -28,10 +31,13 @@ import {
   parseEngine,
   parseCompare,
   parseFetch,
+  parseHistory,
   parseReport,
   parseScope,
   type DbSettings,
   type FetchFlags,
+  type HistoryFlags,
+  type HistorySettings,
   type ParsedFetchOptions,
   type ParsedReportOptions,
   type ReportFlags,
@@ -50,7 +56,7 @@ export interface CommonFlags extends ScopeFlags {
 }
 
 /** A pipeline command line, parsed and checked once; the stages below take these typed values. */
-interface Settings {
+export interface Settings {
   scope: Scope;
   db: DbSettings;
   /** Snapshot files to read instead of the API; empty: the API. */
@@ -63,10 +69,12 @@ interface Settings {
   engine: ClassifyEngine;
   fetch: ParsedFetchOptions;
   report: ParsedReportOptions;
+  /** The run history's threshold and output (run, refresh); defaults for the other commands. */
+  history: HistorySettings;
 }
 
 /** Every option of every stage checked before the first stage runs, all problems listed at once. */
-function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
+export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags): Settings {
   const p = new Problems();
   const settings: Settings = {
     scope: parseScope(p, o),
@@ -78,12 +86,13 @@ function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
     engine: parseEngine(p, o.engine),
     fetch: parseFetch(p, o),
     report: parseReport(p, o),
+    history: parseHistory(p, o),
   };
   p.throwIfAny();
   return settings;
 }
 
-async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.open(db.path, { threads: db.threads });
   try {
     return await body(store);
@@ -96,7 +105,7 @@ async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>):
  * Takes --out for the whole command before any work starts (exit 2 if it cannot be written, 6 if
  * another run is writing to it); the body writes into `folder.staging` and commits.
  */
-async function withOutput<T>(out: string, db: DbSettings, io: CliIo, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
+export async function withOutput<T>(out: string, db: DbSettings, io: CliIo, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
   const folder = await OutputFolder.claim(out, [{ label: '--db', path: db.path }], { ...defaultFolderEffects, log: io.effects.log });
   try {
     return await body(folder);
@@ -105,10 +114,13 @@ async function withOutput<T>(out: string, db: DbSettings, io: CliIo, body: (fold
   }
 }
 
-async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<void> {
+/** Fills the store (a full read or fetch); returns what it did as the run history records a data step. */
+async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
   if (s.snapshot.length > 0) {
-    await loadFromSnapshot(store, s.snapshot, io.effects);
-    return;
+    const read = await loadFromSnapshot(store, s.snapshot, io.effects);
+    const steps = [`read ${read.recordsRead} records from ${read.files.length} file(s)`];
+    // A full read replaces the data set: changed as far as the run history can tell.
+    return { source: 'snapshot', changed: true, steps, usdSpent: 0, dataDate: null, detail: { files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } };
   }
   const rules = await loadKeywordRules(s.scope.keywordsDir);
   const summary = await loadFromApi(store, s.scope, rules, {
@@ -116,7 +128,9 @@ async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<void> {
     baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL),
     apiKey: io.env.OPENALEX_API_KEY ?? '',
   }, io.effects);
-  io.effects.log(`fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`);
+  const fetched = `fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`;
+  io.effects.log(fetched);
+  const data: DataRefresh = { source: 'api', changed: true, steps: [fetched], usdSpent: summary.usdSpent, dataDate: null, detail: { queries: summary.queries } };
   if (s.baselines) {
     const { fetchBaselines } = await import('../pipeline/baselines.js');
     // What the works left of --budget-usd; counting is list-priced and cheap.
@@ -127,9 +141,10 @@ async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<void> {
       maxRps: s.fetch.maxRps,
     }, io.effects);
   }
+  return data;
 }
 
-async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void> {
+export async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void> {
   await requireComplete(store, 'classify', s.allowIncomplete, io.effects);
   const rules = await loadKeywordRules(s.scope.keywordsDir);
   await requireCovered(store, 'classify', s.scope, rules, io.effects);
@@ -149,7 +164,17 @@ async function compareGate(store: Store, s: Settings, command: 'aggregate' | 're
   return record;
 }
 
-async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: CliIo): Promise<void> {
+/**
+ * Writes the report into the staging folder and swaps it in as --out. `beforeCommit` sees the
+ * staged report last (the run history adds its changes to summary.md there).
+ */
+export async function reportStage(
+  store: Store,
+  s: Settings,
+  folder: OutputFolder,
+  io: CliIo,
+  beforeCommit?: (run: ReportRun, staging: string) => Promise<void>,
+): Promise<void> {
   const options = s.report;
   await requireComplete(store, 'report', s.allowIncomplete, io.effects);
   await requireCovered(store, 'report', s.scope, null, io.effects);
@@ -164,17 +189,51 @@ async function reportStage(store: Store, s: Settings, folder: OutputFolder, io: 
     if (!(e instanceof UserError)) throw e;
     pdfFailed = e;
   }
+  if (beforeCommit !== undefined) await beforeCommit(run, folder.staging);
   await folder.commit();
   if (pdfFailed) throw pdfFailed;
 }
 
-export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: CliIo): Promise<void> {
+/**
+ * What decides a run's outputs, as the run history records it and a refresh compares it: the
+ * Scope, the keyword files' hashes (both rules), where the data comes from and the report options.
+ * Not the engine or threads: they give the same result.
+ */
+export async function effectiveSettings(s: Settings): Promise<Record<string, unknown>> {
+  const rules = await loadKeywordRules(s.scope.keywordsDir);
+  const compare = s.compare === null ? null : await loadKeywordRules(s.compare);
+  return {
+    version: TOOL_VERSION,
+    scope: { ...s.scope, keywordsDir: resolve(s.scope.keywordsDir) },
+    keywords: rules.files,
+    compare: compare === null ? null : { dir: resolve(compare.dir), files: compare.files },
+    source: s.snapshot.length > 0 ? { kind: 'snapshot', files: s.snapshot.map((f) => resolve(f)) } : { kind: 'api', prefilter: s.fetch.prefilter, types: s.scope.types, baselines: s.baselines },
+    allowIncomplete: s.allowIncomplete,
+    report: { ...s.report, outDir: resolve(s.report.outDir) },
+  };
+}
+
+/** The run history's view of a command line (history.ts). */
+export async function recordSpec(command: 'run' | 'refresh', s: Settings): Promise<RecordedRunSpec> {
+  return {
+    command,
+    dbPath: s.db.path,
+    outDir: s.report.outDir,
+    scope: { ...s.scope, keywordsDir: resolve(s.scope.keywordsDir) },
+    settings: await effectiveSettings(s),
+    source: s.snapshot.length > 0 ? 'snapshot' : 'api',
+    history: s.history,
+  };
+}
+
+export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo): Promise<void> {
   const s = parseSettings(o);
   if (s.report.metric === 'share' && s.snapshot.length === 0 && !s.baselines) {
     // The report would refuse a share of what this fetch will cover: say so before buying it.
     const { refusal } = shareDenominator(apiCoverage(s.scope, await loadKeywordRules(s.scope.keywordsDir), s.fetch));
     if (refusal !== undefined) throw new UserError(refusal);
   }
+  const spec = await recordSpec('run', s);
   await withOutput(s.report.outDir, s.db, io, (folder) =>
     withStore(s.db, async (store) => {
       if (s.report.metric === 'per-1000' && s.snapshot.length === 0 && !s.baselines) {
@@ -184,9 +243,12 @@ export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags, io: 
           throw new UserError(`--metric per-1000 divides by all works of each country, which an API fetch gets from OpenAlex only with --baselines (stored baselines: ${gap}): add --baselines`);
         }
       }
-      await fetchStage(store, s, io);
-      await classifyStage(store, s, io);
-      await reportStage(store, s, folder, io);
+      await recordedRun(store, spec, io, async (ctx) => {
+        const data = await fetchStage(store, s, ctx.io);
+        await classifyStage(store, s, ctx.io);
+        await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
+        return { data, reported: true };
+      });
     }),
   );
 }

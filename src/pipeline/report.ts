@@ -8,6 +8,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Group } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
+import type { ReportModel } from '../report/model.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import type { ReportOptions, RuleComparison } from '../report/types.js';
 import type { Store } from '../store/store.js';
@@ -130,6 +131,10 @@ export interface ReportRun {
   manifest: Manifest;
   summary: string;
   files: string[];
+  /** The zero-filled counts the report shows (counts.csv's rows), for the run history's diff. */
+  counts: ReportModel['counts'];
+  /** The report's last year not marked incomplete: the run history flags changes only up to it. */
+  lastComplete: number;
 }
 
 /**
@@ -211,7 +216,7 @@ export async function produceReport(
   await writeFile(join(dir, 'summary.md'), summary);
   const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
-  return { manifest, summary, files: all };
+  return { manifest, summary, files: all, counts: model.counts, lastComplete: model.lastComplete };
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { beginLoad, finishLoad } from './completeness.js';
 import { apiCoverage, apiFetchCommand, beginCoverage, finishCoverage } from './coverage.js';
-import { ingestSnapshot } from './ingest.js';
+import { ingestSnapshot, type IngestSummary } from './ingest.js';
 import type { ApiSource, Source } from './provenance.js';
 
 const DEFAULT_BASE_URL = 'https://api.openalex.org';
@@ -42,9 +42,10 @@ export interface ApiSettings {
   perPage: number;
 }
 
-export async function loadFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<void> {
+export async function loadFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<IngestSummary> {
   const summary = await ingestSnapshot(store, specs, effects);
   effects.log(`read ${summary.recordsRead} records from ${summary.files.length} file(s)`);
+  return summary;
 }
 
 export async function loadFromApi(

@@ -1,0 +1,52 @@
+/**
+ * `medai-trends refresh`: brings the stored data set up to date at the lowest cost (the API's
+ * recount-then-fetch, or a snapshot's newer partitions), then classifies and reports as `run`
+ * does, as a recorded run. With nothing new in the data and the settings of the last published
+ * run, nothing is redone: --out is left as it is and the run says "no change since <run id>".
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { loadKeywordRules } from '../classify/keywords.js';
+import { refreshFromApi } from '../pipeline/refresh-api.js';
+import { refreshFromSnapshot } from '../pipeline/refresh-snapshot.js';
+import type { DataRefresh } from '../pipeline/refresh-types.js';
+import { outputsIntact } from '../pipeline/runs.js';
+import { apiBaseUrl } from '../pipeline/source.js';
+import type { Store } from '../store/store.js';
+import { recordedRun } from './history.js';
+import type { CliIo } from './io.js';
+import type { FetchFlags, HistoryFlags, ReportFlags } from './options.js';
+import { classifyStage, parseSettings, recordSpec, reportStage, withOutput, withStore, type CommonFlags, type Settings } from './pipeline.js';
+
+async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
+  if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects);
+  const rules = await loadKeywordRules(s.scope.keywordsDir);
+  return refreshFromApi(store, s.scope, rules, { ...s.fetch, baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL), apiKey: io.env.OPENALEX_API_KEY ?? '' }, io.effects);
+}
+
+export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo): Promise<void> {
+  const s = parseSettings(o);
+  const spec = await recordSpec('refresh', s);
+  await withOutput(s.report.outDir, s.db, io, (folder) =>
+    withStore(s.db, (store) =>
+      recordedRun(store, spec, io, async (ctx) => {
+        const data = await refreshData(store, s, ctx.io);
+        for (const step of data.steps) ctx.io.effects.log(`refresh: ${step}`);
+        const previous = ctx.previous;
+        // Idempotent: the same data, the same settings and the published files untouched give the
+        // same outputs, so none are rewritten (a scheduled job's folder keeps its dates).
+        if (
+          !data.changed &&
+          previous !== null &&
+          isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) &&
+          (await outputsIntact(s.db.path, previous.runId, s.report.outDir))
+        ) {
+          return { data, reported: false };
+        }
+        // The data moved, or the settings did (then the stored data is reclassified, nothing fetched).
+        await classifyStage(store, s, ctx.io);
+        await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
+        return { data, reported: true };
+      }),
+    ),
+  );
+}
