@@ -82,3 +82,12 @@ export const incompleteOption = (c: Command): Command =>
  */
 export const compareOption = (c: Command): Command =>
   c.option('--compare-keywords <dir>', 'also classify and count with a second keyword rule, e.g. data/keywords-strict: counts.csv gains papers_compare, the chart a thin dashed line per country, the report both rules\' hand-review precision');
+
+/**
+ * The config file (src/cli/config.ts) of the pipeline commands, which a scheduled job runs with no
+ * flags; --show-config prints what a command would run with, the file and the flags merged.
+ */
+export const configOption = (c: Command): Command =>
+  c
+    .option('--config <file>', 'settings file (JSON, medai-trends.config.schema.json); default medai-trends.config.json in the working directory if there is one; flags override it')
+    .option('--show-config', 'print the effective settings (config file and flags merged, defaults filled) as JSON and do nothing else');

@@ -7,11 +7,12 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { classifyOptions, compareOption, corpusOptions, dbOption, dbPath, historyOptions, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
+import { classifyOptions, compareOption, configOption, corpusOptions, dbOption, dbPath, historyOptions, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_POLICY } from '../classify/countries.js';
 import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type HistoryFlags, type ReportFlags } from './options.js';
 import type { CommonFlags } from './pipeline.js';
+import type { ConfigKey } from './config.js';
 import type { EstimateFlags } from './estimate.js';
 import type { EvaluateFlags } from './evaluate.js';
 import type { ExplainFlags } from './explain.js';
@@ -39,31 +40,52 @@ function program(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s), outputError: () => {} });
 
   const pipeline = () => import('./pipeline.js');
+  // The command's options with medai-trends.config.json's (or --config's) filled in where no flag was given.
+  const configured = async <T>(command: Command, ignore: readonly ConfigKey[] = []) => (await import('./config.js')).applyConfig<T>(command, io, ignore);
 
-  historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))))
+  configOption(historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))))))
     .description('fetch (or read --snapshot), classify, aggregate and report in one go (recorded in the runs table and runs/<run id>/ beside --db)')
-    .action(async (o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags) => (await pipeline()).runCommand(o, io));
+    .action(async (_o, command: Command) => {
+      const { flags, config } = await configured<CommonFlags & FetchFlags & ReportFlags & HistoryFlags>(command);
+      await (await pipeline()).runCommand(flags, io, config);
+    });
 
-  historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('refresh'))))))))))
+  configOption(historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('refresh')))))))))))
     .description('bring the data up to date at the lowest cost (API: recount, then fetch what moved; --snapshot: newer partitions and deleted_ids.csv), then report as run does; "no change since <run id>" when nothing moved')
-    .action(async (o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags) => (await import('./refresh.js')).refreshCommand(o, io));
+    .action(async (_o, command: Command) => {
+      const { flags, config } = await configured<CommonFlags & FetchFlags & ReportFlags & HistoryFlags>(command);
+      await (await import('./refresh.js')).refreshCommand(flags, io, config);
+    });
 
-  classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch'))))))
+  configOption(classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch')))))))
     .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
-    .action(async (o: CommonFlags & FetchFlags) => (await pipeline()).fetchCommand(o, io));
+    .action(async (_o, command: Command) => {
+      const { flags, config } = await configured<CommonFlags & FetchFlags>(command);
+      await (await pipeline()).fetchCommand(flags, io, config);
+    });
 
-  compareOption(incompleteOption(classifyOptions(dbOption(program.command('classify')))))
+  configOption(compareOption(incompleteOption(classifyOptions(dbOption(program.command('classify'))))))
     .description('tag the stored works with the keyword rule and derive their countries')
-    .action(async (o: CommonFlags) => (await pipeline()).classifyCommand(o, io));
+    .action(async (_o, command: Command) => {
+      const { flags, config } = await configured<CommonFlags>(command);
+      await (await pipeline()).classifyCommand(flags, io, config);
+    });
 
-  compareOption(incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate'))))))
+  configOption(compareOption(incompleteOption(countingOptions(windowOptions(dbOption(program.command('aggregate')))))))
     .description('yearly counts per country from the classified works (CSV on stdout, or --out)')
     .option('--out <dir>', 'also write counts.csv into this folder, which then holds only this run\'s outputs')
-    .action(async (o: CommonFlags & { out?: string }) => (await pipeline()).aggregateCommand(o, io));
+    .action(async (_o, command: Command) => {
+      // The config's "out" is the report's folder; aggregate's --out would empty it for counts.csv alone.
+      const { flags, config } = await configured<CommonFlags & { out?: string }>(command, ['out']);
+      await (await pipeline()).aggregateCommand(flags, io, config);
+    });
 
-  compareOption(incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report')))))))
+  configOption(compareOption(incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))))
     .description('write the charts, CSVs, manifest and summary from the classified works')
-    .action(async (o: CommonFlags & ReportFlags) => (await pipeline()).reportCommand(o, io));
+    .action(async (_o, command: Command) => {
+      const { flags, config } = await configured<CommonFlags & ReportFlags>(command);
+      await (await pipeline()).reportCommand(flags, io, config);
+    });
 
   classifyOptions(windowOptions(program.command('estimate')))
     .description('what a fetch would cost: works, pages and USD per year x country (only counting calls are made)')

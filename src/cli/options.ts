@@ -29,8 +29,14 @@ export const DEFAULT_CHANGE_THRESHOLD_PERCENT = 5;
 
 export class Problems {
   readonly list: string[] = [];
+  /**
+   * `labels`: flags whose value came from the config file, and how to name them there (`--from` ->
+   * `from (medai-trends.config.json)`), so the parsers' messages, written for flags, point at the
+   * file where the value is.
+   */
+  constructor(private readonly labels: ReadonlyMap<string, string> = new Map()) {}
   add(message: string): void {
-    this.list.push(message);
+    this.list.push(this.labels.size === 0 ? message : message.replace(/--[a-z][a-z0-9-]*/g, (flag) => this.labels.get(flag) ?? flag));
   }
   throwIfAny(): void {
     if (this.list.length === 1) throw new UserError(this.list[0]!);

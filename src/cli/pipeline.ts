@@ -24,6 +24,7 @@ import { countsCsv } from '../report/tables.js';
 import { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
 import { recordedRun, type RecordedRunSpec } from './history.js';
+import { PATH_KEYS, type ConfigKey, type ConfigUse, type EffectiveConfig } from './config.js';
 import type { ClassifyEngine } from '../pipeline/engine.js';
 import {
   Problems,
@@ -53,6 +54,8 @@ export interface CommonFlags extends ScopeFlags {
   baselines?: boolean;
   /** --compare-keywords: a second rule's folder (run, classify, aggregate, report). */
   compareKeywords?: string;
+  /** --show-config: print the effective settings and do nothing else. */
+  showConfig?: boolean;
 }
 
 /** A pipeline command line, parsed and checked once; the stages below take these typed values. */
@@ -73,9 +76,14 @@ export interface Settings {
   history: HistorySettings;
 }
 
-/** Every option of every stage checked before the first stage runs, all problems listed at once. */
-export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags): Settings {
-  const p = new Problems();
+/**
+ * Every option of every stage checked before the first stage runs, all problems listed at once:
+ * the config file's own (unknown keys, JSON types) first, then the parsers', which name a value
+ * that came from the file by its key and file instead of its flag.
+ */
+export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, config?: ConfigUse): Settings {
+  const p = new Problems(config?.labels);
+  for (const problem of config?.problems ?? []) p.add(problem);
   const settings: Settings = {
     scope: parseScope(p, o),
     db: parseDb(p, o),
@@ -90,6 +98,65 @@ export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & Histor
   };
   p.throwIfAny();
   return settings;
+}
+
+/**
+ * The settings a command runs with, config file and flags merged and defaults filled, keyed as in
+ * the config file: itself a valid config file that reproduces the run wherever it is put (tested),
+ * so its paths are absolute. Only the keys the command takes; `extra`: settings parsed outside
+ * Settings (refresh's changeThreshold, failOnChange).
+ */
+export function effectiveConfig(s: Settings, config?: ConfigUse, extra: Partial<Record<ConfigKey, unknown>> = {}): EffectiveConfig {
+  const { scope, report: r, fetch: f } = s;
+  // Every key Settings holds, so a new config key fails to compile until it is recorded here.
+  const settings: Record<Exclude<ConfigKey, 'changeThreshold' | 'failOnChange' | 'wait'>, unknown> = {
+    from: scope.from,
+    to: scope.to,
+    countries: [...scope.countries],
+    // Empty means every type, which the file says by leaving the key out.
+    types: scope.types.length === 0 ? undefined : [...scope.types],
+    mergeVersions: scope.mergeVersions,
+    countryPolicy: scope.countryPolicy,
+    keywords: scope.keywordsDir,
+    engine: s.engine,
+    db: s.db.path,
+    threads: s.db.threads,
+    snapshot: s.snapshot.length === 0 ? undefined : [...s.snapshot],
+    budgetUsd: f.budgetUsd,
+    maxRps: f.maxRps,
+    concurrency: f.concurrency,
+    prefilter: f.prefilter,
+    perPage: f.perPage,
+    baselines: s.baselines,
+    compareKeywords: s.compare ?? undefined,
+    out: r.outDir,
+    title: r.title,
+    width: r.width,
+    height: r.height,
+    theme: r.theme,
+    metric: r.metric,
+    formats: [...r.formats],
+    incompleteYears: r.incompleteYears,
+    pdf: r.pdf,
+    allowIncomplete: s.allowIncomplete,
+  };
+  const all: Partial<Record<ConfigKey, unknown>> = { ...settings, ...extra };
+  const keys: readonly string[] = config?.keys ?? Object.keys(all);
+  const absolute = (p: unknown) => (typeof p === 'string' ? resolve(config?.cwd ?? '.', p) : p);
+  const effective = Object.fromEntries(
+    Object.entries(all)
+      .filter(([k, v]) => v !== undefined && keys.includes(k))
+      .map(([k, v]) => [k, PATH_KEYS.has(k as ConfigKey) ? (Array.isArray(v) ? v.map(absolute) : absolute(v)) : v]),
+  );
+  return { file: config?.file ?? null, effective };
+}
+
+/** A command's Settings; with --show-config, the effective settings printed on stdout instead and null: nothing runs. */
+export function settingsOf(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo, config: ConfigUse | undefined): Settings | null {
+  const s = parseSettings(o, config);
+  if (o.showConfig !== true) return s;
+  io.effects.stdout(`${JSON.stringify(effectiveConfig(s, config), null, 2)}\n`);
+  return null;
 }
 
 export async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>): Promise<T> {
@@ -226,8 +293,9 @@ export async function recordSpec(command: 'run' | 'refresh', s: Settings): Promi
   };
 }
 
-export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo): Promise<void> {
-  const s = parseSettings(o);
+export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo, config?: ConfigUse): Promise<void> {
+  const s = settingsOf(o, io, config);
+  if (s === null) return;
   if (s.report.metric === 'share' && s.snapshot.length === 0 && !s.baselines) {
     // The report would refuse a share of what this fetch will cover: say so before buying it.
     const { refusal } = shareDenominator(apiCoverage(s.scope, await loadKeywordRules(s.scope.keywordsDir), s.fetch));
@@ -253,20 +321,23 @@ export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & His
   );
 }
 
-export async function fetchCommand(o: CommonFlags & FetchFlags, io: CliIo): Promise<void> {
-  const s = parseSettings(o);
+export async function fetchCommand(o: CommonFlags & FetchFlags, io: CliIo, config?: ConfigUse): Promise<void> {
+  const s = settingsOf(o, io, config);
+  if (s === null) return;
   await withStore(s.db, (store) => fetchStage(store, s, io));
 }
 
-export async function classifyCommand(o: CommonFlags, io: CliIo): Promise<void> {
-  const s = parseSettings(o);
+export async function classifyCommand(o: CommonFlags, io: CliIo, config?: ConfigUse): Promise<void> {
+  const s = settingsOf(o, io, config);
+  if (s === null) return;
   await withStore(s.db, (store) => classifyStage(store, s, io));
 }
 
-export async function aggregateCommand(o: CommonFlags & { out?: string }, io: CliIo): Promise<void> {
+export async function aggregateCommand(o: CommonFlags & { out?: string }, io: CliIo, config?: ConfigUse): Promise<void> {
   // aggregate's --out is a folder for counts.csv alone, not the report's: read apart from its options.
   const { out, ...rest } = o;
-  const s = parseSettings(rest);
+  const s = settingsOf(rest, io, config);
+  if (s === null) return;
   const body = (folder: OutputFolder | null) =>
     withStore(s.db, async (store) => {
       await requireComplete(store, 'aggregate', s.allowIncomplete, io.effects);
@@ -285,7 +356,8 @@ export async function aggregateCommand(o: CommonFlags & { out?: string }, io: Cl
   await (out === undefined ? body(null) : withOutput(out, s.db, io, body));
 }
 
-export async function reportCommand(o: CommonFlags & ReportFlags, io: CliIo): Promise<void> {
-  const s = parseSettings(o);
+export async function reportCommand(o: CommonFlags & ReportFlags, io: CliIo, config?: ConfigUse): Promise<void> {
+  const s = settingsOf(o, io, config);
+  if (s === null) return;
   await withOutput(s.report.outDir, s.db, io, (folder) => withStore(s.db, (store) => reportStage(store, s, folder, io)));
 }

@@ -15,7 +15,8 @@ import type { Store } from '../store/store.js';
 import { recordedRun } from './history.js';
 import type { CliIo } from './io.js';
 import type { FetchFlags, HistoryFlags, ReportFlags } from './options.js';
-import { classifyStage, parseSettings, recordSpec, reportStage, withOutput, withStore, type CommonFlags, type Settings } from './pipeline.js';
+import type { ConfigUse } from './config.js';
+import { classifyStage, recordSpec, settingsOf, reportStage, withOutput, withStore, type CommonFlags, type Settings } from './pipeline.js';
 
 async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
   if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects);
@@ -23,8 +24,9 @@ async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRe
   return refreshFromApi(store, s.scope, rules, { ...s.fetch, baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL), apiKey: io.env.OPENALEX_API_KEY ?? '' }, io.effects);
 }
 
-export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo): Promise<void> {
-  const s = parseSettings(o);
+export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo, config?: ConfigUse): Promise<void> {
+  const s = settingsOf(o, io, config);
+  if (s === null) return;
   const spec = await recordSpec('refresh', s);
   await withOutput(s.report.outDir, s.db, io, (folder) =>
     withStore(s.db, (store) =>
