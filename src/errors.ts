@@ -17,8 +17,11 @@ export const ExitCode = {
   budgetExhausted: 4,
   /** An invariant check on the aggregated numbers failed: the numbers are not published. */
   invariant: 5,
-  /** Another run is writing to the same --out (its lock names the holder); nothing was done. */
-  outputBusy: 6,
+  /**
+   * Another run holds the database or the output folder (its lock file names the holder: pid, host,
+   * start time); nothing was done. `--wait <seconds>` waits for it instead.
+   */
+  busy: 6,
   /** Stopped by SIGINT/SIGTERM (128 + 2, as shells report Ctrl-C); what was committed is kept and a rerun resumes. */
   interrupted: 130,
 } as const;

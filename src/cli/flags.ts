@@ -13,8 +13,9 @@ export function dbPath(value: string): string {
   return value;
 }
 
+/** The database a command opens, locked while it runs: --wait says how long to wait for another run holding it. */
 export const dbOption = (c: Command): Command =>
-  c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)');
+  waitOption(c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)'));
 export const windowOptions = (c: Command): Command =>
   c
     .option('--from <year>', `first year (default ${DEFAULT_FROM})`)
@@ -54,12 +55,18 @@ export const reportOptions = (c: Command): Command =>
     .option('--incomplete-years <n>', `how many final years to mark as incomplete, ${B.incompleteYears.min}-${B.incompleteYears.max} (default: those within a year of the data date)`)
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
 
+/** For every command that opens the database or writes --out: wait for another run instead of exiting 6. */
+export const waitOption = (c: Command): Command =>
+  c.option('--wait <seconds>', 'if another run holds the database or the output folder, wait up to this many seconds for it to finish (default 0: exit 6 at once)');
+
 /** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */
 export const corpusOptions = (c: Command): Command =>
-  c
-    .option('--db <path>', 'DuckDB database to read the works from', dbPath, DEFAULT_DB)
-    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/');
+  waitOption(
+    c
+      .option('--db <path>', 'DuckDB database to read the works from', dbPath, DEFAULT_DB)
+      .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+      .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/'),
+  );
 
 /** For the stages that count (classify, aggregate, report, run): go on with a data set whose fetch stopped. */
 export const incompleteOption = (c: Command): Command =>
