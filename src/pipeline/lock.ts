@@ -195,7 +195,8 @@ export function tryLock(request: LockRequest, effects: LockEffects = defaultLock
       // Another run is taking it over this instant; one killed in that instant left this behind.
       const age = ageOf(takeover, effects);
       if (age !== null && age > UNREADABLE_LOCK_GRACE_MS) rmSync(takeover, { force: true });
-      return { request, holder: judged.holder };
+      // Whoever is taking it over may already have written its name.
+      return { request, holder: readHolder(path) };
     }
     try {
       const again = staleReason(path, effects);
