@@ -90,15 +90,18 @@ function parseSettings(o: CommonFlags & FetchFlags & ReportFlags): Settings {
   return settings;
 }
 
+/** What withLocked needs of a command line: the database and --wait. */
+export type LockedSettings = Pick<Settings, 'db' | 'wait'>;
+
 /**
  * Takes the database's lock and, for a command that writes --out, the folder's, before any work
  * starts (exit 2 if either cannot be written, 6 if another run holds one, or waits up to --wait);
  * opens the store; runs the body, which writes into `folder.staging` and commits. The database
  * first, then --out: the one order every command takes them in (src/pipeline/lock.ts).
  */
-async function withLocked<T>(s: Settings, out: string, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T>;
-async function withLocked<T>(s: Settings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder | null) => Promise<T>): Promise<T>;
-async function withLocked<T>(s: Settings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T> {
+export async function withLocked<T>(s: LockedSettings, out: string, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T>;
+export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder | null) => Promise<T>): Promise<T>;
+export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T> {
   const effects = { ...defaultLockEffects, log: io.effects.log };
   const claim = out === null ? null : OutputFolder.prepare(out, [{ label: '--db', path: s.db.path }]);
   const db = databaseLock(s.db.path);
