@@ -17,8 +17,11 @@ export const ExitCode = {
   budgetExhausted: 4,
   /** An invariant check on the aggregated numbers failed: the numbers are not published. */
   invariant: 5,
-  /** Another run is writing to the same --out (its lock names the holder); nothing was done. */
-  outputBusy: 6,
+  /**
+   * Another run holds the database or the output folder (its lock file names the holder: pid, host,
+   * start time); nothing was done. `--wait <seconds>` waits for it instead.
+   */
+  busy: 6,
   /**
    * `--fail-on-change`: a count of a complete year moved by more than --change-threshold since the
    * last published run. The outputs are written and the run recorded all the same; the code tells

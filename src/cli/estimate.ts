@@ -9,9 +9,10 @@ import { ExitCode, UserError } from '../errors.js';
 import { estimate, type Estimate } from '../fetch/fetcher.js';
 import { fetchCountries } from '../classify/countries.js';
 import { apiBaseUrl, NO_KEY_MESSAGE } from '../pipeline/source.js';
-import { Store } from '../store/store.js';
+import { defaultLockEffects } from '../pipeline/lock.js';
+import { openLockedStore } from '../pipeline/locked-store.js';
 import type { CliIo } from './io.js';
-import { parseFetch, parseScope, Problems, type FetchFlags } from './options.js';
+import { parseFetch, parseScope, parseWait, Problems, type FetchFlags } from './options.js';
 
 export interface EstimateFlags extends FetchFlags {
   from?: string;
@@ -21,6 +22,7 @@ export interface EstimateFlags extends FetchFlags {
   keywords?: string;
   db?: string;
   json?: boolean;
+  wait?: string;
 }
 
 /** One row per year x country (keyword chunks summed): the grain a reader plans by. */
@@ -47,13 +49,16 @@ export async function estimateCommand(o: EstimateFlags, io: CliIo): Promise<void
   const p = new Problems();
   const scope = parseScope(p, o);
   const f = parseFetch(p, o);
+  const wait = parseWait(p, o.wait);
   p.throwIfAny();
   const apiKey = io.env.OPENALEX_API_KEY ?? '';
   if (apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
   const baseUrl = apiBaseUrl(io.env.OPENALEX_BASE_URL);
   const rules = await loadKeywordRules(scope.keywordsDir);
-  // Only an existing database is read: estimating must not create one as a side effect.
-  const store = o.db !== undefined && existsSync(o.db) ? await Store.open(o.db) : null;
+  // Only an existing database is read: estimating must not create one as a side effect. Reading
+  // it takes its lock all the same: DuckDB lets one process open the file.
+  const locked = o.db !== undefined && existsSync(o.db) ? await openLockedStore({ path: o.db }, wait, { ...defaultLockEffects, log: io.effects.log }) : null;
+  const store = locked?.store ?? null;
   try {
     const est = await estimate({
       baseUrl,
@@ -82,6 +87,6 @@ export async function estimateCommand(o: EstimateFlags, io: CliIo): Promise<void
           : `exceeds --budget-usd $${f.budgetUsd}: a fetch would refuse to start without --yes, and with it would stop at the cap and resume on the next run.\n`),
     );
   } finally {
-    store?.close();
+    locked?.close();
   }
 }

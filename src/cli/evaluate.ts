@@ -12,12 +12,13 @@ import { parseJudgements, reviewMarkdown, reviewSummaryLine, sampleRecordPath, s
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { Work } from '../model/work.js';
 import type { CliIo } from './io.js';
-import { Problems, parseYear } from './options.js';
+import { Problems, parseWait, parseYear } from './options.js';
 
 export interface EvaluateFlags {
   db: string;
   snapshot?: string[];
   keywords?: string;
+  wait?: string;
   meshSubtree?: string;
   report: string;
   samples: string;
@@ -68,11 +69,12 @@ export async function evaluateCommand(o: EvaluateFlags, io: CliIo): Promise<void
   const from = parseYear(p, '--from', o.from);
   const to = parseYear(p, '--to', o.to);
   if (from !== null && to !== null && from > to) p.add(`--from ${from} is after --to ${to}`);
+  const wait = parseWait(p, o.wait);
   p.throwIfAny();
   const rules = await loadKeywordRules(o.keywords);
   const subtree = await loadMeshSubtree(o.meshSubtree);
   const judged = o.judgements === undefined ? null : await readSheet(o.judgements);
-  const source = await openCorpus(o, io.effects);
+  const source = await openCorpus({ ...o, wait }, io.effects);
   const skipped = skippedLine('evaluate', source);
   if (skipped !== null) io.effects.log(skipped);
   let corpus = source.description;

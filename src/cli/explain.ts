@@ -11,11 +11,13 @@ import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js'
 import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
 import { shortWorkId, type Work } from '../model/work.js';
 import type { CliIo } from './io.js';
+import { Problems, parseWait } from './options.js';
 
 export interface ExplainFlags {
   db: string;
   snapshot?: string[];
   keywords?: string;
+  wait?: string;
 }
 
 export interface StoredVerdict {
@@ -92,6 +94,9 @@ function explanationLines(
 export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo): Promise<void> {
   const id = shortWorkId(rawId.trim());
   if (id === null) throw new UserError(`"${rawId}" is not an OpenAlex work id (W followed by digits)`);
+  const p = new Problems();
+  const wait = parseWait(p, o.wait);
+  p.throwIfAny();
   const rules = await loadKeywordRules(o.keywords);
   const subtree = await loadMeshSubtree();
   let work: Work | null;
@@ -104,14 +109,15 @@ export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo):
     repairs = read.notes.get(id) ?? [];
     where = `the snapshot files ${o.snapshot.join(', ')}`;
   } else {
-    const store = await openExistingStore(o.db, io.effects);
+    const locked = await openExistingStore(o.db, io.effects, wait);
+    const { store } = locked;
     try {
       work = await store.getWork(id);
       repairs = (await store.repairNotes()).get(id) ?? [];
       const [r] = await store.query('classify_stored', { work_id: id }, { work_id: VARCHAR });
       if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
     } finally {
-      store.close();
+      locked.close();
     }
     where = `the database ${o.db}`;
   }

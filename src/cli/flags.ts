@@ -14,8 +14,9 @@ export function dbPath(value: string): string {
   return value;
 }
 
+/** The database a command opens, locked while it runs: --wait says how long to wait for another run holding it. */
 export const dbOption = (c: Command): Command =>
-  c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)');
+  waitOption(c.option('--db <path>', 'DuckDB database file', dbPath, DEFAULT_DB).option('--threads <n>', 'DuckDB worker threads (default: every core)'));
 export const windowOptions = (c: Command): Command =>
   c
     .option('--from <year>', `first year (default ${DEFAULT_FROM})`)
@@ -65,12 +66,18 @@ export const historyOptions = (c: Command): Command =>
     .option('--fail-on-change', `exit ${ExitCode.changed} when a change is flagged (the outputs are written and the run recorded all the same)`)
     .option('--json', 'print one JSON object on stdout (run id, outcome, counts, diff, cost, outputs, warnings); the summary goes to stderr');
 
+/** For every command that opens the database or writes --out: wait for another run instead of exiting 6. */
+export const waitOption = (c: Command): Command =>
+  c.option('--wait <seconds>', 'if another run holds the database or the output folder, wait up to this many seconds for it to finish (default 0: exit 6 at once)');
+
 /** Where a reading command (explain, evaluate, review-sample) takes works from, and with which lists. */
 export const corpusOptions = (c: Command): Command =>
-  c
-    .option('--db <path>', 'DuckDB database to read the works from', dbPath, DEFAULT_DB)
-    .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
-    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/');
+  waitOption(
+    c
+      .option('--db <path>', 'DuckDB database to read the works from', dbPath, DEFAULT_DB)
+      .option('--snapshot <paths...>', 'read snapshot parts / saved API pages (files, dirs or globs) instead of the database')
+      .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/'),
+  );
 
 /** For the stages that count (classify, aggregate, report, run): go on with a data set whose fetch stopped. */
 export const incompleteOption = (c: Command): Command =>

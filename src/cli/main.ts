@@ -94,6 +94,7 @@ function program(io: CliIo): Command {
     .option('--max-rps <n>', `API requests per second (default ${FETCH_DEFAULTS.maxRps})`)
     .option('--budget-usd <usd>', `the fetch budget to compare the estimate with (default ${FETCH_DEFAULTS.budgetUsd})`)
     .option('--db <path>', 'count slices already fetched into this database as done', dbPath)
+    .option('--wait <seconds>', 'with --db: if another run holds the database, wait up to this many seconds for it (default 0: exit 6 at once)')
     .option('--json', 'print the estimate as JSON instead of a table')
     .action(async (o: EstimateFlags) => (await import('./estimate.js')).estimateCommand(o, io));
 

@@ -73,6 +73,16 @@ export function parseDb(p: Problems, o: { db: string; threads?: string }): DbSet
   return { path: o.db, threads: integer(p, '--threads', o.threads, availableParallelism(), 1, 1024) };
 }
 
+/**
+ * `--wait <seconds>`: how long a command waits for another run holding the database or --out; 0
+ * (the default) exits 6 at once. Capped at a week: a job still waiting after that is stuck, not queued.
+ */
+export const MAX_WAIT_SECONDS = 7 * 24 * 3600;
+
+export function parseWait(p: Problems, raw: string | undefined): number {
+  return integer(p, '--wait', raw, 0, 0, MAX_WAIT_SECONDS);
+}
+
 /** The flags a Scope is parsed from (commander's camel-cased names). */
 export interface ScopeFlags {
   from?: string;

@@ -13,7 +13,9 @@ import { classifyStore } from '../pipeline/classify.js';
 import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCompare, type CompareRecord } from '../pipeline/compare.js';
 import { requireComplete } from '../pipeline/completeness.js';
 import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
-import { defaultFolderEffects, OutputFolder } from '../pipeline/output-folder.js';
+import { acquireLocks, databaseLock, defaultLockEffects, releaseLocks } from '../pipeline/lock.js';
+import { openHeldStore } from '../pipeline/locked-store.js';
+import { OutputFolder } from '../pipeline/output-folder.js';
 import type { DataRefresh } from '../pipeline/refresh-types.js';
 import { printReportPdfs, produceReport, type ReportRun } from '../pipeline/report.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
@@ -35,6 +37,7 @@ import {
   parseHistory,
   parseReport,
   parseScope,
+  parseWait,
   type DbSettings,
   type FetchFlags,
   type HistoryFlags,
@@ -56,6 +59,7 @@ export interface CommonFlags extends ScopeFlags {
   compareKeywords?: string;
   /** --show-config: print the effective settings and do nothing else. */
   showConfig?: boolean;
+  wait?: string;
 }
 
 /** A pipeline command line, parsed and checked once; the stages below take these typed values. */
@@ -74,6 +78,8 @@ export interface Settings {
   report: ParsedReportOptions;
   /** The run history's threshold and output (run, refresh); defaults for the other commands. */
   history: HistorySettings;
+  /** --wait: seconds to wait for another run holding the database or --out (0: exit 6 at once). */
+  wait: number;
 }
 
 /**
@@ -95,6 +101,7 @@ export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & Histor
     fetch: parseFetch(p, o),
     report: parseReport(p, o),
     history: parseHistory(p, o),
+    wait: parseWait(p, o.wait),
   };
   p.throwIfAny();
   return settings;
@@ -159,25 +166,34 @@ export function settingsOf(o: CommonFlags & FetchFlags & ReportFlags & HistoryFl
   return null;
 }
 
-export async function withStore<T>(db: DbSettings, body: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(db.path, { threads: db.threads });
-  try {
-    return await body(store);
-  } finally {
-    store.close();
-  }
-}
+/** What withLocked needs of a command line: the database and --wait. */
+export type LockedSettings = Pick<Settings, 'db' | 'wait'>;
 
 /**
- * Takes --out for the whole command before any work starts (exit 2 if it cannot be written, 6 if
- * another run is writing to it); the body writes into `folder.staging` and commits.
+ * Takes the database's lock and, for a command that writes --out, the folder's, before any work
+ * starts (exit 2 if either cannot be written, 6 if another run holds one, or waits up to --wait);
+ * opens the store; runs the body, which writes into `folder.staging` and commits. The database
+ * first, then --out: the one order every command takes them in (src/pipeline/lock.ts).
  */
-export async function withOutput<T>(out: string, db: DbSettings, io: CliIo, body: (folder: OutputFolder) => Promise<T>): Promise<T> {
-  const folder = await OutputFolder.claim(out, [{ label: '--db', path: db.path }], { ...defaultFolderEffects, log: io.effects.log });
+export async function withLocked<T>(s: LockedSettings, out: string, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T>;
+export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder | null) => Promise<T>): Promise<T>;
+export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T> {
+  const effects = { ...defaultLockEffects, log: io.effects.log };
+  const claim = out === null ? null : OutputFolder.prepare(out, [{ label: '--db', path: s.db.path }]);
+  const db = databaseLock(s.db.path);
+  const locks = await acquireLocks([...(db === null ? [] : [db]), ...(claim === null ? [] : [claim.lock])], s.wait, effects);
+  let folder: OutputFolder | null = null;
+  let store: Store | null = null;
   try {
-    return await body(folder);
+    if (claim !== null) folder = await OutputFolder.open(claim, locks.at(-1)!, effects);
+    store = await openHeldStore(s.db, s.wait, effects);
+    // With out null, folder is null and the body (the second signature) takes null.
+    return await body(store, folder as OutputFolder);
   } finally {
-    folder.release();
+    folder?.release();
+    // DuckDB's own lock goes before ours, so the run that gets ours next can open the file.
+    store?.close();
+    releaseLocks(locks);
   }
 }
 
@@ -302,35 +318,33 @@ export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & His
     if (refusal !== undefined) throw new UserError(refusal);
   }
   const spec = await recordSpec('run', s);
-  await withOutput(s.report.outDir, s.db, io, (folder) =>
-    withStore(s.db, async (store) => {
-      if (s.report.metric === 'per-1000' && s.snapshot.length === 0 && !s.baselines) {
-        // The report would refuse per-1000 without baselines for this scope: say so before buying the fetch.
-        const gap = await apiBaselinesGap(store, s.scope);
-        if (gap !== null) {
-          throw new UserError(`--metric per-1000 divides by all works of each country, which an API fetch gets from OpenAlex only with --baselines (stored baselines: ${gap}): add --baselines`);
-        }
+  await withLocked(s, s.report.outDir, io, async (store, folder) => {
+    if (s.report.metric === 'per-1000' && s.snapshot.length === 0 && !s.baselines) {
+      // The report would refuse per-1000 without baselines for this scope: say so before buying the fetch.
+      const gap = await apiBaselinesGap(store, s.scope);
+      if (gap !== null) {
+        throw new UserError(`--metric per-1000 divides by all works of each country, which an API fetch gets from OpenAlex only with --baselines (stored baselines: ${gap}): add --baselines`);
       }
-      await recordedRun(store, spec, io, async (ctx) => {
-        const data = await fetchStage(store, s, ctx.io);
-        await classifyStage(store, s, ctx.io);
-        await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
-        return { data, reported: true };
-      });
-    }),
-  );
+    }
+    await recordedRun(store, spec, io, async (ctx) => {
+      const data = await fetchStage(store, s, ctx.io);
+      await classifyStage(store, s, ctx.io);
+      await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
+      return { data, reported: true };
+    });
+  });
 }
 
 export async function fetchCommand(o: CommonFlags & FetchFlags, io: CliIo, config?: ConfigUse): Promise<void> {
   const s = settingsOf(o, io, config);
   if (s === null) return;
-  await withStore(s.db, (store) => fetchStage(store, s, io));
+  await withLocked(s, null, io, (store) => fetchStage(store, s, io));
 }
 
 export async function classifyCommand(o: CommonFlags, io: CliIo, config?: ConfigUse): Promise<void> {
   const s = settingsOf(o, io, config);
   if (s === null) return;
-  await withStore(s.db, (store) => classifyStage(store, s, io));
+  await withLocked(s, null, io, (store) => classifyStage(store, s, io));
 }
 
 export async function aggregateCommand(o: CommonFlags & { out?: string }, io: CliIo, config?: ConfigUse): Promise<void> {
@@ -338,26 +352,24 @@ export async function aggregateCommand(o: CommonFlags & { out?: string }, io: Cl
   const { out, ...rest } = o;
   const s = settingsOf(rest, io, config);
   if (s === null) return;
-  const body = (folder: OutputFolder | null) =>
-    withStore(s.db, async (store) => {
-      await requireComplete(store, 'aggregate', s.allowIncomplete, io.effects);
-      await requireCovered(store, 'aggregate', s.scope, null, io.effects);
-      const compare = await compareGate(store, s, 'aggregate', io);
-      // The second rule's chain first: the rule's, built last, is the store's latest.
-      const compared = compare === undefined ? null : await compareAggregate(store, s.scope);
-      const { counts } = await aggregate(store, s.scope);
-      const csv = countsCsv(compared === null ? counts : withCompare(counts, compared), s.scope);
-      if (folder !== null) {
-        await writeFile(join(folder.staging, 'counts.csv'), csv);
-        await folder.commit();
-      }
-      io.effects.stdout(csv);
-    });
-  await (out === undefined ? body(null) : withOutput(out, s.db, io, body));
+  await withLocked(s, out ?? null, io, async (store, folder) => {
+    await requireComplete(store, 'aggregate', s.allowIncomplete, io.effects);
+    await requireCovered(store, 'aggregate', s.scope, null, io.effects);
+    const compare = await compareGate(store, s, 'aggregate', io);
+    // The second rule's chain first: the rule's, built last, is the store's latest.
+    const compared = compare === undefined ? null : await compareAggregate(store, s.scope);
+    const { counts } = await aggregate(store, s.scope);
+    const csv = countsCsv(compared === null ? counts : withCompare(counts, compared), s.scope);
+    if (folder !== null) {
+      await writeFile(join(folder.staging, 'counts.csv'), csv);
+      await folder.commit();
+    }
+    io.effects.stdout(csv);
+  });
 }
 
 export async function reportCommand(o: CommonFlags & ReportFlags, io: CliIo, config?: ConfigUse): Promise<void> {
   const s = settingsOf(o, io, config);
   if (s === null) return;
-  await withOutput(s.report.outDir, s.db, io, (folder) => withStore(s.db, (store) => reportStage(store, s, folder, io)));
+  await withLocked(s, s.report.outDir, io, (store, folder) => reportStage(store, s, folder, io));
 }

@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../errors.js';
 import { reconcile, reconcileText, reconcileVerdict } from '../pipeline/reconcile.js';
 import { apiBaseUrl } from '../pipeline/source.js';
-import { Store } from '../store/store.js';
+import { defaultLockEffects } from '../pipeline/lock.js';
+import { openLockedStore } from '../pipeline/locked-store.js';
 import type { CliIo } from './io.js';
-import { FETCH_DEFAULTS, Problems, RECONCILE_BUDGET_USD, integer, parseCountries, parseDb, parseYear } from './options.js';
+import { FETCH_DEFAULTS, Problems, RECONCILE_BUDGET_USD, integer, parseCountries, parseDb, parseWait, parseYear } from './options.js';
 
 export interface ReconcileFlags {
   db: string;
@@ -20,6 +21,7 @@ export interface ReconcileFlags {
   maxRps?: string;
   manifest?: string;
   json?: boolean;
+  wait?: string;
 }
 
 /** The action of `reconcile`, declared in main.ts. */
@@ -32,10 +34,13 @@ export async function reconcileCommand(o: ReconcileFlags, io: CliIo): Promise<vo
   const budget = o.budgetUsd === undefined ? RECONCILE_BUDGET_USD : /^(\d+\.?\d*|\.\d+)$/.test(o.budgetUsd) ? Number(o.budgetUsd) : NaN;
   if (!(budget > 0)) p.add(`--budget-usd must be a positive amount, got "${o.budgetUsd}"`);
   const maxRps = integer(p, '--max-rps', o.maxRps, FETCH_DEFAULTS.maxRps, 1, 100);
+  const wait = parseWait(p, o.wait);
   p.throwIfAny();
   // Reconciling must not create an empty database as a side effect.
   if (!existsSync(db.path)) throw new UserError(`no database at ${db.path}: fetch first (or give --db)`, ExitCode.usage);
-  const store = await Store.open(db.path, { threads: db.threads });
+  // It only reads, but DuckDB lets one process open the file: it takes the lock as a writer does.
+  const locked = await openLockedStore(db, wait, { ...defaultLockEffects, log: io.effects.log });
+  const { store } = locked;
   try {
     const result = await reconcile(
       store,
@@ -55,6 +60,6 @@ export async function reconcileCommand(o: ReconcileFlags, io: CliIo): Promise<vo
     const verdict = reconcileVerdict(result);
     if (verdict !== null) throw verdict;
   } finally {
-    store.close();
+    locked.close();
   }
 }

@@ -16,7 +16,7 @@ import { recordedRun } from './history.js';
 import type { CliIo } from './io.js';
 import type { FetchFlags, HistoryFlags, ReportFlags } from './options.js';
 import type { ConfigUse } from './config.js';
-import { classifyStage, recordSpec, settingsOf, reportStage, withOutput, withStore, type CommonFlags, type Settings } from './pipeline.js';
+import { classifyStage, recordSpec, settingsOf, reportStage, withLocked, type CommonFlags, type Settings } from './pipeline.js';
 
 async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
   if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects);
@@ -28,27 +28,25 @@ export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags &
   const s = settingsOf(o, io, config);
   if (s === null) return;
   const spec = await recordSpec('refresh', s);
-  await withOutput(s.report.outDir, s.db, io, (folder) =>
-    withStore(s.db, (store) =>
-      recordedRun(store, spec, io, async (ctx) => {
-        const data = await refreshData(store, s, ctx.io);
-        for (const step of data.steps) ctx.io.effects.log(`refresh: ${step}`);
-        const previous = ctx.previous;
-        // Idempotent: the same data, the same settings and the published files untouched give the
-        // same outputs, so none are rewritten (a scheduled job's folder keeps its dates).
-        if (
-          !data.changed &&
-          previous !== null &&
-          isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) &&
-          (await outputsIntact(s.db.path, previous.runId, s.report.outDir))
-        ) {
-          return { data, reported: false };
-        }
-        // The data moved, or the settings did (then the stored data is reclassified, nothing fetched).
-        await classifyStage(store, s, ctx.io);
-        await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
-        return { data, reported: true };
-      }),
-    ),
-  );
+  await withLocked(s, s.report.outDir, io, (store, folder) =>
+    recordedRun(store, spec, io, async (ctx) => {
+      const data = await refreshData(store, s, ctx.io);
+      for (const step of data.steps) ctx.io.effects.log(`refresh: ${step}`);
+      const previous = ctx.previous;
+      // Idempotent: the same data, the same settings and the published files untouched give the
+      // same outputs, so none are rewritten (a scheduled job's folder keeps its dates).
+      if (
+        !data.changed &&
+        previous !== null &&
+        isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) &&
+        (await outputsIntact(s.db.path, previous.runId, s.report.outDir))
+      ) {
+        return { data, reported: false };
+      }
+      // The data moved, or the settings did (then the stored data is reclassified, nothing fetched).
+      await classifyStage(store, s, ctx.io);
+      await reportStage(store, s, folder, ctx.io, ctx.beforeCommit);
+      return { data, reported: true };
+    }),
+);
 }

@@ -10,12 +10,13 @@ import { UserError } from '../errors.js';
 import { drawReviewSample, reviewSheet, sampleRecordPath, type SampleRecord } from '../evaluate/review.js';
 import { openCorpus, skippedLine } from '../evaluate/source.js';
 import type { CliIo } from './io.js';
-import { Problems, integer, parseCountries, parsePolicy, parseYear } from './options.js';
+import { Problems, parseWait, integer, parseCountries, parsePolicy, parseYear } from './options.js';
 
 export interface ReviewFlags {
   db: string;
   snapshot?: string[];
   keywords?: string;
+  wait?: string;
   n: string;
   seed: string;
   from?: string;
@@ -37,9 +38,10 @@ export async function reviewCommand(o: ReviewFlags, io: CliIo): Promise<void> {
   if (!/\.csv$/i.test(o.out)) p.add(`--out must name a .csv file, got "${o.out}"`);
   const countries = o.countries === undefined ? null : parseCountries(p, o.countries);
   const policy = parsePolicy(p, o.countryPolicy);
+  const wait = parseWait(p, o.wait);
   p.throwIfAny();
   const rules = await loadKeywordRules(o.keywords);
-  const source = await openCorpus(o, io.effects);
+  const source = await openCorpus({ ...o, wait }, io.effects);
   const skipped = skippedLine('review-sample', source);
   if (skipped !== null) io.effects.log(skipped);
   try {

@@ -6,7 +6,8 @@ import { access } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
-import { Store } from '../store/store.js';
+import { defaultLockEffects } from '../pipeline/lock.js';
+import { openLockedStore, type LockedStore } from '../pipeline/locked-store.js';
 import { completenessOf, resumeText } from '../pipeline/completeness.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 
@@ -39,21 +40,27 @@ export async function readSnapshotWorks(specs: readonly string[]): Promise<Snaps
 }
 
 /**
- * Opens an existing store; reading commands must not create an empty database by mistake. They
- * look at single works or samples rather than counting, so a data set whose fetch stopped is a
- * warning here, not a stop.
+ * Opens an existing store under its lock (exit 6 naming the run that holds it, or waiting up to
+ * `waitSeconds`); reading commands must not create an empty database by mistake. They look at
+ * single works or samples rather than counting, so a data set whose fetch stopped is a warning
+ * here, not a stop.
  */
-export async function openExistingStore(path: string, effects: Effects = quietEffects): Promise<Store> {
+export async function openExistingStore(path: string, effects: Effects = quietEffects, waitSeconds = 0): Promise<LockedStore> {
   try {
     await access(path);
   } catch {
     throw new UserError(`no database at ${path}: run \`medai-trends fetch\` first, or pass --snapshot <files>`);
   }
-  const store = await Store.open(path);
-  const c = await completenessOf(store);
-  if (c.state === 'incomplete') effects.warn(`the data set in ${path} is incomplete (${c.reason}); ${resumeText(c)}`);
-  else if (c.state === 'unknown') effects.warn(c.reason);
-  return store;
+  const locked = await openLockedStore({ path }, waitSeconds, { ...defaultLockEffects, log: effects.log });
+  try {
+    const c = await completenessOf(locked.store);
+    if (c.state === 'incomplete') effects.warn(`the data set in ${path} is incomplete (${c.reason}); ${resumeText(c)}`);
+    else if (c.state === 'unknown') effects.warn(c.reason);
+  } catch (e) {
+    locked.close();
+    throw e;
+  }
+  return locked;
 }
 
 /** Ids of the works whose abstract was set aside (a placeholder or teaser), from their repair notes. */
@@ -73,7 +80,7 @@ export interface Corpus {
 }
 
 /** Opens `--snapshot` files when given, else the existing database. */
-export async function openCorpus(o: { db: string; snapshot?: string[] }, effects: Effects = quietEffects): Promise<Corpus> {
+export async function openCorpus(o: { db: string; snapshot?: string[]; wait?: number }, effects: Effects = quietEffects): Promise<Corpus> {
   if (o.snapshot !== undefined) {
     const read = await readSnapshotWorks(o.snapshot);
     return {
@@ -84,13 +91,14 @@ export async function openCorpus(o: { db: string; snapshot?: string[] }, effects
       close: () => {},
     };
   }
-  const store = await openExistingStore(o.db, effects);
+  const locked = await openExistingStore(o.db, effects, o.wait);
+  const { store } = locked;
   return {
     works: store.iterateWorks(),
     setAside: abstractsSetAside(await store.repairNotes()),
     rejected: [],
     description: `database \`${o.db}\``,
-    close: () => store.close(),
+    close: () => locked.close(),
   };
 }
 

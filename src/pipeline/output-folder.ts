@@ -8,12 +8,12 @@
  *   .<name>.tmp-<pid>-<random>    the staging folder of a run in progress (or killed)
  *   .<name>.old-<pid>-<random>    the previous run, moved aside for the moment of the swap
  */
-import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chmod, cp, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { ExitCode, UserError, fsReason as reason } from '../errors.js';
+import { UserError, fsReason as reason } from '../errors.js';
+import { acquireLocks, defaultLockEffects, type HeldLock, type LockEffects, type LockRequest } from './lock.js';
 
 /**
  * Every name a run writes into --out (report, aggregate --out, --pdf). The folder is the tool's:
@@ -26,42 +26,9 @@ function isToolFile(name: string): boolean {
   return TOOL_FILE.test(name);
 }
 
-/**
- * A lock file younger than this with no readable holder is a run between creating the file and
- * writing its first line; an older one was left by a run killed in that instant.
- */
-const UNREADABLE_LOCK_GRACE_MS = 10_000;
-
-export interface LockHolder {
-  pid: number;
-  host: string;
-  startedAt: string;
-  command: string;
-}
-
-export interface FolderEffects {
-  pid: number;
-  host: string;
-  now: () => Date;
-  /** Whether a process of this host is still running (signal 0: EPERM means it exists). */
-  isAlive: (pid: number) => boolean;
-  log: (line: string) => void;
-}
-
-export const defaultFolderEffects: FolderEffects = {
-  pid: process.pid,
-  host: hostname(),
-  now: () => new Date(),
-  isAlive: (pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  },
-  log: (line) => process.stderr.write(`${line}\n`),
-};
+/** The lock's effects (pid, host, clock, liveness, log); the folder has no others. */
+export type FolderEffects = LockEffects;
+export const defaultFolderEffects: FolderEffects = defaultLockEffects;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -77,6 +44,13 @@ function unusable(out: string, target: string): string | null {
   return null;
 }
 
+/** --out checked and its lock named, before the lock is taken (prepare) and the folder opened (open). */
+export interface OutputClaim {
+  out: string;
+  target: string;
+  lock: LockRequest;
+}
+
 export class OutputFolder {
   private committed = false;
   private released = false;
@@ -88,20 +62,28 @@ export class OutputFolder {
     readonly target: string,
     /** Where this run writes; swapped in as --out by commit(). */
     readonly staging: string,
-    private readonly lockPath: string,
-    private readonly effects: FolderEffects,
+    private readonly lock: HeldLock,
   ) {
-    // process.exit (an error, SIGINT) skips finally blocks: the lock and staging go on any exit.
+    // process.exit (an error, SIGINT) skips finally blocks: staging goes on any exit (the lock has its own).
     process.on('exit', this.onExit);
   }
 
   /**
-   * Takes the folder for this run before any work starts: checks it can be written (exit 2 naming
-   * the path), takes the lock (exit 6 naming the holder), repairs what a killed run left, and
-   * makes the staging folder. `forbidden` names paths that must not lie inside --out (the
-   * database), because the swap replaces the folder whole.
+   * Takes the folder for this run before any work starts: prepare, the lock (exit 6 naming the
+   * holder, or waiting up to `waitSeconds`), then open. A command that also locks the database
+   * calls the three itself, taking both locks together.
    */
-  static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: FolderEffects = defaultFolderEffects): Promise<OutputFolder> {
+  static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: FolderEffects = defaultFolderEffects, waitSeconds = 0): Promise<OutputFolder> {
+    const claim = OutputFolder.prepare(out, forbidden);
+    const [lock] = await acquireLocks([claim.lock], waitSeconds, effects);
+    return OutputFolder.open(claim, lock!, effects);
+  }
+
+  /**
+   * Checks --out can be written (exit 2 naming the path) and names its lock. `forbidden` names
+   * paths that must not lie inside --out (the database), because the swap replaces the folder whole.
+   */
+  static prepare(out: string, forbidden: { label: string; path: string }[] = []): OutputClaim {
     let target = resolve(out);
     try {
       // A symlinked --out (reports -> a shared drive) is swapped where it points, and stays a link.
@@ -116,14 +98,22 @@ export class OutputFolder {
       if (r !== '' && !r.startsWith('..')) throw new UserError(`${f.label} ${f.path} is inside --out ${out}, which each run replaces whole: keep them apart`);
     }
     const parent = dirname(target);
-    const name = basename(target);
     try {
       mkdirSync(parent, { recursive: true });
     } catch (e) {
       throw new UserError(`cannot write --out ${out}: cannot create ${parent} (${reason(e)})`);
     }
-    const lockPath = join(parent, `.${name}.lock`);
-    takeLock(lockPath, out, effects);
+    return { out, target, lock: { path: join(parent, `.${basename(target)}.lock`), label: `--out ${out}`, action: `write --out ${out}`, doing: `is writing to --out ${out}` } };
+  }
+
+  /**
+   * Under the lock: repairs what a killed run left beside --out and makes the staging folder. The
+   * folder owns `lock` from here: release() lets go of it, as does a failure here.
+   */
+  static async open(claim: OutputClaim, lock: HeldLock, effects: FolderEffects = defaultFolderEffects): Promise<OutputFolder> {
+    const { out, target } = claim;
+    const parent = dirname(target);
+    const name = basename(target);
     try {
       await recover(parent, name, target, effects);
       const mode = await checkTarget(out, target);
@@ -131,9 +121,9 @@ export class OutputFolder {
       const staging = join(parent, `.${name}.tmp-${effects.pid}-${randomBytes(3).toString('hex')}`);
       await mkdir(staging);
       if (mode !== null) await chmod(staging, mode);
-      return new OutputFolder(out, target, staging, lockPath, effects);
+      return new OutputFolder(out, target, staging, lock);
     } catch (e) {
-      dropLock(lockPath, effects);
+      lock.release();
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot write --out ${out}: ${reason(e)}`);
     }
@@ -162,75 +152,8 @@ export class OutputFolder {
     this.released = true;
     process.off('exit', this.onExit);
     if (!this.committed) rmSync(this.staging, { recursive: true, force: true });
-    dropLock(this.lockPath, this.effects);
+    this.lock.release();
   }
-}
-
-function readHolder(path: string): LockHolder | null {
-  try {
-    const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
-    if (typeof h.pid === 'number' && typeof h.host === 'string') return { pid: h.pid, host: h.host, startedAt: String(h.startedAt), command: String(h.command) };
-  } catch {
-    // Unreadable: judged by the file's age below.
-  }
-  return null;
-}
-
-/**
- * Creates the lock with O_EXCL, so of two runs exactly one gets it. A lock whose holder is a
- * process of this host that no longer runs (kill -9, power loss) is stale and taken over; one held
- * on another host cannot be checked from here and counts as held. A later `--wait` can retry this.
- */
-function takeLock(path: string, out: string, effects: FolderEffects): void {
-  const me: LockHolder = { pid: effects.pid, host: effects.host, startedAt: effects.now().toISOString(), command: process.argv.slice(2).join(' ') };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot write --out ${out}: cannot create ${path} (${reason(e)})`);
-      const holder = readHolder(path);
-      let stale: boolean;
-      if (holder === null) {
-        let age = 0;
-        try {
-          age = effects.now().getTime() - statSync(path).mtimeMs;
-        } catch {
-          continue; // gone meanwhile: try again
-        }
-        stale = age > UNREADABLE_LOCK_GRACE_MS;
-        if (!stale) throw busy(out, path, 'a run that is just starting');
-      } else {
-        stale = holder.host === effects.host && (holder.pid === effects.pid || !effects.isAlive(holder.pid));
-        if (!stale) throw busy(out, path, `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}${holder.command ? ` (${holder.command})` : ''}`);
-      }
-      effects.log(`taking over the lock on --out ${out}: ${holder === null ? 'it names no holder' : `pid ${holder.pid} on ${holder.host} is no longer running`}`);
-      // Two runs taking over the same stale lock at once could both unlink and retry; O_EXCL
-      // still lets only one of them create the new file.
-      rmSync(path, { force: true });
-      continue;
-    }
-    try {
-      writeSync(fd, `${JSON.stringify(me)}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    return;
-  }
-  throw busy(out, path, 'other runs that keep taking it');
-}
-
-function busy(out: string, lock: string, holder: string): UserError {
-  return new UserError(
-    `another run is writing to --out ${out}: ${holder}. Wait for it to finish, or, if it is not running, delete ${lock}`,
-    ExitCode.outputBusy,
-  );
-}
-
-/** Removes the lock only while it is still ours (a stale-lock takeover may have replaced it). */
-function dropLock(path: string, effects: FolderEffects): void {
-  const holder = readHolder(path);
-  if (holder !== null && holder.pid === effects.pid && holder.host === effects.host) rmSync(path, { force: true });
 }
 
 /**

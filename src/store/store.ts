@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DuckDBInstance, INTEGER, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { UserError, fsReason } from '../errors.js';
+import { ExitCode, UserError, fsReason } from '../errors.js';
 import type { WorkBatch } from '../model/batch.js';
 import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
@@ -56,7 +56,11 @@ export class Store implements WorkSink {
     try {
       instance = await DuckDBInstance.create(path, { threads: String(threads) });
     } catch (err) {
-      throw new UserError(`cannot open database ${path}: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      // DuckDB lets one process at a time open a file. Our commands take <db>.lock first and say
+      // who holds it; this is another program (or a run of ours in its last instant) that has it.
+      if (/Could not set lock on file/i.test(message)) throw new UserError(`cannot open database ${path}: another process has it open (${message})`, ExitCode.busy);
+      throw new UserError(`cannot open database ${path}: ${message}`);
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection);

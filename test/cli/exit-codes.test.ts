@@ -127,7 +127,7 @@ describe('exit codes', () => {
     const started = new Date().toISOString();
     writeFileSync(join(dir, '.out-busy.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: started, command: 'medai-trends report' }));
     const r = await runCli(['report', '--db', classifiedDb, '--out', out]);
-    expect(r.code).toBe(ExitCode.outputBusy);
+    expect(r.code).toBe(ExitCode.busy);
     expect(r.stderr).toContain(String(process.pid));
     expect(r.stderr).toContain(hostname());
   });

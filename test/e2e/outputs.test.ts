@@ -160,12 +160,16 @@ describe('report killed with -9 part-way', () => {
 describe('two runs writing to one --out', () => {
   it('the second stops at once with exit 6 naming the holder; the first finishes whole', async () => {
     const out = join(tmp, 'busy', 'out');
+    // Its own database, as two jobs with different --db and one --out: the folder's lock answers,
+    // not the database's (test/cli/lock-cli.test.ts has two runs on one database).
+    const otherDb = join(tmp, 'busy-db.duckdb');
+    cpSync(db, otherDb);
     // --pdf (when Chromium is here) keeps the first run busy long enough for the second to start.
     const first = spawnCli(['report', ...P, ...(CHROMIUM ? ['--pdf'] : []), '--db', db, '--out', out]);
     await until(() => existsSync(join(dirname(out), '.out.lock')));
-    const second = await report(Q, out);
+    const second = await runCliInProcess(['report', ...Q, '--db', otherDb, '--out', out]);
     const a = await first.done;
-    expect(second.code).toBe(ExitCode.outputBusy);
+    expect(second.code).toBe(ExitCode.busy);
     expect(second.stderr).toMatch(new RegExp(`another run is writing to --out ${out}: pid ${first.child.pid} on ${hostname()}, started \\d{4}-\\d\\d-\\d\\dT`));
     expect(second.stderr).not.toMatch(/unexpected error|\n\s+at /);
     expect(second.stdout).toBe('');
@@ -191,7 +195,7 @@ describe('two runs writing to one --out', () => {
     writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: '2026-12-01T09:00:00.000Z', command: 'report' }));
     try {
       const busy = await report(P, out);
-      expect(busy.code).toBe(ExitCode.outputBusy);
+      expect(busy.code).toBe(ExitCode.busy);
       expect(busy.stderr).toContain(`pid ${holder.pid} on ${hostname()}, started 2026-12-01T09:00:00.000Z (report)`);
       expect(busy.stderr).toContain(lock);
       expect(existsSync(lock)).toBe(true);
