@@ -1,4 +1,4 @@
--- one row per work set aside: held before the refresh, in its window, but no longer returned by OpenAlex
+-- one row per work set aside: held before the refresh, in the slices walked again, but no longer returned by OpenAlex
 -- reads: previous_works, works
 insert into rejects
 select
@@ -12,3 +12,5 @@ select
 from previous_works p
 anti join works w using (work_id)
 where p.year between $from_year and $to_year
+  -- The slices walked again, as 'year country' keys ($cells null: every slice, a whole --refresh).
+  and ($cells is null or list_has_any(list_transform(p.countries, c -> p.year::varchar || ' ' || c), $cells))

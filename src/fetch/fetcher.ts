@@ -9,7 +9,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { toBatch } from '../model/batch.js';
 import { systemClock, type Clock } from '../effects/clock.js';
 import { COST_USD, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
-import { quietProgress, type FetchProgressState } from '../effects/progress.js';
+import { quietProgress, type FetchProgress, type FetchProgressState } from '../effects/progress.js';
 import type { Effects } from '../effects/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
 import { DEFAULT_RETRY, Session, Stopped, type RetryPolicy } from './session.js';
@@ -47,6 +47,8 @@ export type EstimateOptions = Pick<FetchOptions, 'baseUrl' | 'apiKey' | 'from' |
 
 /** The run's effects (logs, progress, clock), and the HTTP knobs a test may set. */
 export interface FetchEffects extends Pick<Effects, 'log' | 'warn' | 'progress' | 'clock'> {
+  /** The date a slice's walk began, recorded in its checkpoint (a later refresh asks for what changed since); default: now. */
+  now?: () => Date;
   /** Jitter for backoff; tests may fix it. */
   random?: () => number;
   dispatcher?: Dispatcher;
@@ -258,15 +260,25 @@ export async function countNow(
     throw new UserError(`counting takes ${unique.length} calls (~${formatUsd(usd)}), more than --budget-usd ${formatUsd(options.budgetUsd)}`, ExitCode.budgetExhausted);
   }
   const session = makeSession(options, effects);
-  const counts = new Map<string, Map<number, number>>();
-  const limit = pLimit(ESTIMATE_CONCURRENCY);
   try {
-    await Promise.all(unique.map((q) => limit(async () => counts.set(q, await session.get(q, false, readYearGroups, Number.MAX_SAFE_INTEGER)))));
+    return { counts: await countWith(session, unique), requests: session.requests, usd: session.spentUsd };
   } catch (e) {
     if (e instanceof Stopped) throw budgetError(session, 'Counting stopped', null);
     throw e;
   }
-  return { counts, requests: session.requests, usd: session.spentUsd };
+}
+
+/**
+ * The `group_by=publication_year` count queries asked through a caller's session (its budget and
+ * rate gate), once each; a year OpenAlex lists no group for is absent (0). Throws Stopped when the
+ * session stops: the caller says what was left.
+ */
+export async function countWith(session: Session, queries: readonly string[]): Promise<Map<string, Map<number, number>>> {
+  const counts = new Map<string, Map<number, number>>();
+  const limit = pLimit(ESTIMATE_CONCURRENCY);
+  // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
+  await Promise.all([...new Set(queries)].map((q) => limit(async () => counts.set(q, await session.get(q, false, readYearGroups, Number.MAX_SAFE_INTEGER)))));
+  return counts;
 }
 
 function formatUsd(usd: number): string {
@@ -316,73 +328,9 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     );
   }
 
-  const state = { slicesDone: est.slices.length - todo.length, slicesTotal: plan.slices.length, pages: 0, replayed: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
-  const report = (): void => progress.update({ ...state, usd: session.spentUsd });
-  const finalState = (): FetchProgressState => ({ ...state, usd: session.spentUsd });
+  const state: WalkState = { slicesDone: est.slices.length - todo.length, slicesTotal: plan.slices.length, pages: 0, replayed: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
   const estimates = new Map(est.slices.map((s) => [s.sliceId, s]));
-  const perPage = plan.perPage;
-
-  async function runSlice(slice: Slice): Promise<void> {
-    const cp = saved.get(slice.id) ?? null;
-    if (cp?.done) return;
-    if (options.refresh && cp === null) await clearRawSlice(options.dataDir, slice.id);
-    let cursor = cp?.cursor ?? '*';
-    let pagesDone = cp?.pagesDone ?? 0;
-    let received = cp?.worksStored ?? 0;
-    let expected = cp?.expected;
-    for (;;) {
-      const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
-      // A page that reached the disk but not the store (a kill in between) is replayed, not bought again.
-      const kept = options.refresh ? null : await readRawPage(options.dataDir, slice.id, pagesDone + 1);
-      let page: ListPage;
-      if (kept !== null && kept.meta.query === slice.query && kept.meta.cursor === cursor) {
-        page = { count: kept.meta.count, nextCursor: kept.meta.nextCursor, results: kept.records };
-        state.replayed++;
-      } else {
-        // The slice with the most pages left goes first, so the run does not end on one long walk.
-        const pagesLeft = (estimates.get(slice.id)?.pages ?? 0) - pagesDone;
-        page = await session.get(pageUrl, slice.search, readListPage, pagesLeft);
-        await writeRawPage(options.dataDir, slice.id, pagesDone + 1, page.results, { query: slice.query, cursor, nextCursor: page.nextCursor, count: page.count });
-      }
-      // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
-      const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
-      // The count when the walk began; later pages may count works added meanwhile, which are not lost ones.
-      if (pagesDone === 0) expected = page.count;
-      pagesDone++;
-      received += page.results.length;
-      await sink.commitPage({
-        ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
-        checkpoint: { sliceId: slice.id, query: slice.query, cursor: done ? null : page.nextCursor, pagesDone, worksStored: received, done, ...(expected === undefined ? {} : { expected }) },
-      });
-      state.pages++;
-      state.works += page.results.length;
-      if (done) {
-        state.slicesDone++;
-        report();
-        return;
-      }
-      report();
-      cursor = page.nextCursor!;
-    }
-  }
-
-  // Longest slices first, so the run does not end on one long cursor walk with idle workers.
-  const order = plan.slices.filter((s) => !estimates.get(s.id)?.done).sort((a, b) => (estimates.get(b.id)?.pagesLeft ?? 0) - (estimates.get(a.id)?.pagesLeft ?? 0));
-  const limit = pLimit(options.concurrency);
-  report();
-  await Promise.all(
-    order.map((slice) =>
-      limit(async () => {
-        if (session.stopReason !== null) return;
-        try {
-          await runSlice(slice);
-        } catch (e) {
-          if (!(e instanceof Stopped)) session.stop({ kind: 'error', error: e });
-        }
-      }),
-    ),
-  );
-  progress.stop(finalState());
+  await walkSlices({ sink, session, dataDir: options.dataDir, refresh: options.refresh, perPage: plan.perPage, concurrency: options.concurrency, effects, progress }, plan.slices, estimates, saved, state);
 
   const summary: FetchSummary = {
     queries: plan.slices.map((s) => s.query),
@@ -399,19 +347,173 @@ export async function fetchWorks(sink: WorkSink, options: FetchOptions, effects:
     elapsedMs: clock.now() - started,
     estimate: { works: est.works, pages: est.pagesLeft, usd: est.usdLeft },
   };
-  if (session.stopReason !== null) {
-    const pagesLeft = Math.max(0, est.pagesLeft - state.pages);
-    const usdLeft = est.pagesLeft > 0 ? (est.usdLeft * pagesLeft) / est.pagesLeft : 0;
-    const left = `${state.slicesDone} of ${plan.slices.length} slices done, checkpoints saved; about ${pagesLeft} pages (~${formatUsd(usdLeft)}) left`;
-    const error = stopError(session);
-    if (error !== null) {
-      if (error instanceof UserError) throw new UserError(`${error.message}. ${left}; rerun to resume.`, error.exitCode);
-      throw error;
-    }
-    throw budgetError(session, left, clock);
-  }
+  throwIfStopped(session, state, est, clock);
   effects.log(
     `fetch: done, ${summary.pages} pages, ${summary.worksReceived} records, ${summary.requests} requests (${summary.retries} retried, ${summary.throttled} throttled) at ${summary.achievedRps.toFixed(1)} req/s, ${formatUsd(summary.usdSpent)}`,
   );
   return summary;
+}
+
+/** Where a walk of many slices stands, for the progress display and the stop message. */
+interface WalkState extends FetchProgressState {
+  replayed: number;
+}
+
+interface WalkContext {
+  sink: WorkSink;
+  session: Session;
+  dataDir: string;
+  /** `--refresh`: no page is replayed from disk, and a slice starting over drops its kept pages. */
+  refresh: boolean;
+  perPage: number;
+  concurrency: number;
+  effects: FetchEffects;
+  progress: FetchProgress;
+}
+
+/**
+ * Walks each slice's cursor not done yet, in parallel through the session's one rate gate,
+ * committing every page with its checkpoint. Returns when every slice is done or the session
+ * stopped (its stopReason says why; throwIfStopped turns it into the run's error).
+ */
+async function walkSlices(ctx: WalkContext, slices: readonly Slice[], estimates: Map<string, SliceEstimate>, saved: Map<string, SliceCheckpoint>, state: WalkState): Promise<void> {
+  const { sink, session, perPage, effects, progress } = ctx;
+  const report = (): void => progress.update({ ...state, usd: session.spentUsd });
+  const now = effects.now ?? (() => new Date());
+
+  async function runSlice(slice: Slice): Promise<void> {
+    const cp = saved.get(slice.id) ?? null;
+    if (cp?.done) return;
+    if (ctx.refresh && cp === null) await clearRawSlice(ctx.dataDir, slice.id);
+    let cursor = cp?.cursor ?? '*';
+    let pagesDone = cp?.pagesDone ?? 0;
+    let received = cp?.worksStored ?? 0;
+    let expected = cp?.expected;
+    // When the walk began: a later `refresh` asks for the works updated since (from_updated_date).
+    let fetchedAt = cp?.fetchedAt;
+    for (;;) {
+      const pageUrl = `${slice.query}&cursor=${encodeURIComponent(cursor)}`;
+      // A page that reached the disk but not the store (a kill in between) is replayed, not bought again.
+      const kept = ctx.refresh ? null : await readRawPage(ctx.dataDir, slice.id, pagesDone + 1);
+      let page: ListPage;
+      if (pagesDone === 0) fetchedAt ??= now().toISOString();
+      if (kept !== null && kept.meta.query === slice.query && kept.meta.cursor === cursor) {
+        page = { count: kept.meta.count, nextCursor: kept.meta.nextCursor, results: kept.records };
+        state.replayed++;
+      } else {
+        // The slice with the most pages left goes first, so the run does not end on one long walk.
+        const pagesLeft = (estimates.get(slice.id)?.pages ?? 0) - pagesDone;
+        page = await session.get(pageUrl, slice.search, readListPage, pagesLeft);
+        await writeRawPage(ctx.dataDir, slice.id, pagesDone + 1, page.results, { query: slice.query, cursor, nextCursor: page.nextCursor, count: page.count });
+      }
+      // The API sends a cursor with every non-empty page; a short page that completes the count is the last one too, which saves the empty request after it.
+      const done = page.nextCursor === null || page.results.length === 0 || (page.results.length < perPage && received + page.results.length >= page.count);
+      // The count when the walk began; later pages may count works added meanwhile, which are not lost ones.
+      if (pagesDone === 0) expected = page.count;
+      pagesDone++;
+      received += page.results.length;
+      await sink.commitPage({
+        ...toBatch(page.results.map((raw, i) => ({ origin: `${pageUrl}#results[${i}]`, raw }))),
+        checkpoint: {
+          sliceId: slice.id,
+          query: slice.query,
+          cursor: done ? null : page.nextCursor,
+          pagesDone,
+          worksStored: received,
+          done,
+          ...(expected === undefined ? {} : { expected }),
+          ...(fetchedAt === undefined ? {} : { fetchedAt }),
+        },
+      });
+      state.pages++;
+      state.works += page.results.length;
+      if (done) {
+        state.slicesDone++;
+        report();
+        return;
+      }
+      report();
+      cursor = page.nextCursor!;
+    }
+  }
+
+  // Longest slices first, so the run does not end on one long cursor walk with idle workers.
+  const order = slices.filter((s) => !estimates.get(s.id)?.done).sort((a, b) => (estimates.get(b.id)?.pagesLeft ?? 0) - (estimates.get(a.id)?.pagesLeft ?? 0));
+  const limit = pLimit(ctx.concurrency);
+  report();
+  await Promise.all(
+    order.map((slice) =>
+      limit(async () => {
+        if (session.stopReason !== null) return;
+        try {
+          await runSlice(slice);
+        } catch (e) {
+          if (!(e instanceof Stopped)) session.stop({ kind: 'error', error: e });
+        }
+      }),
+    ),
+  );
+  progress.stop({ ...state, usd: session.spentUsd });
+}
+
+/** The run's error when its session stopped: the error that stopped it, or the budget's exit 4, saying what is left. */
+function throwIfStopped(session: Session, state: WalkState, est: Pick<Estimate, 'pagesLeft' | 'usdLeft'>, clock: Clock): void {
+  if (session.stopReason === null) return;
+  const pagesLeft = Math.max(0, est.pagesLeft - state.pages);
+  const usdLeft = est.pagesLeft > 0 ? (est.usdLeft * pagesLeft) / est.pagesLeft : 0;
+  const left = `${state.slicesDone} of ${state.slicesTotal} slices done, checkpoints saved; about ${pagesLeft} pages (~${formatUsd(usdLeft)}) left`;
+  const error = stopError(session);
+  if (error !== null) {
+    if (error instanceof UserError) throw new UserError(`${error.message}. ${left}; rerun to resume.`, error.exitCode);
+    throw error;
+  }
+  throw budgetError(session, left, clock);
+}
+
+/** A slice to walk whose size is already known (counted by the caller), with what a walk of it costs. */
+export interface PlannedWalk {
+  slice: Slice;
+  /** meta count the caller counted for it: prices the walk and orders the workers. */
+  works: number;
+}
+
+export interface WalkSummary {
+  pages: number;
+  pagesReplayed: number;
+  worksReceived: number;
+  /** Pages and USD the walks were estimated at before they began (their checkpoints taken into account). */
+  estimate: { pages: number; usd: number };
+}
+
+/**
+ * Walks slices a caller planned and counted (refresh: the slices that moved, the works updated
+ * since), through its session, so one budget and one rate gate cover its counting and its pages.
+ * Resumes each from its checkpoint like a fetch; a stop ends in the fetch's own errors (exit 3/4).
+ */
+export async function walkPlanned(
+  sink: WorkSink,
+  session: Session,
+  walks: readonly PlannedWalk[],
+  options: Pick<FetchOptions, 'dataDir' | 'concurrency'> & { perPage: number },
+  effects: FetchEffects = quietFetch,
+): Promise<WalkSummary> {
+  const saved = new Map<string, SliceCheckpoint>();
+  for (const w of walks) {
+    const cp = await checkpointOf(sink, w.slice);
+    if (cp !== null) saved.set(w.slice.id, cp);
+  }
+  const estimates = new Map<string, SliceEstimate>(
+    walks.map(({ slice, works }) => {
+      const cp = saved.get(slice.id);
+      const pages = pagesFor(works, options.perPage);
+      const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
+      return [slice.id, { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false }];
+    }),
+  );
+  const est = { pagesLeft: [...estimates.values()].reduce((n, e) => n + e.pagesLeft, 0), usdLeft: [...estimates.values()].reduce((n, e) => n + e.usdLeft, 0) };
+  const state: WalkState = { slicesDone: walks.filter((w) => saved.get(w.slice.id)?.done).length, slicesTotal: walks.length, pages: 0, replayed: 0, pagesTotal: est.pagesLeft, works: 0, usd: session.spentUsd };
+  const progress = effects.progress();
+  await walkSlices({ sink, session, dataDir: options.dataDir, refresh: false, perPage: options.perPage, concurrency: options.concurrency, effects, progress }, walks.map((w) => w.slice), estimates, saved, state);
+  throwIfStopped(session, state, est, effects.clock);
+  return { pages: state.pages, pagesReplayed: state.replayed, worksReceived: state.works, estimate: { pages: est.pagesLeft, usd: est.usdLeft } };
 }

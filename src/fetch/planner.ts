@@ -224,3 +224,19 @@ export function planSlices(input: PlanInput): Plan {
 export function pagesFor(works: number, perPage: number): number {
   return Math.floor(works / perPage) + 1;
 }
+
+/**
+ * A query narrowed to the works OpenAlex updated on or after `date` (YYYY-MM-DD): its filter plus
+ * `from_updated_date`, which OpenAlex refuses (403) to keys not allowed it.
+ */
+export function sinceQuery(query: string, date: string): string {
+  const url = new URL(query);
+  url.searchParams.set('filter', `${url.searchParams.get('filter') ?? ''},from_updated_date:${date}`);
+  return url.toString();
+}
+
+/** The walk of a slice's works updated since `date`: a slice of its own, with its own checkpoint. */
+export function sinceSlice(slice: Slice, date: string): Slice {
+  const query = sinceQuery(slice.query, date);
+  return { ...slice, id: [slice.year, slice.country, ...(slice.chunk ? [slice.chunk] : []), `since${date}`, shortHash(query)].join('-'), query };
+}

@@ -3,7 +3,7 @@
  * stop flag. Every request goes through `get`, so bounds and budgets hold across all slices.
  */
 import type { Dispatcher } from 'undici';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, UserError, type HttpError } from '../errors.js';
 import { getJson, messageOf, type GetResult, type RateInfo } from './client.js';
 import { redactUrl, requestPath } from './safe-url.js';
 import { RateGate, type Clock } from './gate.js';
@@ -36,6 +36,17 @@ export class Stopped extends Error {
   constructor() {
     super('fetch stopped');
     this.name = 'Stopped';
+  }
+}
+
+/** The server's final refusal of a request (400, 403, 404, ...): a usage error that keeps its answer. */
+export class RefusedError extends UserError {
+  constructor(
+    message: string,
+    readonly http: HttpError,
+  ) {
+    super(message, ExitCode.usage);
+    this.name = 'RefusedError';
   }
 }
 
@@ -115,7 +126,7 @@ export class Session {
           // word on what was asked: retrying or resuming asks the same, so it is a usage error.
           throw result.error.status === 401
             ? new UserError(`OpenAlex refused the API key (${result.error.message}); check OPENALEX_API_KEY`, ExitCode.usage)
-            : new UserError(`OpenAlex answered HTTP ${result.error.status} to GET ${requestPath(url)}: ${messageOf(result.error.body) || '(no message)'}`, ExitCode.usage);
+            : new RefusedError(`OpenAlex answered HTTP ${result.error.status} to GET ${requestPath(url)}: ${messageOf(result.error.body) || '(no message)'}`, result.error);
         case 'retry':
           if (result.status === 429) {
             // All workers wait together: the server asked the client, not one worker, to slow down.

@@ -21,6 +21,11 @@ export interface SliceCheckpoint {
    * recorded (a checkpoint saved by an older version).
    */
   expected?: number;
+  /**
+   * When the walk began (ISO timestamp): works OpenAlex updated since are asked for by a later
+   * `refresh` (from_updated_date). Absent: not recorded (an older version, or a test sink).
+   */
+  fetchedAt?: string;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The fetch stage: fills the store from snapshot files or from the OpenAlex API.
  */
 import { rm } from 'node:fs/promises';
+import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { dirname, join } from 'node:path';
 import { searchTerms, type KeywordRules } from '../classify/keywords.js';
 import { fetchCountries } from '../classify/countries.js';
@@ -48,6 +49,33 @@ export async function loadFromSnapshot(store: Store, specs: readonly string[], e
   return summary;
 }
 
+/** Where a store's raw pages sit: beside the database file (data/raw/ for the default data/medai.duckdb). */
+export function rawPagesDir(store: Store): string {
+  return store.path === ':memory:' ? join('data', 'raw') : join(dirname(store.path), 'raw');
+}
+
+/** The fetch of a Scope's slices with the API settings: what `fetch` and `refresh` plan and walk. */
+export function apiFetchOptions(store: Store, scope: Scope, rules: KeywordRules, api: ApiSettings): FetchOptions {
+  return {
+    baseUrl: api.baseUrl,
+    apiKey: api.apiKey,
+    from: scope.from,
+    to: scope.to,
+    countries: fetchCountries(scope.countries, scope.countryPolicy),
+    prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
+    types: scope.types,
+    dataDir: rawPagesDir(store),
+    budgetUsd: api.budgetUsd,
+    maxRps: api.maxRps,
+    concurrency: api.concurrency,
+    // A --refresh empties the store and the raw pages below, so from there it is an ordinary
+    // fetch, and a refresh that is stopped resumes like any other run.
+    refresh: false,
+    yes: api.yes,
+    perPage: api.perPage,
+  };
+}
+
 export async function loadFromApi(
   store: Store,
   scope: Scope,
@@ -57,26 +85,8 @@ export async function loadFromApi(
 ): Promise<FetchSummary> {
   if (api.apiKey === '') throw new UserError(NO_KEY_MESSAGE, ExitCode.usage);
   const previous = await store.getMeta<Source>('source');
-  // Raw pages sit beside the database file (data/raw/ for the default data/medai.duckdb).
-  const dataDir = store.path === ':memory:' ? join('data', 'raw') : join(dirname(store.path), 'raw');
-  const options: FetchOptions = {
-    baseUrl: api.baseUrl,
-    apiKey: api.apiKey,
-    from: scope.from,
-    to: scope.to,
-    countries: fetchCountries(scope.countries, scope.countryPolicy),
-    prefilter: api.prefilter === 'none' ? null : searchTerms(rules),
-    types: scope.types,
-    dataDir,
-    budgetUsd: api.budgetUsd,
-    maxRps: api.maxRps,
-    concurrency: api.concurrency,
-    // A refresh empties the store and the raw pages below, so from there it is an ordinary
-    // fetch, and a refresh that is stopped resumes like any other run.
-    refresh: false,
-    yes: api.yes,
-    perPage: api.perPage,
-  };
+  const options = apiFetchOptions(store, scope, rules, api);
+  const dataDir = options.dataDir;
   const command = apiFetchCommand(store.path, scope, rules, api);
   const plan = planSlices(options);
   // The data set is marked incomplete in the transaction that empties it (if anything does).
@@ -116,10 +126,7 @@ export async function loadFromApi(
  * no longer returns (deleted or merged away) are counted and reported rather than silently kept.
  */
 async function beginRefresh(store: Store, dataDir: string, effects: Effects): Promise<void> {
-  await store.transaction(async () => {
-    // An earlier refresh that was stopped keeps its list: it holds the copy before that refresh.
-    await store.run('schema/previous_works');
-  });
+  await store.transaction(() => keepPreviousWorks(store));
   await store.clear();
   await rm(dataDir, { recursive: true, force: true });
   effects.log('refresh: fetching a new copy; a stopped refresh resumes when run again without --refresh');
@@ -127,10 +134,31 @@ async function beginRefresh(store: Store, dataDir: string, effects: Effects): Pr
 
 async function finishRefresh(store: Store, window: Scope, effects: Effects): Promise<void> {
   if (!(await store.tableExists('previous_works'))) return;
-  await store.transaction(async () => {
-    await store.run('retire_vanished_works', { from_year: window.from, to_year: window.to });
-    await store.run('drop_previous_works');
-  });
-  const [row] = await store.query<{ n: number }>('count_retired');
-  if ((row?.n ?? 0) > 0) effects.log(`refresh: ${row?.n} works held before are no longer returned by OpenAlex (deleted or merged); see rejects.jsonl`);
+  const retired = await store.transaction(() => retireVanished(store, window, null));
+  if (retired > 0) effects.log(`refresh: ${retired} works held before are no longer returned by OpenAlex (deleted or merged); see rejects.jsonl`);
+}
+
+/**
+ * Keeps aside the works held now, with the year, type and countries that make them members of
+ * slices, before a refresh walks slices again. Call in a transaction. An earlier refresh that was
+ * stopped keeps its list: it holds the copy before that refresh.
+ */
+export async function keepPreviousWorks(store: Store): Promise<void> {
+  if (await store.tableExists('previous_works')) return;
+  await store.run('schema/previous_works');
+  await store.insertFrom('previous_works', 'work_cells', { ids: null }, { ids: LIST(VARCHAR) });
+}
+
+/**
+ * Once the walks of a refresh are complete: the works held before in the slices walked again
+ * (`cells`, 'year country' keys; null: every slice of the window, a whole `--refresh`) that the store
+ * no longer holds are set aside as retired, and the list kept aside is dropped. Call in a
+ * transaction. Returns how many were retired.
+ */
+export async function retireVanished(store: Store, window: Pick<Scope, 'from' | 'to'>, cells: readonly string[] | null): Promise<number> {
+  const [before] = await store.query<{ n: number }>('count_retired');
+  await store.run('retire_vanished_works', { from_year: window.from, to_year: window.to, cells: cells === null ? null : listValue([...cells]) }, { cells: LIST(VARCHAR) });
+  await store.run('drop_previous_works');
+  const [after] = await store.query<{ n: number }>('count_retired');
+  return (after?.n ?? 0) - (before?.n ?? 0);
 }

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { DuckDBInstance, INTEGER, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ExitCode, UserError, fsReason } from '../errors.js';
 import type { WorkBatch } from '../model/batch.js';
 import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
@@ -18,7 +18,7 @@ import { loadQuery } from './queries.js';
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
-const MIGRATIONS = ['checkpoints_expected'];
+const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
@@ -251,7 +251,8 @@ export class Store implements WorkSink {
     await this.commitBatch(batch);
   }
 
-  private async saveCheckpoint(c: SliceCheckpoint): Promise<void> {
+  /** Saves a slice's checkpoint alone (a refresh recording the counts and date it checked a slice at). */
+  async saveCheckpoint(c: SliceCheckpoint): Promise<void> {
     await this.run('upsert_checkpoint', {
       slice_id: c.sliceId,
       query: c.query,
@@ -260,7 +261,8 @@ export class Store implements WorkSink {
       works_stored: c.worksStored,
       done: c.done,
       expected: c.expected ?? null,
-    }, { expected: INTEGER });
+      fetched_at: c.fetchedAt ?? null,
+    }, { expected: INTEGER, fetched_at: VARCHAR });
   }
 
   async getCheckpoint(sliceId: string): Promise<SliceCheckpoint | null> {
@@ -274,6 +276,7 @@ export class Store implements WorkSink {
       worksStored: Number(r.works_stored),
       done: r.done === true,
       ...(r.expected === null || r.expected === undefined ? {} : { expected: Number(r.expected) }),
+      ...(typeof r.fetched_at === 'string' ? { fetchedAt: r.fetched_at } : {}),
     };
   }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAlexDataDir } from '../support/openalex-data.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
-import { expectedIds } from './helpers.js';
+import { expectedIds, readCorpus } from './helpers.js';
 
 const RECORDED = join(openAlexDataDir(), 'rkrug__openalexPro/tests/fixtures/vcr');
 let server: OpenAlexServer;
@@ -86,5 +86,51 @@ describe('local OpenAlex server', () => {
     expect(Object.keys(body.meta as object)).toEqual(['count', 'db_response_time_ms', 'page', 'per_page', 'next_cursor', 'groups_count', 'cost_usd']);
     expect(groups.reduce((n, g) => n + g.count, 0)).toBe(expectedIds(2010, 2021, ['US']).length);
     expect(groups.find((g) => g.key === '2020')?.count).toBe(expectedIds(2020, 2020, ['US']).length);
+  });
+
+  it('filters on from_updated_date/to_updated_date by each work\'s updated_date, both ends included', async () => {
+    const corpus = readCorpus();
+    const since = '2026-05-08';
+    const updated = (w: (typeof corpus)[number]): string | null => (typeof w.raw.updated_date === 'string' ? w.raw.updated_date : null);
+    const want = corpus.filter((w) => (updated(w) ?? '') >= since).length;
+    expect(want).toBeGreaterThan(0);
+    expect(want).toBeLessThan(corpus.length);
+    expect(((await get(`filter=from_updated_date:${since}&per_page=1`)).body.meta as { count: number }).count).toBe(want);
+    // A work with no updated_date matches neither end.
+    const upTo = corpus.filter((w) => updated(w) !== null && updated(w)!.slice(0, 10) <= since).length;
+    expect(((await get(`filter=to_updated_date:${since}&per_page=1`)).body.meta as { count: number }).count).toBe(upTo);
+    expect((await get('filter=from_updated_date:May&per_page=1')).status).toBe(400);
+  });
+
+  it('refuses the updated-date filters like OpenAlex refuses a key not allowed them: 403, its wording, not billed', async () => {
+    const refusing = await startOpenAlexServer({ apiKey: 'k', refuseUpdatedDateFilter: true });
+    try {
+      const res = await fetch(`${refusing.url}/works?filter=publication_year:2020,from_updated_date:2026-01-01&group_by=publication_year`, { headers: { authorization: 'Bearer k' } });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: 'Forbidden', message: 'You must include a valid API key to use "from_updated_date:2026-01-01" with filter' });
+      expect(refusing.stats.usdSpent).toBe(0);
+      refusing.setRefuseUpdatedDateFilter(false);
+      const ok = await fetch(`${refusing.url}/works?filter=from_updated_date:2026-01-01&per_page=1`, { headers: { authorization: 'Bearer k' } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('serves new data after setWorks: works deleted, added and updated between two runs', async () => {
+    const moving = await startOpenAlexServer({ apiKey: 'k' });
+    try {
+      const corpus = readCorpus();
+      const [first, second] = corpus;
+      moving.setWorks([{ ...first!.raw, updated_date: '2026-07-01T00:00:00' }, { ...second!.raw, id: 'https://openalex.org/W9999999999' }]);
+      const res = await fetch(`${moving.url}/works?per_page=10&cursor=*`, { headers: { authorization: 'Bearer k' } });
+      const body = (await res.json()) as { meta: { count: number }; results: { id: string }[] };
+      expect(body.meta.count).toBe(2);
+      expect(body.results.map((r) => r.id).sort()).toEqual([String(first!.raw.id), 'https://openalex.org/W9999999999'].sort());
+      const since = await fetch(`${moving.url}/works?filter=from_updated_date:2026-06-30&per_page=10`, { headers: { authorization: 'Bearer k' } });
+      expect(((await since.json()) as { meta: { count: number } }).meta.count).toBe(1);
+    } finally {
+      await moving.close();
+    }
   });
 });

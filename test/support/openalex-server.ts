@@ -33,6 +33,12 @@ export interface OpenAlexServerOptions {
    * not document the two-level form, so a client must cope with a server that refuses it.
    */
   refuseTwoLevelGroupBy?: boolean;
+  /**
+   * Answers a filter on `from_updated_date`/`to_updated_date` (or the created dates) with OpenAlex's
+   * 403 for a key that may not use them (the check of ourresearch/openalex-api-proxy, before the
+   * call is billed): those filters were long reserved to premium keys.
+   */
+  refuseUpdatedDateFilter?: boolean;
 }
 
 export interface PageHit {
@@ -63,6 +69,13 @@ export interface OpenAlexServer {
   setBudget(usd: number | undefined): void;
   /** Changes the fault injection from now on (null switches it off). */
   setFaults(faults: OpenAlexServerOptions['faults'] | null): void;
+  /**
+   * Replaces the works served from now on (snapshot-format records): OpenAlex moving between two
+   * runs, with works updated (a new `updated_date`), added, deleted or merged away.
+   */
+  setWorks(records: readonly unknown[]): void;
+  /** Switches the refusal of the updated/created date filters (refuseUpdatedDateFilter) on or off. */
+  setRefuseUpdatedDateFilter(refuse: boolean): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +115,8 @@ const FILTER_FIELDS = [
   'institutions.country_code',
   'title_and_abstract.search',
   'type',
+  'from_updated_date',
+  'to_updated_date',
 ];
 const GROUP_BY_FIELDS = ['publication_year', 'authorships.countries', 'authorships.institutions.country_code', 'type'];
 
@@ -110,6 +125,8 @@ interface IndexedWork {
   raw: Record<string, unknown>;
   year: number | null;
   date: string | null;
+  /** `updated_date` as OpenAlex writes it (`2025-04-23T06:44:08.171414`); what from_updated_date compares. */
+  updated: string | null;
   type: string | null;
   countries: Set<string>;
   text: string[];
@@ -148,6 +165,7 @@ function indexWork(raw: Record<string, unknown>): IndexedWork | null {
     raw,
     year: typeof raw.publication_year === 'number' ? raw.publication_year : null,
     date: typeof raw.publication_date === 'string' ? raw.publication_date : null,
+    updated: typeof raw.updated_date === 'string' ? raw.updated_date : null,
     type: typeof raw.type === 'string' ? raw.type : null,
     countries,
     text: analyze(`${title} ${abstract}`),
@@ -204,6 +222,12 @@ function filterPredicate(field: string, rawValue: string): Predicate {
         case 'from_publication_date':
         case 'to_publication_date':
           return datePredicate(field, v);
+        case 'from_updated_date':
+        case 'to_updated_date': {
+          // A date or a full timestamp; both ends included, as OpenAlex documents for the date filters.
+          if (!/^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/.test(v)) throw invalidParams(`${v} is not a valid date for ${field}.`);
+          return field === 'from_updated_date' ? (w) => w.updated !== null && w.updated >= v : (w) => w.updated !== null && w.updated.slice(0, v.length) <= v;
+        }
         case 'authorships.countries':
         case 'authorships.institutions.country_code':
         case 'institutions.country_code': {
@@ -302,23 +326,36 @@ function secondsToMidnightUtc(now: Date): number {
 /** Parsed and indexed once per file and process: tests start many servers over the same records. */
 const loaded = new Map<string, IndexedWork[]>();
 
-function loadWorks(file: string): IndexedWork[] {
-  let works = loaded.get(file);
-  if (works === undefined) {
-    works = readJsonLines(file)
+function indexWorks(records: readonly unknown[]): IndexedWork[] {
+  return (
+    records
       .map((r) => (typeof r === 'object' && r !== null ? indexWork(r as Record<string, unknown>) : null))
       .filter((w): w is IndexedWork => w !== null)
       // Deterministic order by id, which is also what the cursor encodes.
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  );
+}
+
+function loadWorks(file: string): IndexedWork[] {
+  let works = loaded.get(file);
+  if (works === undefined) {
+    works = indexWorks(readJsonLines(file));
     loaded.set(file, works);
   }
   return works;
 }
 
+/**
+ * The filters OpenAlex reserves to keys allowed them, as its proxy matches them (checkProtectedParams
+ * in ourresearch/openalex-api-proxy src/index.ts).
+ */
+const PROTECTED_FILTER = /(?:from|to)_(?:updated|created)_date:[><]?\d{4}-\d{2}-\d{2}/;
+
 export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Promise<OpenAlexServer> {
   const apiKey = opts.apiKey ?? 'test-key';
   const latencyMs = opts.latencyMs ?? 0;
-  const works = loadWorks(opts.worksFile ?? join(openAlexDataDir(), 'works.jsonl.gz'));
+  let works = loadWorks(opts.worksFile ?? join(openAlexDataDir(), 'works.jsonl.gz'));
+  let refuseUpdatedDate = opts.refuseUpdatedDateFilter === true;
 
   let budgetUsd = opts.budgetUsd;
   let faults = opts.faults ?? null;
@@ -514,6 +551,13 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
       return send(res, 400, { error: 'Request URL too long', message: `Your request URL is ${urlBytes} bytes, over the ${MAX_URL_BYTES}-byte limit (roughly 4 KB). Shorten the query or split it into several requests.` }, {});
     }
 
+    const protectedFilter = PROTECTED_FILTER.exec(params.get('filter') ?? '');
+    if (refuseUpdatedDate && protectedFilter !== null) {
+      // The proxy answers before the call reaches the API: nothing is billed.
+      count('403-protected');
+      return send(res, 403, { error: 'Forbidden', message: `You must include a valid API key to use "${protectedFilter[0]}" with filter` }, {});
+    }
+
     const costUsd = priceOf(params);
     if (budgetUsd !== undefined && stats.usdSpent + costUsd > budgetUsd + 1e-12) {
       count('429-budget');
@@ -568,6 +612,12 @@ export async function startOpenAlexServer(opts: OpenAlexServerOptions = {}): Pro
     setFaults(next) {
       faults = next ?? null;
       random = seededRandom(next?.seed ?? 1);
+    },
+    setWorks(records) {
+      works = indexWorks(records);
+    },
+    setRefuseUpdatedDateFilter(refuse) {
+      refuseUpdatedDate = refuse;
     },
     close: () =>
       new Promise<void>((resolveClose) => {
