@@ -142,6 +142,8 @@ export async function readSnapshotFiles(
   effects: Effects,
 ): Promise<{ recordsRead: number; empty: SnapshotFile[] }> {
   const unread = (source.unread ??= []);
+  /** Files some of whose records are stored already: read before to their end, or partly by a load stopped. */
+  const readBefore = new Set([...source.files.map((f) => f.path), ...unread.filter((u) => u.recordsRead > 0).map((u) => u.path)]);
   const entries: UnreadFile[] = files.map(({ path, bytes }) => {
     const kept = unread.findIndex((u) => u.path === path);
     if (kept >= 0) unread.splice(kept, 1);
@@ -155,12 +157,14 @@ export async function readSnapshotFiles(
     effects.log(`reading ${f.path}`);
     const entry = entries[i]!;
     const before = source.files.findIndex((r) => r.path === f.path);
-    await store.transaction(async () => {
-      if (before >= 0) source.files.splice(before, 1);
-      // What it set aside when read before goes; reading it again sets aside what it holds now.
-      await store.run('delete_file_rejects', { prefix: displayPath(f.path) });
-      await store.setMeta('source', source);
-    });
+    if (readBefore.has(f.path)) {
+      await store.transaction(async () => {
+        if (before >= 0) source.files.splice(before, 1);
+        // What it set aside when read before goes; reading it again sets aside what it holds now.
+        await store.run('delete_file_rejects', { prefix: displayPath(f.path) });
+        await store.setMeta('source', source);
+      });
+    }
     let records: RawRecord[] = [];
     /** Commits the records read so far of `f` with how far `f` was read: to its end, to an error, or on. */
     const flush = async (end: 'whole' | { error: string } | null): Promise<void> => {
