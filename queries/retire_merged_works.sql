@@ -1,5 +1,5 @@
 -- one row per stored work whose id OpenAlex merged into another: set aside with the id it lives on as
--- reads: merged_ids, works
+-- reads: merged_ids, works, rejects
 insert into rejects
 select distinct on (w.work_id)
   'retired' as kind,
@@ -11,4 +11,6 @@ select distinct on (w.work_id)
   null as raw
 from works w
 join merged_ids m using (work_id)
+-- A list applied again (refresh) sets nothing aside twice.
+anti join (select work_id from rejects where kind = 'retired' and starts_with(reason, 'merged into ')) r using (work_id)
 order by w.work_id, m.merge_date desc

@@ -7,7 +7,7 @@
  * where record_count is the file's line count (ourresearch/openalex-walden, notebooks/snapshot).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 
 /** Names a manifest goes by, newest layout first. */
@@ -107,10 +107,42 @@ export function checkParts(manifest: Manifest, files: readonly { path: string; r
   }
   for (const e of manifest.entries) {
     if (matched.has(e.url)) continue;
-    // Shown below the manifest's folder where the URL says which it is.
-    const folder = `/${base.split(sep).at(-1)}/`;
-    const at = e.url.lastIndexOf(folder);
-    rows.push({ part: at >= 0 ? e.url.slice(at + folder.length) : e.url, manifest: e.records, read: null });
+    rows.push({ part: entryPart(manifest, e.url), manifest: e.records, read: null });
   }
   return rows;
+}
+
+/**
+ * An entry's part below the manifest's folder (`updated_date=…/part_0000.gz`), where the URL says
+ * which it is (`s3://openalex/data/jsonl/works/updated_date=…`); else the URL as it is.
+ */
+export function entryPart(manifest: Manifest, url: string): string {
+  const folder = `/${basename(dirname(manifest.path))}/`;
+  const at = url.lastIndexOf(folder);
+  return at >= 0 ? url.slice(at + folder.length) : url;
+}
+
+/** Where an entry's part sits on disk, below the manifest's folder. */
+export function entryPath(manifest: Manifest, url: string): string {
+  return join(dirname(manifest.path), ...entryPart(manifest, url).split('/'));
+}
+
+/**
+ * The manifest's parts missing on disk: those that sit inside one of the folders read (`dirs`) and
+ * are not among the files found. A part outside them was not asked for (a glob, one partition's
+ * folder), so its absence says nothing.
+ */
+export function missingParts(manifest: Manifest, files: readonly string[], dirs: readonly string[]): string[] {
+  const found = new Set(files);
+  return manifest.entries
+    .filter((e) => {
+      const path = entryPath(manifest, e.url);
+      return !found.has(path) && dirs.some((d) => path.startsWith(`${d}${sep}`));
+    })
+    .map((e) => entryPart(manifest, e.url));
+}
+
+/** The record count the manifest lists for a file, or null when it does not list it. */
+export function listedRecords(manifest: Manifest, path: string): number | null {
+  return manifest.entries.find((e) => entryPath(manifest, e.url) === path)?.records ?? null;
 }

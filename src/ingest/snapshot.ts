@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Papa from 'papaparse';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../errors.js';
@@ -27,6 +27,28 @@ export interface SnapshotFile {
 
 /** File names the directory walk picks up: JSON, JSON Lines and snapshot parts, gzipped or not. */
 const WORK_FILE = /(?:\.(?:json|jsonl|ndjson)|^part_\d+)(?:\.gz)?$/;
+
+/**
+ * The date of the `updated_date=YYYY-MM-DD` partition a file sits in, or null. OpenAlex files each
+ * record under the day it last changed, so a newer partition holds newer copies (docs: "Snapshot
+ * data format", keeping a snapshot up to date).
+ */
+export function partitionDate(path: string): string | null {
+  return /(?:^|[\\/])updated_date=(\d{4}-\d{2}-\d{2})[\\/]/.exec(path)?.[1] ?? null;
+}
+
+/**
+ * Whether a file found under a walked folder is a work file of the snapshot rather than another
+ * entity's: a snapshot root holds `data/jsonl/authors/updated_date=…/part_0000.gz` (and
+ * `data/authors/…` in older copies) beside the works, in the same shape. A partition belongs to the
+ * folder it sits in; one sitting in a folder other than `works` (inside the folder walked) is
+ * skipped. Files outside partitions are taken as they are.
+ */
+function isWorksPartition(rel: string): boolean {
+  const parts = rel.split(sep);
+  const at = parts.findIndex((p) => p.startsWith('updated_date='));
+  return at <= 0 || parts[at - 1] === 'works';
+}
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -75,13 +97,18 @@ export async function findSnapshotFiles(specs: readonly string[]): Promise<Snaps
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
       // A snapshot's manifest.json lists the parts; it is not one (reconcile reads it).
-      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)) && !MANIFEST_NAMES.includes(basename(p)));
+      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)) && !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
       if (found.length === 0) throw new UserError(`snapshot: no OpenAlex work files (*.json, *.jsonl, part_*, optionally .gz) under ${spec}`);
       found.forEach((p) => paths.add(p));
     } else paths.add(abs);
   }
+  return describeFiles([...paths]);
+}
+
+/** Each file with its size, hash and compression, sorted so that every run reads them in the same order. */
+async function describeFiles(paths: readonly string[]): Promise<SnapshotFile[]> {
   const files: SnapshotFile[] = [];
-  for (const path of [...paths].sort()) {
+  for (const path of [...new Set(paths)].sort()) {
     try {
       files.push({ path, bytes: (await stat(path)).size, sha256: await sha256Of(path), gzipped: await isGzip(path) });
     } catch (err) {
@@ -216,11 +243,56 @@ export async function findMergedIdFiles(specs: readonly string[]): Promise<Snaps
     if ((await stat(abs).catch(() => null))?.isDirectory() !== true) continue;
     paths.push(...(await walk(abs)).filter((p) => MERGED_IDS_FILE.test(p)));
   }
-  const files: SnapshotFile[] = [];
-  for (const path of [...new Set(paths)].sort()) {
-    files.push({ path, bytes: (await stat(path)).size, sha256: await sha256Of(path), gzipped: await isGzip(path) });
+  return describeFiles(paths);
+}
+
+/**
+ * OpenAlex lists the works it deleted in `deleted_ids.csv` (columns work_id,deleted_date; ids as
+ * `https://openalex.org/W…`), a cumulative ledger a local copy applies by removing those ids
+ * (ourresearch/openalex-walden, notebooks/snapshot/export_deleted_works.ipynb: written at the
+ * release's root; the 2026 layout may also hold it beside the works, in `data/jsonl/works/`).
+ * Found gzipped or not.
+ */
+const DELETED_IDS_NAMES = ['deleted_ids.csv', 'deleted_ids.csv.gz'];
+/** Folders between a snapshot's root and its works where a deleted-id list may sit. */
+const LAYOUT_FOLDERS = new Set(['data', 'jsonl', 'works']);
+
+export interface DeletedId {
+  origin: string;
+  workId: string;
+  /** As the file gives it (YYYY-MM-DD); null when the row has none. */
+  deletedDate: string | null;
+}
+
+/**
+ * The deleted-id lists of the snapshot directories given: below each (in the folder itself or in
+ * its `data/`, `data/jsonl/`, `data/jsonl/works/` or `works/`, not in another entity's folder), and
+ * above it up to the snapshot's root (the folder holding `data/`), so a list at the root applies
+ * when the works folder is given. Files and globs name works only.
+ */
+export async function findDeletedIdFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
+  const paths: string[] = [];
+  for (const spec of specs) {
+    const abs = resolve(spec);
+    if ((await stat(abs).catch(() => null))?.isDirectory() !== true) continue;
+    for (const p of await walk(abs)) {
+      const folders = relative(abs, dirname(p)).split(sep).filter((f) => f !== '');
+      if (DELETED_IDS_NAMES.includes(basename(p)) && folders.every((f) => LAYOUT_FOLDERS.has(f))) paths.push(p);
+    }
+    // The snapshot's root: the folder holding the nearest `data/` at or above the folder given.
+    const segments = abs.split(sep);
+    const dataAt = segments.lastIndexOf('data');
+    if (dataAt <= 0) continue;
+    const root = segments.slice(0, dataAt).join(sep) || sep;
+    for (let dir = dirname(abs); dir.startsWith(root); dir = dirname(dir)) {
+      for (const name of DELETED_IDS_NAMES) {
+        const candidate = join(dir, name);
+        if ((await stat(candidate).catch(() => null))?.isFile() === true) paths.push(candidate);
+      }
+      if (dir === root) break;
+    }
   }
-  return files;
+  return describeFiles(paths);
 }
 
 const MERGED_IDS_HEADER = ['merge_date', 'id', 'merge_into_id'];
@@ -237,36 +309,64 @@ function csvFields(text: string): string[] | { error: string } {
   return (parsed.data[0] ?? []).map((f) => f.trim());
 }
 
-/** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
-export async function* readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
+/**
+ * The rows of one id list (merged_ids, deleted_ids.csv): its header checked, blank lines skipped, a
+ * byte order mark dropped (splitLines), and a row `toRow` cannot read yielded as an error to set
+ * aside with its own `file:line`. A header that is not `header` stops the read: the file is not
+ * such a list, and applying it would drop works at random.
+ */
+async function* readIdList<T>(
+  file: SnapshotFile,
+  what: string,
+  header: readonly string[],
+  toRow: (fields: string[], origin: string) => T | { error: string },
+  shownHeader?: string,
+): AsyncGenerator<T | { origin: string; error: string; text: string }> {
   const name = displayPath(file.path);
-  let header = true;
+  let first = true;
   try {
     for await (const { line, text } of splitLines(openMaybeGzip(file.path, file.gzipped))) {
       if (text.trim() === '') continue;
       const fields = csvFields(text);
       const origin = `${name}:${line}`;
-      if (header) {
-        header = false;
-        if (!Array.isArray(fields) || fields.join(',') !== MERGED_IDS_HEADER.join(',')) {
-          throw new UserError(`snapshot: ${origin} is not a merged-id list (header ${MERGED_IDS_HEADER.join(',')})`);
+      if (first) {
+        first = false;
+        // Columns after the ones read are allowed: OpenAlex may add some.
+        if (!Array.isArray(fields) || fields.slice(0, header.length).map((f) => f.toLowerCase()).join(',') !== header.join(',')) {
+          throw new UserError(`snapshot: ${origin} is not ${what} (header ${shownHeader ?? header.join(',')})`);
         }
         continue;
       }
-      if (!Array.isArray(fields)) {
-        yield { origin, error: fields.error, text };
-        continue;
-      }
-      const [mergeDate = '', id, into] = fields;
-      const workId = shortWorkId(id);
-      const mergeIntoId = shortWorkId(into);
-      if (workId === null || mergeIntoId === null) yield { origin, error: 'merged-id row without two work ids', text };
-      else yield { origin, workId, mergeIntoId, mergeDate };
+      const row = Array.isArray(fields) ? toRow(fields, origin) : fields;
+      if (typeof row === 'object' && row !== null && 'error' in row) yield { origin, error: row.error, text };
+      else yield row;
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`snapshot: cannot read ${name}: ${(err as Error).message}`);
   }
+}
+
+/** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
+export function readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
+  return readIdList<MergedId>(file, 'a merged-id list', MERGED_IDS_HEADER, ([mergeDate = '', id, into], origin) => {
+    const workId = shortWorkId(id);
+    const mergeIntoId = shortWorkId(into);
+    if (workId === null || mergeIntoId === null) return { error: 'merged-id row without two work ids' };
+    return { origin, workId, mergeIntoId, mergeDate };
+  });
+}
+
+/** The column a deleted-id list must begin with; deleted_date, the second, is read when present. */
+const DELETED_IDS_HEADER = ['work_id'];
+
+/** Rows of one deleted_ids.csv; a row without a work id is yielded as an error to set aside. */
+export function readDeletedIds(file: SnapshotFile): AsyncGenerator<DeletedId | { origin: string; error: string; text: string }> {
+  return readIdList<DeletedId>(file, 'a deleted-id list', DELETED_IDS_HEADER, ([id, date], origin) => {
+    const workId = shortWorkId(id);
+    if (workId === null) return { error: 'deleted-id row without a work id' };
+    return { origin, workId, deletedDate: date === undefined || date === '' ? null : date };
+  }, 'work_id,deleted_date');
 }
 
 /** Records validated into works, for consumers that do not store them (evaluate, explain). */

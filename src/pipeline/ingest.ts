@@ -1,26 +1,98 @@
 /**
- * Snapshot mode: reads local OpenAlex files into the store, replacing whatever data set it held,
- * in batches of one transaction each.
+ * Snapshot mode: reads local OpenAlex files into the store, in batches of one transaction each.
+ * `fetch --snapshot` replaces whatever data set the store held (ingestSnapshot); `refresh` adds
+ * what is new to a snapshot read before (refresh-snapshot.ts), with the same file reader and the
+ * same id lists (merged_ids, deleted_ids.csv).
  */
-import { UserError } from '../errors.js';
-import { displayPath, findMergedIdFiles, findSnapshotFiles, readFileRecords, readMergedIds, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvariantError, UserError } from '../errors.js';
+import { findManifest, listedRecords, missingParts, readManifest, type Manifest } from '../ingest/manifest.js';
+import {
+  displayPath,
+  findDeletedIdFiles,
+  findMergedIdFiles,
+  findSnapshotFiles,
+  partitionDate,
+  readDeletedIds,
+  readFileRecords,
+  readMergedIds,
+  type RawRecord,
+  type SnapshotFile,
+} from '../ingest/snapshot.js';
 import { toBatch, type RejectRow } from '../model/batch.js';
 import type { Store } from '../store/store.js';
 import { beginLoad, commandLine, finishLoad } from './completeness.js';
 import { beginCoverage, finishCoverage } from './coverage.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
+import type { SnapshotFileRecord, SnapshotSource, UnreadFile } from './provenance.js';
 
 /** Works per transaction: large enough to amortise the commit, small enough to bound memory. */
 const BATCH_SIZE = 5_000;
 
-import type { SnapshotFileRecord, SnapshotSource, UnreadFile } from './provenance.js';
-
 export interface IngestSummary {
   files: SnapshotFile[];
   recordsRead: number;
+  /** What the deleted-id lists did: distinct ids listed, and those held (now retired). */
+  deleted: DeletedSummary | null;
 }
 
-const describe = ({ path, bytes, sha256 }: SnapshotFile): SnapshotFileRecord => ({ path, bytes, sha256 });
+export interface DeletedSummary {
+  listed: number;
+  held: number;
+}
+
+/** Everything a snapshot folder holds for a load: its work files, id lists and manifest. */
+export interface SnapshotFound {
+  files: SnapshotFile[];
+  mergedIdFiles: SnapshotFile[];
+  deletedIdFiles: SnapshotFile[];
+  /** The works' manifest (manifest.json beside the partitions), or null when there is none. */
+  manifest: Manifest | null;
+}
+
+export interface IngestOptions {
+  /**
+   * Whether a disagreement with the manifest stops the load (exit 5): a part it lists missing on
+   * disk, a part read with another record count. `refresh` verifies; `fetch --snapshot` warns, and
+   * `reconcile` sets the counts side by side.
+   */
+  verify?: boolean;
+  /** What findSnapshot found, when the caller looked already. */
+  found?: SnapshotFound;
+}
+
+export const describe = ({ path, bytes, sha256 }: SnapshotFile): SnapshotFileRecord => ({ path, bytes, sha256 });
+
+export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFound> {
+  const files = await findSnapshotFiles(specs);
+  const manifestPath = await findManifest(files.map((f) => f.path));
+  return {
+    files,
+    mergedIdFiles: await findMergedIdFiles(specs),
+    deletedIdFiles: await findDeletedIdFiles(specs),
+    manifest: manifestPath === null ? null : await readManifest(manifestPath),
+  };
+}
+
+/**
+ * The manifest's parts missing on disk, inside the folders given: an error naming them (exit 5)
+ * when verifying, a warning otherwise. Checked before anything is written.
+ */
+export async function checkMissingParts(found: SnapshotFound, specs: readonly string[], verify: boolean, effects: Effects): Promise<void> {
+  if (found.manifest === null) return;
+  const dirs: string[] = [];
+  for (const s of specs) if ((await stat(resolve(s)).catch(() => null))?.isDirectory() === true) dirs.push(resolve(s));
+  const missing = missingParts(found.manifest, found.files.map((f) => f.path), dirs);
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, MAX_NAMED_FILES).join(', ') + (missing.length > MAX_NAMED_FILES ? ` and ${missing.length - MAX_NAMED_FILES} more` : '');
+  const what = `${missing.length} part(s) listed in the snapshot manifest ${found.manifest.path} are not on disk: ${shown}`;
+  if (!verify) {
+    effects.warn(`${what} (the data set lacks their works; \`reconcile\` lists them)`);
+    return;
+  }
+  throw new InvariantError(`${what}. The download is incomplete: fetch them again (nothing was read).`);
+}
 
 /** The tail of a reader's "snapshot: cannot read <file>: <why>", which names the file already. */
 function whyReadingStopped(err: unknown): string {
@@ -32,15 +104,16 @@ function whyReadingStopped(err: unknown): string {
  * Reads the files into a store it empties first. The data set is marked incomplete in the
  * transaction that empties it; each batch is committed with how far its file was read, and a file
  * read to its end moves to `source.files` with its hash, so a load stopped any way (an error, a
- * kill) leaves a record of what was read and where it stopped.
+ * kill) leaves a record of what was read and where it stopped. The id lists are applied, and the
+ * data set marked complete, in one last transaction.
  */
-export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<IngestSummary> {
-  const files = await findSnapshotFiles(specs);
-  const mergedIdFiles = await findMergedIdFiles(specs);
+export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects, options: IngestOptions = {}): Promise<IngestSummary> {
+  const verify = options.verify ?? false;
+  const found = options.found ?? (await findSnapshot(specs));
+  await checkMissingParts(found, specs, verify, effects);
+  const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
-  const entries: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
-  const unread = [...entries];
-  const source: SnapshotSource = { kind: 'snapshot', files: [], unread };
+  const source: SnapshotSource = { kind: 'snapshot', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
   await store.transaction(async () => {
     await store.clear();
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
@@ -49,11 +122,49 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
     await beginLoad(store, { kind: 'snapshot', command });
     await beginCoverage(store, command, { kind: 'snapshot', files: files.map((f) => f.path), dataDate: null });
   });
+  const { recordsRead, empty } = await readSnapshotFiles(store, files, source, { command, manifest: found.manifest, verify }, effects);
+  if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
+  const { deleted } = await finishSnapshotLoad(store, source, found, command, effects);
+  return { files, recordsRead, deleted };
+}
+
+/**
+ * Reads `files` into the store, keeping what it holds (a newer copy of a work replaces an older
+ * one: queries/merge_works.sql). `source` is the record kept in the store as the read goes: a file
+ * read to its end moves from `unread` to `files`; a file read before (changed since) leaves
+ * `files` and the records it set aside leave `rejects` when its read begins.
+ */
+export async function readSnapshotFiles(
+  store: Store,
+  files: readonly SnapshotFile[],
+  source: SnapshotSource,
+  how: { command: string; manifest: Manifest | null; verify: boolean },
+  effects: Effects,
+): Promise<{ recordsRead: number; empty: SnapshotFile[] }> {
+  const unread = (source.unread ??= []);
+  /** Files some of whose records are stored already: read before to their end, or partly by a load stopped. */
+  const readBefore = new Set([...source.files.map((f) => f.path), ...unread.filter((u) => u.recordsRead > 0).map((u) => u.path)]);
+  const entries: UnreadFile[] = files.map(({ path, bytes }) => {
+    const kept = unread.findIndex((u) => u.path === path);
+    if (kept >= 0) unread.splice(kept, 1);
+    const entry = { path, bytes, recordsRead: 0, readTo: null };
+    unread.push(entry);
+    return entry;
+  });
   let recordsRead = 0;
   const empty: SnapshotFile[] = [];
   for (const [i, f] of files.entries()) {
     effects.log(`reading ${f.path}`);
     const entry = entries[i]!;
+    const before = source.files.findIndex((r) => r.path === f.path);
+    if (readBefore.has(f.path)) {
+      await store.transaction(async () => {
+        if (before >= 0) source.files.splice(before, 1);
+        // What it set aside when read before goes; reading it again sets aside what it holds now.
+        await store.run('delete_file_rejects', { prefix: displayPath(f.path) });
+        await store.setMeta('source', source);
+      });
+    }
     let records: RawRecord[] = [];
     /** Commits the records read so far of `f` with how far `f` was read: to its end, to an error, or on. */
     const flush = async (end: 'whole' | { error: string } | null): Promise<void> => {
@@ -82,7 +193,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
         if (!(err instanceof UserError)) throw err;
         throw new UserError(
           `${err.message}\nThe ${entry.recordsRead} records read from it before that are stored, and the data set is marked incomplete: ` +
-            `classify, aggregate and report stop on it until every file is read whole (replace the file, then rerun \`${command}\`).`,
+            `classify, aggregate and report stop on it until every file is read whole (replace the file, then rerun \`${how.command}\`).`,
           err.exitCode,
         );
       }
@@ -90,25 +201,92 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
       records.push(next.value);
       if (records.length >= BATCH_SIZE) await flush(null);
     }
+    const listed = how.manifest === null ? null : listedRecords(how.manifest, f.path);
+    const total = entry.recordsRead + records.length;
+    if (listed !== null && listed !== total) {
+      const what = `snapshot part ${displayPath(f.path)} holds ${total} records, but the manifest ${how.manifest!.path} lists ${listed}: the file is cut off or not the one the manifest lists`;
+      if (how.verify) {
+        // Its records are stored, but it is not recorded as read: the data set stays incomplete,
+        // and the next run reads it again (once it is replaced with a whole copy).
+        await flush({ error: `${total} records read, the manifest lists ${listed}` });
+        throw new InvariantError(`${what}. Download it again, then rerun \`${how.command}\`; the data set is marked incomplete until then.`);
+      }
+      effects.warn(what);
+    }
     await flush('whole');
     if (entry.recordsRead === 0) {
       empty.push(f);
       effects.log(`no records in ${displayPath(f.path)} (empty or blank)`);
     }
   }
-  if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
-  if (mergedIdFiles.length > 0) await applyMergedIds(store, mergedIdFiles, effects);
-  const done: SnapshotSource = { kind: 'snapshot', files: source.files };
-  if (mergedIdFiles.length > 0) done.mergedIdFiles = mergedIdFiles.map(describe);
-  await store.transaction(async () => {
+  return { recordsRead, empty };
+}
+
+/** The stored works in one row: how many, and an order-free hash of each id with its copy. */
+export interface WorksFingerprint {
+  works: number;
+  digest: string;
+}
+
+export async function worksFingerprint(store: Store): Promise<WorksFingerprint> {
+  const [row] = await store.query<WorksFingerprint>('works_fingerprint');
+  return { works: row?.works ?? 0, digest: String(row?.digest ?? '0') };
+}
+
+export interface FinishedLoad {
+  deleted: DeletedSummary | null;
+  /** The works after the lists were applied. */
+  after: WorksFingerprint;
+  /** The newest updated_date of the works stored (YYYY-MM-DD), or null. */
+  newestUpdated: string | null;
+}
+
+/**
+ * Applies the id lists and marks the load finished, in one transaction: a load stopped before it
+ * ends stays incomplete, and one that ends has applied every list. `source` becomes the record of
+ * what was read, with the lists applied. Given the works as they were before the load (`before`),
+ * a load that changed them also empties the classifications, which no longer describe them.
+ */
+export async function finishSnapshotLoad(
+  store: Store,
+  source: SnapshotSource,
+  found: Pick<SnapshotFound, 'mergedIdFiles' | 'deletedIdFiles'>,
+  command: string,
+  effects: Effects,
+  before?: WorksFingerprint,
+): Promise<FinishedLoad> {
+  return store.transaction(async () => {
+    const deleted = found.mergedIdFiles.length > 0 || found.deletedIdFiles.length > 0 ? await applyIdLists(store, found, effects) : null;
+    const done: SnapshotSource = { kind: 'snapshot', files: source.files };
+    if (found.mergedIdFiles.length > 0) done.mergedIdFiles = found.mergedIdFiles.map(describe);
+    if (found.deletedIdFiles.length > 0) done.deletedIdFiles = found.deletedIdFiles.map(describe);
+    if (source.roots !== undefined) done.roots = source.roots;
     await store.setMeta('source', done);
+    const after = await worksFingerprint(store);
+    if (before !== undefined && (before.works !== after.works || before.digest !== after.digest)) {
+      await store.run('empty_classified');
+      await store.run('empty_classified_compare');
+    }
     await finishLoad(store, command);
     // Every country, type and keyword of the files, for the years up to their newest update.
     const [totals] = await store.query<{ newest_updated_date: string | null }>('dataset_totals');
-    const dataDate = totals?.newest_updated_date?.slice(0, 10) ?? null;
-    await finishCoverage(store, command, { kind: 'snapshot', files: done.files.map((f) => f.path), dataDate });
+    const newestUpdated = totals?.newest_updated_date?.slice(0, 10) ?? null;
+    await finishCoverage(store, command, { kind: 'snapshot', files: done.files.map((f) => f.path), dataDate: newestUpdated ?? newestPartition(done.files) });
+    return { deleted, after, newestUpdated };
   });
-  return { files, recordsRead };
+}
+
+/** The newest `updated_date=` partition among files read, or null. */
+export function newestPartition(files: readonly { path: string }[]): string | null {
+  return files.reduce<string | null>((newest, f) => {
+    const d = partitionDate(f.path);
+    return d !== null && (newest === null || d > newest) ? d : newest;
+  }, null);
+}
+
+async function applyIdLists(store: Store, found: Pick<SnapshotFound, 'mergedIdFiles' | 'deletedIdFiles'>, effects: Effects): Promise<DeletedSummary | null> {
+  if (found.mergedIdFiles.length > 0) await applyMergedIds(store, found.mergedIdFiles, effects);
+  return found.deletedIdFiles.length > 0 ? applyDeletedIds(store, found.deletedIdFiles, effects) : null;
 }
 
 /** Files listed by name up to this many, then counted: the message stays one readable line. */
@@ -146,6 +324,7 @@ async function applyMergedIds(store: Store, files: readonly SnapshotFile[], effe
       },
       { temp: true },
     );
+    await dropRejectsOf(store, files);
     await store.commitBatch({ works: [], rejects: bad, recordsRead: 0 });
     await store.run('retire_merged_works');
     await store.run('delete_merged_works');
@@ -153,4 +332,51 @@ async function applyMergedIds(store: Store, files: readonly SnapshotFile[], effe
   });
   const [row] = await store.query<{ n: number }>('count_retired');
   effects.log(`merged ids: ${row?.n ?? 0} stored works were merged into others and are set aside`);
+}
+
+/** A list applied again sets aside its bad rows once: those of its earlier reading go first. */
+async function dropRejectsOf(store: Store, files: readonly SnapshotFile[]): Promise<void> {
+  for (const f of files) await store.run('delete_file_rejects', { prefix: displayPath(f.path) });
+}
+
+/**
+ * Drops the works OpenAlex deleted (deleted_ids.csv), each set aside as retired with the date it
+ * was deleted. An id the store does not hold is counted, not an error: the ledger is cumulative
+ * and names works deleted long before, or outside what was read.
+ */
+async function applyDeletedIds(store: Store, files: readonly SnapshotFile[], effects: Effects): Promise<DeletedSummary> {
+  let summary: DeletedSummary = { listed: 0, held: 0 };
+  await store.transaction(async () => {
+    await store.run('schema/deleted_ids');
+    const bad: RejectRow[] = [];
+    await store.append(
+      'deleted_ids',
+      async (app) => {
+        for (const f of files) {
+          effects.log(`reading deleted ids ${f.path}`);
+          for await (const d of readDeletedIds(f)) {
+            if ('error' in d) {
+              bad.push({ kind: 'rejected', origin: d.origin, workId: null, reason: d.error, raw: d.text });
+              continue;
+            }
+            app.appendVarchar(d.workId);
+            if (d.deletedDate === null) app.appendNull();
+            else app.appendVarchar(d.deletedDate);
+            app.appendVarchar(d.origin);
+            app.endRow();
+          }
+        }
+      },
+      { temp: true },
+    );
+    await dropRejectsOf(store, files);
+    await store.commitBatch({ works: [], rejects: bad, recordsRead: 0 });
+    const [held] = await store.query<DeletedSummary>('deleted_ids_held');
+    summary = held ?? summary;
+    await store.run('retire_deleted_works');
+    await store.run('delete_deleted_works');
+    await store.run('drop_deleted_ids');
+  });
+  effects.log(`deleted ids: ${summary.listed} works listed as deleted by OpenAlex, ${summary.held} of them held and now set aside`);
+  return summary;
 }

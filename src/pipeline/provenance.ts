@@ -32,6 +32,13 @@ export interface SnapshotSource {
   files: SnapshotFileRecord[];
   /** The snapshot's merged_ids/works lists applied to it. */
   mergedIdFiles?: SnapshotFileRecord[];
+  /** The snapshot's deleted_ids.csv lists applied to it; absent: none found, or loaded by an older version. */
+  deletedIdFiles?: SnapshotFileRecord[];
+  /**
+   * The folders (or files, globs) given, as absolute paths: a refresh from the same ones reads only
+   * what is new. Absent: loaded by an older version (a refresh then tells by the files' paths).
+   */
+  roots?: string[];
   /** Files not read to their end because the load stopped; absent once every file was read. */
   unread?: UnreadFile[];
 }
