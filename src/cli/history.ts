@@ -30,6 +30,7 @@ import {
 } from '../pipeline/runs.js';
 import type { Scope } from '../pipeline/scope.js';
 import type { Store } from '../store/store.js';
+import type { EffectiveConfig } from './config.js';
 import type { CliIo } from './io.js';
 import type { HistorySettings } from './options.js';
 
@@ -41,6 +42,8 @@ export interface RecordedRunSpec {
   scope: Scope;
   /** What decides the outputs (scope, keyword hashes, report options; pipeline.ts effectiveSettings): no-change compares it. */
   settings: unknown;
+  /** The config file read (or null) and the effective settings, keyed as in the file (config.ts): what reproduces the run. */
+  config: EffectiveConfig;
   source: 'api' | 'snapshot';
   history: HistorySettings;
 }
@@ -141,6 +144,7 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
     ...extra,
     scope: spec.scope,
     settings: spec.settings,
+    config: spec.config,
     source: data?.source ?? spec.source,
     data: data === null ? null : { changed: data.changed, steps: data.steps, detail: data.detail },
     dataDate: end.dataDate,

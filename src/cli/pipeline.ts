@@ -297,9 +297,10 @@ export async function effectiveSettings(s: Settings): Promise<Record<string, unk
 }
 
 /** The run history's view of a command line (history.ts). */
-export async function recordSpec(command: 'run' | 'refresh', s: Settings): Promise<RecordedRunSpec> {
+export async function recordSpec(command: 'run' | 'refresh', s: Settings, config: ConfigUse | undefined): Promise<RecordedRunSpec> {
   return {
     command,
+    config: effectiveConfig(s, config, { changeThreshold: s.history.thresholdPercent, failOnChange: s.history.failOnChange, wait: s.wait }),
     dbPath: s.db.path,
     outDir: s.report.outDir,
     scope: { ...s.scope, keywordsDir: resolve(s.scope.keywordsDir) },
@@ -317,7 +318,7 @@ export async function runCommand(o: CommonFlags & FetchFlags & ReportFlags & His
     const { refusal } = shareDenominator(apiCoverage(s.scope, await loadKeywordRules(s.scope.keywordsDir), s.fetch));
     if (refusal !== undefined) throw new UserError(refusal);
   }
-  const spec = await recordSpec('run', s);
+  const spec = await recordSpec('run', s, config);
   await withLocked(s, s.report.outDir, io, async (store, folder) => {
     if (s.report.metric === 'per-1000' && s.snapshot.length === 0 && !s.baselines) {
       // The report would refuse per-1000 without baselines for this scope: say so before buying the fetch.

@@ -27,7 +27,7 @@ async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRe
 export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo, config?: ConfigUse): Promise<void> {
   const s = settingsOf(o, io, config);
   if (s === null) return;
-  const spec = await recordSpec('refresh', s);
+  const spec = await recordSpec('refresh', s, config);
   await withLocked(s, s.report.outDir, io, (store, folder) =>
     recordedRun(store, spec, io, async (ctx) => {
       const data = await refreshData(store, s, ctx.io);
