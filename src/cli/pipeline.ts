@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadKeywordRules } from '../classify/keywords.js';
+import { loadKeywordRules, type KeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { aggregate } from '../pipeline/aggregate.js';
 import { apiBaselinesGap } from '../pipeline/baselines.js';
@@ -21,7 +21,7 @@ import { printReportPdfs, produceReport, type ReportRun } from '../pipeline/repo
 import { TOOL_VERSION } from '../pipeline/version.js';
 import { chromiumPath } from '../report/pdf.js';
 import type { Scope } from '../pipeline/scope.js';
-import { apiBaseUrl, loadFromApi, loadFromSnapshot } from '../pipeline/source.js';
+import { apiBaseUrl, loadFromApi, loadFromSnapshot, type ApiSettings } from '../pipeline/source.js';
 import { countsCsv } from '../report/tables.js';
 import { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
@@ -206,25 +206,24 @@ async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<DataRef
     return { source: 'snapshot', changed: true, steps, usdSpent: 0, dataDate: null, detail: { files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } };
   }
   const rules = await loadKeywordRules(s.scope.keywordsDir);
-  const summary = await loadFromApi(store, s.scope, rules, {
-    ...s.fetch,
-    baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL),
-    apiKey: io.env.OPENALEX_API_KEY ?? '',
-  }, io.effects);
+  const summary = await loadFromApi(store, s.scope, rules, apiSettings(s, io), io.effects);
   const fetched = `fetched ${summary.worksReceived} works in ${summary.pages} pages (${summary.requests} requests, US$${summary.usdSpent.toFixed(4)})`;
   io.effects.log(fetched);
   const data: DataRefresh = { source: 'api', changed: true, steps: [fetched], usdSpent: summary.usdSpent, dataDate: null, detail: { queries: summary.queries } };
-  if (s.baselines) {
-    const { fetchBaselines } = await import('../pipeline/baselines.js');
-    // What the works left of --budget-usd; counting is list-priced and cheap.
-    await fetchBaselines(store, s.scope, rules, {
-      baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL),
-      apiKey: io.env.OPENALEX_API_KEY ?? '',
-      budgetUsd: Math.max(0, s.fetch.budgetUsd - summary.usdSpent),
-      maxRps: s.fetch.maxRps,
-    }, io.effects);
-  }
+  if (s.baselines) await baselinesStage(store, s, rules, io, summary.usdSpent);
   return data;
+}
+
+/** The API settings of a command line: its fetch options, with the address and key from the environment. */
+export function apiSettings(s: Settings, io: CliIo): ApiSettings {
+  return { ...s.fetch, baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL), apiKey: io.env.OPENALEX_API_KEY ?? '' };
+}
+
+/** --baselines after an API fetch: OpenAlex's counts of all, AI and medical works, with what the fetch left of --budget-usd (counting is list-priced and cheap). */
+export async function baselinesStage(store: Store, s: Settings, rules: KeywordRules, io: CliIo, spentUsd: number): Promise<void> {
+  const { fetchBaselines } = await import('../pipeline/baselines.js');
+  const api = apiSettings(s, io);
+  await fetchBaselines(store, s.scope, rules, { baseUrl: api.baseUrl, apiKey: api.apiKey, budgetUsd: Math.max(0, s.fetch.budgetUsd - spentUsd), maxRps: s.fetch.maxRps }, io.effects);
 }
 
 export async function classifyStage(store: Store, s: Settings, io: CliIo): Promise<void> {

@@ -10,18 +10,25 @@ import { refreshFromApi } from '../pipeline/refresh-api.js';
 import { refreshFromSnapshot } from '../pipeline/refresh-snapshot.js';
 import type { DataRefresh } from '../pipeline/refresh-types.js';
 import { outputsIntact } from '../pipeline/runs.js';
-import { apiBaseUrl } from '../pipeline/source.js';
+import { apiBaselinesGap } from '../pipeline/baselines.js';
 import type { Store } from '../store/store.js';
 import { recordedRun } from './history.js';
 import type { CliIo } from './io.js';
 import type { FetchFlags, HistoryFlags, ReportFlags } from './options.js';
 import type { ConfigUse } from './config.js';
-import { classifyStage, recordSpec, settingsOf, reportStage, withLocked, type CommonFlags, type Settings } from './pipeline.js';
+import { apiSettings, baselinesStage, classifyStage, recordSpec, settingsOf, reportStage, withLocked, type CommonFlags, type Settings } from './pipeline.js';
 
 async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
   if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects);
   const rules = await loadKeywordRules(s.scope.keywordsDir);
-  return refreshFromApi(store, s.scope, rules, { ...s.fetch, baseUrl: apiBaseUrl(io.env.OPENALEX_BASE_URL), apiKey: io.env.OPENALEX_API_KEY ?? '' }, io.effects);
+  const data = await refreshFromApi(store, s.scope, rules, apiSettings(s, io), io.effects);
+  // The baselines move with OpenAlex as the works do: counted again (list-priced) when the data
+  // moved, or when none are stored for this scope yet.
+  if (s.baselines && (data.changed || (await apiBaselinesGap(store, s.scope)) !== null)) {
+    await baselinesStage(store, s, rules, io, data.usdSpent);
+    return { ...data, changed: true, steps: [...data.steps, 'baselines counted again'] };
+  }
+  return data;
 }
 
 export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags & HistoryFlags, io: CliIo, config?: ConfigUse): Promise<void> {
