@@ -14,6 +14,7 @@ import {
   beginRun,
   changeText,
   changesOverThreshold,
+  dataFingerprint,
   diffCounts,
   fileHashes,
   finishRun,
@@ -71,6 +72,8 @@ interface Published {
   diff: DiffRow[] | null;
   flagged: FlaggedChange[];
   outputs: { path: string; sha256: string }[];
+  /** The data the report was made from (runs.ts dataFingerprint). */
+  fingerprint: string;
 }
 
 /** summary.md's "Changes since run <id>" section. */
@@ -129,12 +132,12 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
       if (previous !== null && diff !== null) await appendFile(join(staging, 'summary.md'), changesSection(previous.runId, diff, flagged, history.thresholdPercent, report.lastComplete));
       // Hashed as staged: the same bytes are swapped in as --out.
       const outputs = (await fileHashes(staging)).map((f) => ({ path: join(spec.outDir, f.name), sha256: f.sha256 }));
-      published = { report, counts, diff, flagged, outputs };
+      published = { report, counts, diff, flagged, outputs, fingerprint: await dataFingerprint(store) };
     },
   };
 
   /** runs/<run id>/manifest.json: the run as recorded, with what it published and how it compares. */
-  const record = (end: RunEnd, data: DataRefresh | null, p: Pick<Published, 'outputs' | 'counts' | 'diff' | 'flagged'> | null, extra: Record<string, unknown> = {}, lastComplete: number | null = null) => ({
+  const record = (end: RunEnd, data: DataRefresh | null, p: Pick<Published, 'outputs' | 'counts' | 'diff' | 'flagged' | 'fingerprint'> | null, extra: Record<string, unknown> = {}, lastComplete: number | null = null) => ({
     runId,
     command: spec.command,
     startedAt: startedAt.toISOString(),
@@ -149,6 +152,7 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
     data: data === null ? null : { changed: data.changed, steps: data.steps, detail: data.detail },
     dataDate: end.dataDate,
     costUsd: end.costUsd,
+    dataFingerprint: p?.fingerprint ?? null,
     outputs: p?.outputs ?? [],
     counts: p?.counts ?? null,
     diff: {
@@ -197,7 +201,7 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
       message: `no change since ${previous.runId}`,
     };
     await finishRun(store, runId, end);
-    const dir = await writeRunFolder(spec.dbPath, runId, record(end, data, { counts, diff, flagged: [], outputs: [] }, { noChangeSince: previous.runId }), diff);
+    const dir = await writeRunFolder(spec.dbPath, runId, record(end, data, { counts, diff, flagged: [], outputs: [], fingerprint: await dataFingerprint(store) }, { noChangeSince: previous.runId }), diff);
     if (history.json) {
       io.stdout.write(`${JSON.stringify({ runId, outcome: 'no-change', noChangeSince: previous.runId, counts, diff, changesOverThreshold: [], costUsd: data.usdSpent, dataDate: end.dataDate, outputs: [], runFolder: dir, warnings })}\n`);
     } else {

@@ -9,7 +9,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { refreshFromApi } from '../pipeline/refresh-api.js';
 import { refreshFromSnapshot } from '../pipeline/refresh-snapshot.js';
 import type { DataRefresh } from '../pipeline/refresh-types.js';
-import { outputsIntact } from '../pipeline/runs.js';
+import { dataFingerprint, outputsIntact, recordedFingerprint } from '../pipeline/runs.js';
 import { apiBaselinesGap } from '../pipeline/baselines.js';
 import type { Store } from '../store/store.js';
 import { recordedRun } from './history.js';
@@ -41,10 +41,13 @@ export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags &
       for (const step of data.steps) ctx.io.effects.log(`refresh: ${step}`);
       const previous = ctx.previous;
       // Idempotent: the same data, the same settings and the published files untouched give the
-      // same outputs, so none are rewritten (a scheduled job's folder keeps its dates).
+      // same outputs, so none are rewritten (a scheduled job's folder keeps its dates). "The same
+      // data" is the data the last published run reported from, not what this refresh's data step
+      // did: a run killed after its data step and before its report changed the data with nothing
+      // published, and a same-day rerun of the API walks that day's updates again, to the same copies.
       if (
-        !data.changed &&
         previous !== null &&
+        (await dataFingerprint(store)) === (await recordedFingerprint(s.db.path, previous.runId)) &&
         isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) &&
         (await outputsIntact(s.db.path, previous.runId, s.report.outDir))
       ) {

@@ -233,6 +233,28 @@ export async function writeRunFolder(dbPath: string, runId: string, manifest: un
 }
 
 /**
+ * The data a report is made from, in one string: the stored works (each id with its copy) and the
+ * records set aside. A run records it with its outputs; a refresh whose data still give the same
+ * string as the last published run's has nothing new to report, however it got there (a same-day
+ * rerun that fetched the same copies again, or a run killed after its data step and before its report).
+ */
+export async function dataFingerprint(store: Store): Promise<string> {
+  const [works] = await store.query<{ works: number; digest: string }>('works_fingerprint');
+  const [rejects] = await store.query<{ rejects: number; digest: string }>('rejects_fingerprint');
+  return `works ${works?.works ?? 0} ${String(works?.digest ?? '0')}; rejects ${rejects?.rejects ?? 0} ${String(rejects?.digest ?? '0')}`;
+}
+
+/** The data fingerprint run `runId` recorded in its manifest.json, or null (none, or an older run that recorded none). */
+export async function recordedFingerprint(dbPath: string, runId: string): Promise<string | null> {
+  try {
+    const manifest = JSON.parse(await readFile(join(runFolder(dbPath, runId), 'manifest.json'), 'utf8')) as { dataFingerprint?: unknown };
+    return typeof manifest.dataFingerprint === 'string' ? manifest.dataFingerprint : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether `outDir` still holds exactly the files run `runId` published (by its manifest's sha256),
  * so a refresh with nothing new may leave it alone. A missing run folder or file, or one edited
  * since, means no: the report is written again.
