@@ -120,7 +120,7 @@ export async function refreshFromApi(store: Store, scope: Scope, rules: KeywordR
     for (const s of plan.slices) if ((await store.getCheckpoint(s.id))?.done !== true) notDone.push(s);
     if (source?.kind !== 'api' || notDone.length > 0) {
       const why = source === null ? 'the database holds no data set' : source.kind !== 'api' ? 'the database holds snapshot data' : `${notDone.length} of ${plan.slices.length} slices were never fetched to their end`;
-      effects.log(`refresh: ${why}; fetching them as a fetch does`);
+      effects.log(`refresh: ${why}: a full fetch of the slices not done, as \`fetch\` makes`);
       const summary = await loadFromApi(store, scope, rules, api, effects);
       return {
         source: 'api',
@@ -148,7 +148,6 @@ export async function refreshFromApi(store: Store, scope: Scope, rules: KeywordR
       if (e instanceof Stopped) throw budgetError(session, 'Counting stopped; nothing was fetched yet', effects.clock);
       throw e;
     }
-    for (const step of steps) effects.log(`refresh: ${step}`);
     if (planned.updates.length === 0 && planned.whole.length === 0) {
       // Nothing moved: the checkpoints record the counts and, where updates were asked for, the date checked.
       await store.transaction(() => recordChecked(store, plan, planned, new Set()));
