@@ -1,8 +1,8 @@
 -- one row per year x country a fetch asked for: the stored works its slice filter matches, and how many the local rule tags medical AI
 -- reads: works, classified
--- The country is matched as the fetch's `authorships.countries` filter matched it: any author's own
--- country or any institution's country_code, before the country policy (so HK stays HK). A work
--- with authors in two countries is in both countries' rows, as it was in both countries' slices.
+-- The country is matched as the fetch's `authorships.countries` filter matched it
+-- (schema/slice_countries.sql). A work with authors in two countries is in both countries' rows,
+-- as it was in both countries' slices.
 with
 
 cells as (
@@ -16,13 +16,7 @@ work_countries as (
     work_id,
     year,
     type,
-    list_distinct(list_filter(
-      flatten([
-        coalesce(json_extract_string(authorships, '$[*].countries[*]'), []::varchar[]),
-        coalesce(json_extract_string(authorships, '$[*].institutionCountries[*]'), []::varchar[])
-      ]),
-      code -> code is not null
-    )) as countries
+    slice_countries(authorships) as countries
   from works
   where year between $from_year and $to_year
     -- The fetch's `type:` filter (an empty list: every type was fetched).

@@ -19,6 +19,8 @@ import { loadQuery } from './queries.js';
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
 const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at'];
+/** Macros the queries share (one statement of a rule used by several queries), made or replaced at every open. */
+const MACROS = ['slice_countries'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
@@ -64,7 +66,7 @@ export class Store implements WorkSink {
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection);
-    for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY]) await connection.run(loadQuery(`schema/${name}`));
+    for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY, ...MACROS]) await connection.run(loadQuery(`schema/${name}`));
     return store;
   }
 
