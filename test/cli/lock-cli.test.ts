@@ -4,31 +4,18 @@
  * naming the holder; with --wait the second waits its turn; a lock left by a dead process is taken
  * over; a reader meets the lock, not DuckDB's error; a folder where the lock cannot be made is exit 2.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { runCli, runCliInProcess, type CliResult } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { runCli, runCliInProcess, spawnCli } from '../support/cli.js';
 import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
 
 const HOST = hostname();
 
-function spawnCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, OPENALEX_API_KEY: undefined, OPENALEX_BASE_URL: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
 
 const runArgs = (db: string, out: string): string[] => ['run', '--snapshot', WORKS_FILE, '--db', db, '--out', out];
 

@@ -5,7 +5,6 @@
  * swap, the new one whole), nothing half-written is counted as an output, the next run takes over
  * the lock the killed one left, and the run after the last kill gives what an uninterrupted run gives.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -14,8 +13,8 @@ import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { seededRandom } from '../../src/random.js';
-import { type CliResult } from '../support/cli.js';
-import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
+import { spawnCli, type CliProcess, type CliResult } from '../support/cli.js';
+import { WORKS_FILE } from '../support/paths.js';
 
 const TRIALS = 10;
 const SEED = 20261111;
@@ -45,19 +44,8 @@ let referenceFiles: Map<string, string>;
 const trials: Trial[] = [];
 let last: CliResult;
 
-function startRun(): { pid: number; done: Promise<CliResult>; kill: () => void } {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), 'run', '--snapshot', WORKS_FILE, '--db', db, '--out', out], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, OPENALEX_API_KEY: undefined, OPENALEX_BASE_URL: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { pid: child.pid!, done, kill: () => void child.kill('SIGKILL') };
-}
+/** The run every trial starts: the real binary, killable. */
+const startRun = (): CliProcess => spawnCli(['run', '--snapshot', WORKS_FILE, '--db', db, '--out', out]);
 
 /** summary.md without the run history's "Changes since run <id>" section, which ends it. */
 const withoutChanges = (summary: string): string => summary.replace(/\n## Changes since run [\s\S]*$/, '');

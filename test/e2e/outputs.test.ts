@@ -4,7 +4,6 @@
  * same --out stops with exit 6 naming the holder; a lock left by a dead process is taken over; and
  * an --out or --db that cannot be written is a usage error before any work starts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -12,8 +11,9 @@ import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { seededRandom } from '../../src/random.js';
-import { runCliInProcess, type CliResult } from '../support/cli.js';
-import { REPO_ROOT, WORKS_FILE } from '../support/paths.js';
+import { spawn } from 'node:child_process';
+import { runCliInProcess, spawnCli } from '../support/cli.js';
+import { WORKS_FILE } from '../support/paths.js';
 
 const TRIALS = 10;
 // Two parameter sets whose every artefact differs (title, window), so a mix of the two shows.
@@ -45,19 +45,6 @@ function contents(dir: string, normalize = true): Map<string, string> {
 const generatedAt = (dir: string): string => (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { generatedAt: string }).generatedAt;
 const besides = (out: string): string[] => readdirSync(dirname(out)).filter((e) => e.startsWith(`.${basename(out)}.`));
 
-function spawnCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
 
 async function until(check: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

@@ -8,7 +8,6 @@
  * works moved where), with the classifier as the oracle of which works are medical-AI papers;
  * never from the tool's own diff.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -21,10 +20,9 @@ import { ExitCode } from '../../src/errors.js';
 import { pagesFor } from '../../src/fetch/planner.js';
 import { seededRandom } from '../../src/random.js';
 import { readCorpus, type CorpusWork } from '../fetch/helpers.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { usableAbstract } from '../support/openalex-data.js';
 import { startOpenAlexServer, type OpenAlexServer } from '../support/openalex-server.js';
-import { REPO_ROOT } from '../support/paths.js';
 import { buildFixture, expectedWorks, rawCountries, RELEASE_2, short, writeRelease, type Fixture, type RawWork, type Release } from '../support/snapshot-release.js';
 
 const LIST_USD = 0.0001;
@@ -373,19 +371,6 @@ describe.sequential('refresh --snapshot on a two-release folder', () => {
 // 3. Two refreshes at once
 // ---------------------------------------------------------------------------------------------
 
-function spawnCli(args: string[], cwd = REPO_ROOT): { pid: number; done: Promise<CliResult>; kill: () => void } {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), ...args], {
-    cwd,
-    env: { ...process.env, OPENALEX_API_KEY: undefined, OPENALEX_BASE_URL: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { pid: child.pid!, done, kill: () => void child.kill('SIGKILL') };
-}
 
 describe('two refreshes started together on one database and --out', () => {
   it('exactly one exits 0, the other exits 6 naming the holder (pid, host, start time)', async () => {

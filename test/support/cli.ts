@@ -3,7 +3,7 @@
  * process shows: signals, kill -9, the exit code of bin, two runs at once); `runCliInProcess`
  * calls the same `main` in this process with collected output, which is much faster.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { cliIo } from '../../src/cli/io.js';
@@ -23,20 +23,34 @@ function runEnv(env: Env): Env {
   return { ...process.env, OPENALEX_API_KEY: undefined, OPENALEX_BASE_URL: undefined, ...env };
 }
 
-export function runCli(args: string[], env: Env = {}, cwd = REPO_ROOT): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), ...args], {
-      cwd,
-      env: runEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+/** A CLI process started by spawnCli: its pid, its result once it ends, and kill -9. */
+export interface CliProcess {
+  child: ChildProcess;
+  pid: number;
+  done: Promise<CliResult>;
+  kill(): void;
+}
+
+/** Starts the real binary in a child process and returns at once, for tests that race or kill it. */
+export function spawnCli(args: string[], env: Env = {}, cwd = REPO_ROOT): CliProcess {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/medai-trends.js'), ...args], {
+    cwd,
+    env: runEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, pid: child.pid!, done, kill: () => void child.kill('SIGKILL') };
+}
+
+export function runCli(args: string[], env: Env = {}, cwd = REPO_ROOT): Promise<CliResult> {
+  return spawnCli(args, env, cwd).done;
 }
 
 /**
