@@ -140,7 +140,19 @@ function program(io: CliIo): Command {
 
 /** Runs one command line (without node and the script) and returns its exit code; never exits. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const cli = program(io);
+  // Whether the command printed anything on stdout: under --json, a command stopped before it
+  // printed its object still prints one (below), so a job always reads exactly one from stdout.
+  let printed = false;
+  const watched: CliIo = {
+    ...io,
+    stdout: { write: (t: string) => ((printed = true), io.stdout.write(t)), isTTY: io.stdout.isTTY },
+    effects: { ...io.effects, stdout: (t) => ((printed = true), io.effects.stdout(t)) },
+  };
+  const cli = program(watched);
+  const refused = (exitCode: number, error: string): number => {
+    if (argv.includes('--json') && !printed) io.stdout.write(`${JSON.stringify({ outcome: 'refused', exitCode, error })}\n`);
+    return exitCode;
+  };
   try {
     await cli.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
@@ -148,17 +160,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (err instanceof CommanderError) {
       // --help and --version end here with 0; a bare `medai-trends` has had its help printed.
       if (err.exitCode === 0) return ExitCode.ok;
+      const message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
       if (err.code !== 'commander.help') {
         const command = cli.commands.find((c) => argv.includes(c.name()));
-        io.stderr.write(`medai-trends: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see medai-trends ${command ? `${command.name()} ` : ''}--help\n`);
+        io.stderr.write(`medai-trends: ${message}; see medai-trends ${command ? `${command.name()} ` : ''}--help\n`);
       }
-      return ExitCode.usage;
+      return refused(ExitCode.usage, message);
     }
     if (err instanceof UserError) {
       io.stderr.write(`medai-trends: ${err.message}\n`);
-      return err.exitCode;
+      return refused(err.exitCode, err.message);
     }
     io.stderr.write(`medai-trends: unexpected error (a bug; please report it with this output):\n${(err as Error).stack ?? String(err)}\n`);
-    return ExitCode.bug;
+    return refused(ExitCode.bug, String(err));
   }
 }

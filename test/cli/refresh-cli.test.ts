@@ -5,8 +5,9 @@
  * --json. `refresh --snapshot`: a second refresh of the same files changes nothing and says so.
  * Expected diffs are computed here from each run's counts.csv, not from the tool's diff.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
@@ -227,5 +228,33 @@ describe.sequential('medai-trends refresh --snapshot', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('no change since');
     expect((await storedRuns(db)).map((r) => r.outcome)).toEqual(['ok', 'no-change', 'no-change', 'ok']);
+  });
+});
+
+describe('--json when the command stops before its run begins', () => {
+  it('still prints exactly one JSON object on stdout: refused, with the exit code and the error', async () => {
+    const bad = await runCliInProcess(['refresh', '--json', '--from', 'abc', '--snapshot', WORKS_FILE, '--db', join(tmp, 'json', 'm.duckdb'), '--out', join(tmp, 'json', 'out')]);
+    expect(bad.code).toBe(2);
+    const lines = bad.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({ outcome: 'refused', exitCode: 2, error: '--from must be a whole number from 1900 to ' + (new Date().getUTCFullYear() + 1) + ', got "abc"' });
+    // Nothing was begun: no database, no run folder.
+    expect(existsSync(join(tmp, 'json', 'm.duckdb'))).toBe(false);
+
+    // A database another live process holds: exit 6, the same one object naming the holder.
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const db = join(tmp, 'json', 'held.duckdb');
+      mkdirSync(dirname(db), { recursive: true });
+      writeFileSync(`${db}.lock`, JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: '2026-12-01T09:00:00.000Z', command: 'refresh' }));
+      const busy = await runCliInProcess(['refresh', '--json', '--snapshot', WORKS_FILE, '--db', db, '--out', join(tmp, 'json', 'out')]);
+      expect(busy.code).toBe(6);
+      const object = JSON.parse(busy.stdout) as { outcome: string; exitCode: number; error: string };
+      expect(object.outcome).toBe('refused');
+      expect(object.exitCode).toBe(6);
+      expect(object.error).toContain(`pid ${holder.pid}`);
+    } finally {
+      holder.kill();
+    }
   });
 });
