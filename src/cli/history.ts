@@ -189,7 +189,9 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
   if (!result.reported) {
     // Nothing was redone: --out still holds the last published run's outputs, whose counts these are.
     if (previous === null) throw new Error('a run that reported nothing needs a previous run to stand on');
-    const counts = await runCounts(store, previous.runId);
+    // In the order the published run listed them: by year, then the countries in --countries order.
+    const rank = (country: string) => spec.scope.countries.indexOf(country);
+    const counts = (await runCounts(store, previous.runId)).sort((a, b) => a.year - b.year || rank(a.country) - rank(b.country));
     const diff = diffCounts(counts, counts);
     const end: RunEnd = {
       outcome: 'no-change',
