@@ -60,10 +60,8 @@ export interface RunContext {
 }
 
 /** What the command's body did: the data step, and whether it reported (false: nothing to redo). */
-export interface BodyResult {
-  data: DataRefresh;
-  reported: boolean;
-}
+/** What the run's body did: published a report, or nothing, standing on the last published run's data (its fingerprint). */
+export type BodyResult = { data: DataRefresh; reported: true } | { data: DataRefresh; reported: false; fingerprint: string };
 
 /** The published part of a run, as beforeCommit found it. */
 interface Published {
@@ -203,7 +201,7 @@ export async function recordedRun(store: Store, spec: RecordedRunSpec, io: CliIo
       message: `no change since ${previous.runId}`,
     };
     await finishRun(store, runId, end);
-    const dir = await writeRunFolder(spec.dbPath, runId, record(end, data, { counts, diff, flagged: [], outputs: [], fingerprint: await dataFingerprint(store) }, { noChangeSince: previous.runId }), diff);
+    const dir = await writeRunFolder(spec.dbPath, runId, record(end, data, { counts, diff, flagged: [], outputs: [], fingerprint: result.fingerprint }, { noChangeSince: previous.runId }), diff);
     if (history.json) {
       io.stdout.write(`${JSON.stringify({ runId, outcome: 'no-change', noChangeSince: previous.runId, counts, diff, changesOverThreshold: [], costUsd: data.usdSpent, dataDate: end.dataDate, outputs: [], runFolder: dir, warnings })}\n`);
     } else {

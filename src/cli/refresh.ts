@@ -45,13 +45,10 @@ export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags &
       // data" is the data the last published run reported from, not what this refresh's data step
       // did: a run killed after its data step and before its report changed the data with nothing
       // published, and a same-day rerun of the API walks that day's updates again, to the same copies.
-      if (
-        previous !== null &&
-        (await dataFingerprint(store)) === (await recordedFingerprint(s.db.path, previous.runId)) &&
-        isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) &&
-        (await outputsIntact(s.db.path, previous.runId, s.report.outDir))
-      ) {
-        return { data, reported: false };
+      // The cheap comparisons first: the fingerprint scans every stored work.
+      if (previous !== null && isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) && (await outputsIntact(s.db.path, previous.runId, s.report.outDir))) {
+        const fingerprint = await dataFingerprint(store);
+        if (fingerprint === (await recordedFingerprint(s.db.path, previous.runId))) return { data, reported: false, fingerprint };
       }
       // The data moved, or the settings did (then the stored data is reclassified, nothing fetched).
       await classifyStage(store, s, ctx.io);

@@ -11,6 +11,7 @@ import { DOUBLE, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { toCsv } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
+import { worksFingerprint } from './ingest.js';
 
 /**
  * running: begun (a killed run stays so); ok: its outputs were published; no-change: the data had
@@ -239,9 +240,9 @@ export async function writeRunFolder(dbPath: string, runId: string, manifest: un
  * rerun that fetched the same copies again, or a run killed after its data step and before its report).
  */
 export async function dataFingerprint(store: Store): Promise<string> {
-  const [works] = await store.query<{ works: number; digest: string }>('works_fingerprint');
+  const works = await worksFingerprint(store);
   const [rejects] = await store.query<{ rejects: number; digest: string }>('rejects_fingerprint');
-  return `works ${works?.works ?? 0} ${String(works?.digest ?? '0')}; rejects ${rejects?.rejects ?? 0} ${String(rejects?.digest ?? '0')}`;
+  return `works ${works.works} ${works.digest}; rejects ${rejects?.rejects ?? 0} ${String(rejects?.digest ?? '0')}`;
 }
 
 /** The data fingerprint run `runId` recorded in its manifest.json, or null (none, or an older run that recorded none). */
