@@ -7,7 +7,8 @@
  * Both are written to temporary names and renamed, the page last, so a kill leaves either the
  * whole page or none of it.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeWhole } from '../files.js';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
@@ -27,19 +28,14 @@ function pageBase(dataDir: string, sliceId: string, pageNo: number): string {
   return join(rawSliceDir(dataDir, sliceId), `page_${String(pageNo).padStart(5, '0')}`);
 }
 
-async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
 
 export async function writeRawPage(dataDir: string, sliceId: string, pageNo: number, records: readonly unknown[], meta: RawPageMeta): Promise<string> {
   const base = pageBase(dataDir, sliceId, pageNo);
   await mkdir(rawSliceDir(dataDir, sliceId), { recursive: true });
   // JSON.stringify leaves U+2028 inside its line; only `\n` separates records.
   const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
-  await writeAtomic(`${base}.cursor`, JSON.stringify(meta));
-  await writeAtomic(`${base}.jsonl.gz`, gzipSync(text));
+  await writeWhole(`${base}.cursor`, JSON.stringify(meta));
+  await writeWhole(`${base}.jsonl.gz`, gzipSync(text));
   return `${base}.jsonl.gz`;
 }
 

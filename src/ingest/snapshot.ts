@@ -3,12 +3,12 @@
  * JSON Lines, one work per line), saved API responses (a JSON page with a `results` array) and
  * JSON arrays of works, gzipped or not, found recursively under a directory or by a glob.
  */
-import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Papa from 'papaparse';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../errors.js';
+import { sha256Of } from '../files.js';
 import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 import { JsonPrefix } from './prefix.js';
@@ -70,11 +70,6 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of (await open(path, 'r')).createReadStream()) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /**
  * Expands each argument (a file, a directory, or a glob) into files, sorted so that every run

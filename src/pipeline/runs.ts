@@ -4,13 +4,14 @@
  * next run can say what moved. Each finished run also gets a folder beside the database,
  * `runs/<run id>/` with manifest.json and diff.csv, for the people and jobs that read files.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DOUBLE, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { toCsv } from '../report/csv.js';
 import type { CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
+import { sha256Of, writeWhole } from '../files.js';
 import { worksFingerprint } from './ingest.js';
 
 /**
@@ -213,23 +214,16 @@ export function runFolder(dbPath: string, runId: string): string {
 /** sha256 of every file in `dir` (not recursing: an output folder is flat), by name. */
 export async function fileHashes(dir: string): Promise<{ name: string; sha256: string }[]> {
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
-  return Promise.all(names.map(async (name) => ({ name, sha256: createHash('sha256').update(await readFile(join(dir, name))).digest('hex') })));
-}
-
-/** Writes `name` in `dir` under a temporary name, then renames it: a kill leaves the whole file or none. */
-async function writeWhole(dir: string, name: string, text: string): Promise<void> {
-  const tmp = join(dir, `.${name}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`);
-  await writeFile(tmp, text);
-  await rename(tmp, join(dir, name));
+  return Promise.all(names.map(async (name) => ({ name, sha256: await sha256Of(join(dir, name)) })));
 }
 
 /** Writes runs/<run id>/manifest.json, and diff.csv when there was a run to diff against; returns the folder. */
 export async function writeRunFolder(dbPath: string, runId: string, manifest: unknown, diff: readonly DiffRow[] | null): Promise<string> {
   const dir = runFolder(dbPath, runId);
   await mkdir(dir, { recursive: true });
-  if (diff !== null) await writeWhole(dir, 'diff.csv', diffCsv(diff));
+  if (diff !== null) await writeWhole(join(dir, 'diff.csv'), diffCsv(diff));
   // The manifest last: a folder with a manifest is a finished record.
-  await writeWhole(dir, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeWhole(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return dir;
 }
 
@@ -245,34 +239,33 @@ export async function dataFingerprint(store: Store): Promise<string> {
   return `works ${works.works} ${works.digest}; rejects ${rejects?.rejects ?? 0} ${String(rejects?.digest ?? '0')}`;
 }
 
-/** The data fingerprint run `runId` recorded in its manifest.json, or null (none, or an older run that recorded none). */
-export async function recordedFingerprint(dbPath: string, runId: string): Promise<string | null> {
+/** What a refresh reads back of a published run's manifest.json: the data it reported from and the files it wrote. */
+export interface RunManifest {
+  /** Absent in a run recorded before the fingerprint was. */
+  dataFingerprint?: string;
+  outputs?: { path: string; sha256: string }[];
+}
+
+/** Run `runId`'s manifest.json, or null when its folder or manifest is missing or unreadable. */
+export async function readRunManifest(dbPath: string, runId: string): Promise<RunManifest | null> {
   try {
-    const manifest = JSON.parse(await readFile(join(runFolder(dbPath, runId), 'manifest.json'), 'utf8')) as { dataFingerprint?: unknown };
-    return typeof manifest.dataFingerprint === 'string' ? manifest.dataFingerprint : null;
+    return JSON.parse(await readFile(join(runFolder(dbPath, runId), 'manifest.json'), 'utf8')) as RunManifest;
   } catch {
     return null;
   }
 }
 
 /**
- * Whether `outDir` still holds exactly the files run `runId` published (by its manifest's sha256),
- * so a refresh with nothing new may leave it alone. A missing run folder or file, or one edited
- * since, means no: the report is written again.
+ * Whether `outDir` still holds exactly the files a run published (by its manifest's sha256), so a
+ * refresh with nothing new may leave it alone. No manifest, a missing file or one edited since
+ * means no: the report is written again.
  */
-export async function outputsIntact(dbPath: string, runId: string, outDir: string): Promise<boolean> {
-  let outputs: { path: string; sha256: string }[];
-  try {
-    const manifest = JSON.parse(await readFile(join(runFolder(dbPath, runId), 'manifest.json'), 'utf8')) as { outputs?: { path: string; sha256: string }[] };
-    outputs = manifest.outputs ?? [];
-  } catch {
-    return false;
-  }
+export async function outputsIntact(manifest: RunManifest | null, outDir: string): Promise<boolean> {
+  const outputs = manifest?.outputs ?? [];
   if (outputs.length === 0) return false;
   for (const o of outputs) {
     try {
-      const now = createHash('sha256').update(await readFile(join(outDir, basename(o.path)))).digest('hex');
-      if (now !== o.sha256) return false;
+      if ((await sha256Of(join(outDir, basename(o.path)))) !== o.sha256) return false;
     } catch {
       return false;
     }

@@ -1,0 +1,20 @@
+/**
+ * The two file operations several layers share: a file's sha256, streamed so a snapshot part of
+ * gigabytes is never held whole, and a file written whole (under a temporary name, then renamed),
+ * so a kill leaves the complete file or none.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rename, writeFile } from 'node:fs/promises';
+
+export async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fh = await open(path, 'r');
+  for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function writeWhole(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
