@@ -9,7 +9,7 @@ import { loadKeywordRules } from '../classify/keywords.js';
 import { refreshFromApi } from '../pipeline/refresh-api.js';
 import { refreshFromSnapshot } from '../pipeline/refresh-snapshot.js';
 import type { DataRefresh } from '../pipeline/refresh-types.js';
-import { dataFingerprint, outputsIntact, recordedFingerprint } from '../pipeline/runs.js';
+import { dataFingerprint, outputsIntact, readRunManifest } from '../pipeline/runs.js';
 import { apiBaselinesGap } from '../pipeline/baselines.js';
 import type { Store } from '../store/store.js';
 import { recordedRun } from './history.js';
@@ -46,9 +46,12 @@ export async function refreshCommand(o: CommonFlags & FetchFlags & ReportFlags &
       // did: a run killed after its data step and before its report changed the data with nothing
       // published, and a same-day rerun of the API walks that day's updates again, to the same copies.
       // The cheap comparisons first: the fingerprint scans every stored work.
-      if (previous !== null && isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings))) && (await outputsIntact(s.db.path, previous.runId, s.report.outDir))) {
-        const fingerprint = await dataFingerprint(store);
-        if (fingerprint === (await recordedFingerprint(s.db.path, previous.runId))) return { data, reported: false, fingerprint };
+      if (previous !== null && isDeepStrictEqual(previous.settings, JSON.parse(JSON.stringify(spec.settings)))) {
+        const published = await readRunManifest(s.db.path, previous.runId);
+        if (await outputsIntact(published, s.report.outDir)) {
+          const fingerprint = await dataFingerprint(store);
+          if (fingerprint === published?.dataFingerprint) return { data, reported: false, fingerprint };
+        }
       }
       // The data moved, or the settings did (then the stored data is reclassified, nothing fetched).
       await classifyStage(store, s, ctx.io);

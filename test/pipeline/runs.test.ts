@@ -16,6 +16,7 @@ import {
   listRuns,
   newRunId,
   outputsIntact,
+  readRunManifest,
   previousSuccessfulRun,
   runCounts,
   runFolder,
@@ -159,9 +160,9 @@ describe('runs/<run id>/', () => {
     expect(readdirSync(dir).sort()).toEqual(['diff.csv', 'manifest.json']);
     expect(readFileSync(join(dir, 'diff.csv'), 'utf8')).toBe('year,country,before,after,change\n2020,US,1,3,2\n');
     expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).runId).toBe('R1');
-    expect(await outputsIntact(db, 'R1', out)).toBe(true);
+    expect(await outputsIntact(await readRunManifest(db, 'R1'), out)).toBe(true);
     writeFileSync(join(out, 'counts.csv'), 'edited\n');
-    expect(await outputsIntact(db, 'R1', out)).toBe(false);
-    expect(await outputsIntact(db, 'no-such-run', out)).toBe(false);
+    expect(await outputsIntact(await readRunManifest(db, 'R1'), out)).toBe(false);
+    expect(await outputsIntact(await readRunManifest(db, 'no-such-run'), out)).toBe(false);
   });
 });
