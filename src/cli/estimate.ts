@@ -9,7 +9,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { estimate, type Estimate } from '../fetch/fetcher.js';
 import { fetchCountries } from '../classify/countries.js';
 import { apiBaseUrl, NO_KEY_MESSAGE } from '../pipeline/source.js';
-import { defaultLockEffects } from '../pipeline/lock.js';
+import { lockEffects } from '../pipeline/lock.js';
 import { openLockedStore } from '../pipeline/locked-store.js';
 import type { CliIo } from './io.js';
 import { parseFetch, parseScope, parseWait, Problems, type FetchFlags } from './options.js';
@@ -57,7 +57,7 @@ export async function estimateCommand(o: EstimateFlags, io: CliIo): Promise<void
   const rules = await loadKeywordRules(scope.keywordsDir);
   // Only an existing database is read: estimating must not create one as a side effect. Reading
   // it takes its lock all the same: DuckDB lets one process open the file.
-  const locked = o.db !== undefined && existsSync(o.db) ? await openLockedStore({ path: o.db }, wait, { ...defaultLockEffects, log: io.effects.log }) : null;
+  const locked = o.db !== undefined && existsSync(o.db) ? await openLockedStore({ path: o.db }, wait, lockEffects(io.effects.log)) : null;
   const store = locked?.store ?? null;
   try {
     const est = await estimate({

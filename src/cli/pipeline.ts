@@ -13,7 +13,7 @@ import { classifyStore } from '../pipeline/classify.js';
 import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCompare, type CompareRecord } from '../pipeline/compare.js';
 import { requireComplete } from '../pipeline/completeness.js';
 import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
-import { acquireLocks, databaseLock, defaultLockEffects, releaseLocks } from '../pipeline/lock.js';
+import { acquireLocks, databaseLock, lockEffects, releaseLocks } from '../pipeline/lock.js';
 import { openHeldStore } from '../pipeline/locked-store.js';
 import { OutputFolder } from '../pipeline/output-folder.js';
 import type { DataRefresh } from '../pipeline/refresh-types.js';
@@ -178,7 +178,7 @@ export type LockedSettings = Pick<Settings, 'db' | 'wait'>;
 export async function withLocked<T>(s: LockedSettings, out: string, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T>;
 export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder | null) => Promise<T>): Promise<T>;
 export async function withLocked<T>(s: LockedSettings, out: string | null, io: CliIo, body: (store: Store, folder: OutputFolder) => Promise<T>): Promise<T> {
-  const effects = { ...defaultLockEffects, log: io.effects.log };
+  const effects = lockEffects(io.effects.log);
   const claim = out === null ? null : OutputFolder.prepare(out, [{ label: '--db', path: s.db.path }]);
   const db = databaseLock(s.db.path);
   const locks = await acquireLocks([...(db === null ? [] : [db]), ...(claim === null ? [] : [claim.lock])], s.wait, effects);

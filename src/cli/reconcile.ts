@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../errors.js';
 import { reconcile, reconcileText, reconcileVerdict } from '../pipeline/reconcile.js';
 import { apiBaseUrl } from '../pipeline/source.js';
-import { defaultLockEffects } from '../pipeline/lock.js';
+import { lockEffects } from '../pipeline/lock.js';
 import { openLockedStore } from '../pipeline/locked-store.js';
 import type { CliIo } from './io.js';
 import { FETCH_DEFAULTS, Problems, RECONCILE_BUDGET_USD, integer, parseCountries, parseDb, parseWait, parseYear } from './options.js';
@@ -39,7 +39,7 @@ export async function reconcileCommand(o: ReconcileFlags, io: CliIo): Promise<vo
   // Reconciling must not create an empty database as a side effect.
   if (!existsSync(db.path)) throw new UserError(`no database at ${db.path}: fetch first (or give --db)`, ExitCode.usage);
   // It only reads, but DuckDB lets one process open the file: it takes the lock as a writer does.
-  const locked = await openLockedStore(db, wait, { ...defaultLockEffects, log: io.effects.log });
+  const locked = await openLockedStore(db, wait, lockEffects(io.effects.log));
   const { store } = locked;
   try {
     const result = await reconcile(

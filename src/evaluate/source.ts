@@ -6,7 +6,7 @@ import { access } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
-import { defaultLockEffects } from '../pipeline/lock.js';
+import { lockEffects } from '../pipeline/lock.js';
 import { openLockedStore, type LockedStore } from '../pipeline/locked-store.js';
 import { completenessOf, resumeText } from '../pipeline/completeness.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
@@ -51,7 +51,7 @@ export async function openExistingStore(path: string, effects: Effects = quietEf
   } catch {
     throw new UserError(`no database at ${path}: run \`medai-trends fetch\` first, or pass --snapshot <files>`);
   }
-  const locked = await openLockedStore({ path }, waitSeconds, { ...defaultLockEffects, log: effects.log });
+  const locked = await openLockedStore({ path }, waitSeconds, lockEffects(effects.log));
   try {
     const c = await completenessOf(locked.store);
     if (c.state === 'incomplete') effects.warn(`the data set in ${path} is incomplete (${c.reason}); ${resumeText(c)}`);

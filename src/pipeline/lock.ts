@@ -59,6 +59,11 @@ export const defaultLockEffects: LockEffects = {
   random: Math.random,
 };
 
+/** This process's lock effects, logging where the command logs. */
+export function lockEffects(log: (line: string) => void): LockEffects {
+  return { ...defaultLockEffects, log };
+}
+
 /** A lock to take: its file, and what it guards as messages name it. */
 export interface LockRequest {
   path: string;

@@ -26,10 +26,6 @@ function isToolFile(name: string): boolean {
   return TOOL_FILE.test(name);
 }
 
-/** The lock's effects (pid, host, clock, liveness, log); the folder has no others. */
-export type FolderEffects = LockEffects;
-export const defaultFolderEffects: FolderEffects = defaultLockEffects;
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -73,7 +69,7 @@ export class OutputFolder {
    * holder, or waiting up to `waitSeconds`), then open. A command that also locks the database
    * calls the three itself, taking both locks together.
    */
-  static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: FolderEffects = defaultFolderEffects, waitSeconds = 0): Promise<OutputFolder> {
+  static async claim(out: string, forbidden: { label: string; path: string }[] = [], effects: LockEffects = defaultLockEffects, waitSeconds = 0): Promise<OutputFolder> {
     const claim = OutputFolder.prepare(out, forbidden);
     const [lock] = await acquireLocks([claim.lock], waitSeconds, effects);
     return OutputFolder.open(claim, lock!, effects);
@@ -110,7 +106,7 @@ export class OutputFolder {
    * Under the lock: repairs what a killed run left beside --out and makes the staging folder. The
    * folder owns `lock` from here: release() lets go of it, as does a failure here.
    */
-  static async open(claim: OutputClaim, lock: HeldLock, effects: FolderEffects = defaultFolderEffects): Promise<OutputFolder> {
+  static async open(claim: OutputClaim, lock: HeldLock, effects: LockEffects = defaultLockEffects): Promise<OutputFolder> {
     const { out, target } = claim;
     const parent = dirname(target);
     const name = basename(target);
@@ -161,7 +157,7 @@ export class OutputFolder {
  * staging folder is an unfinished run: removed. A previous run moved aside with no --out beside it
  * was killed mid-swap: put back, so --out holds the previous run again.
  */
-async function recover(parent: string, name: string, target: string, effects: FolderEffects): Promise<void> {
+async function recover(parent: string, name: string, target: string, effects: LockEffects): Promise<void> {
   const n = escapeRegExp(name);
   const tmp = new RegExp(`^\\.${n}\\.tmp-\\d+-[A-Za-z0-9]{6}$`);
   const old = new RegExp(`^\\.${n}\\.old-\\d+-[A-Za-z0-9]{6}$`);

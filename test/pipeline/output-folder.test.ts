@@ -7,9 +7,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OutputFolder, defaultFolderEffects } from '../../src/pipeline/output-folder.js';
+import { lockEffects } from '../../src/pipeline/lock.js';
+import { OutputFolder } from '../../src/pipeline/output-folder.js';
 
-const quiet = { ...defaultFolderEffects, log: () => {} };
+const quiet = lockEffects(() => {});
 
 describe('OutputFolder.commit carry-over', () => {
   it('keeps a user file, and a name this run wrote holds this run\'s content', async () => {
