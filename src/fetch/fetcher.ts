@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
 import { toBatch } from '../model/batch.js';
 import { systemClock, type Clock } from '../effects/clock.js';
-import { COST_USD, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
+import { callCostUsd, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
 import { quietProgress, type FetchProgress, type FetchProgressState } from '../effects/progress.js';
 import type { Effects } from '../effects/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
@@ -153,10 +153,6 @@ export function readYearGroups(body: Record<string, unknown>): Map<number, numbe
   return counts;
 }
 
-function costOf(slice: Slice): number {
-  return slice.search ? COST_USD.search : COST_USD.list;
-}
-
 async function checkpointOf(sink: Pick<WorkSink, 'getCheckpoint'> | undefined, slice: Slice): Promise<SliceCheckpoint | null> {
   const cp = (await sink?.getCheckpoint(slice.id)) ?? null;
   // The id hashes the query, so a mismatch means a foreign checkpoint: start over rather than resume it.
@@ -196,7 +192,7 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
     const works = cp?.done ? cp.worksStored : (countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0);
     const pages = cp?.done ? cp.pagesDone : pagesFor(works, plan.perPage);
     const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
-    return { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false };
+    return { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * callCostUsd(slice.search), done: cp?.done ?? false };
   });
   return {
     slices,
@@ -281,7 +277,7 @@ export async function countWith(session: Session, queries: readonly string[]): P
   return counts;
 }
 
-function formatUsd(usd: number): string {
+export function formatUsd(usd: number): string {
   return `$${usd.toFixed(4)}`;
 }
 
@@ -507,7 +503,7 @@ export async function walkPlanned(
       const cp = saved.get(slice.id);
       const pages = pagesFor(works, options.perPage);
       const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
-      return [slice.id, { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false }];
+      return [slice.id, { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * callCostUsd(slice.search), done: cp?.done ?? false }];
     }),
   );
   const est = { pagesLeft: [...estimates.values()].reduce((n, e) => n + e.pagesLeft, 0), usdLeft: [...estimates.values()].reduce((n, e) => n + e.usdLeft, 0) };

@@ -23,8 +23,8 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import type { Effects } from '../effects/effects.js';
-import { budgetError, countWith, makeSession, walkPlanned, type PlannedWalk } from '../fetch/fetcher.js';
-import { COST_USD, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
+import { budgetError, countWith, formatUsd, makeSession, walkPlanned, type PlannedWalk } from '../fetch/fetcher.js';
+import { callCostUsd, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
 import { messageOf } from '../fetch/client.js';
 import { clearRawSlice, readRawPage } from '../fetch/raw-pages.js';
 import { RefusedError, Stopped, type Session } from '../fetch/session.js';
@@ -71,14 +71,6 @@ interface WorkCells {
 }
 
 const ID_LIST = { ids: LIST(VARCHAR) };
-
-function formatUsd(usd: number): string {
-  return `$${usd.toFixed(4)}`;
-}
-
-function priceOf(slice: Slice): number {
-  return slice.search ? COST_USD.search : COST_USD.list;
-}
 
 /** Whether an error is OpenAlex refusing the key the `from_updated_date` filter (403, as its proxy answers). */
 export function refusesUpdatedDate(e: unknown): e is RefusedError {
@@ -323,7 +315,7 @@ function walksEstimate(p: Pick<PendingRefresh, 'updates' | 'whole' | 'counts'>, 
   let usd = 0;
   const add = (slice: Slice, works: number): void => {
     pages += pagesFor(works, perPage);
-    usd += pagesFor(works, perPage) * priceOf(slice);
+    usd += pagesFor(works, perPage) * callCostUsd(slice.search);
   };
   for (const u of p.updates) if (u.works > 0) add(bySlice.get(u.sliceId)!, u.works);
   for (const id of p.whole) add(bySlice.get(id)!, p.counts[id] ?? 0);
