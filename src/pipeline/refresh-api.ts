@@ -127,7 +127,7 @@ export async function refreshFromApi(store: Store, scope: Scope, rules: KeywordR
 
   const session = makeSession(options, effects);
   const steps: string[] = [];
-  const command = apiFetchCommand(store.path, scope, rules, api).replace(/^medai-trends fetch /, 'medai-trends refresh ');
+  const command = apiFetchCommand(store.path, scope, rules, api, 'refresh');
   const bySlice = new Map(plan.slices.map((s) => [s.id, s]));
   const types = [...scope.types];
   const walkOptions = { dataDir: options.dataDir, concurrency: options.concurrency, perPage: plan.perPage };
