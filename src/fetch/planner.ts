@@ -225,6 +225,11 @@ export function planSlices(input: PlanInput): Plan {
   return { slices, countQueries, perPage, chunks: { ai: aiChunks.length, medical: medChunks.length } };
 }
 
+/** The count query (one per country and chunk pair) that counts a slice of the plan. */
+export function countQueryOf(plan: Pick<Plan, 'countQueries'>, slice: Pick<Slice, 'country' | 'chunk'>): Plan['countQueries'][number] {
+  return plan.countQueries.find((q) => q.country === slice.country && q.chunk === slice.chunk)!;
+}
+
 /** Requests a cursor walk over `works` records takes: full pages, plus the short or empty last one. */
 export function pagesFor(works: number, perPage: number): number {
   return Math.floor(works / perPage) + 1;

@@ -24,7 +24,7 @@ import { ExitCode, UserError } from '../errors.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import type { Effects } from '../effects/effects.js';
 import { budgetError, countWith, formatUsd, makeSession, walkPlanned, type PlannedWalk } from '../fetch/fetcher.js';
-import { callCostUsd, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
+import { callCostUsd, countQueryOf, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
 import { messageOf } from '../fetch/client.js';
 import { clearRawSlice, readRawPage } from '../fetch/raw-pages.js';
 import { RefusedError, Stopped, type Session } from '../fetch/session.js';
@@ -246,7 +246,7 @@ async function planRefresh(store: Store, plan: Plan, session: Session, effects: 
   const countedAt = effects.now().toISOString();
   const checkpoints = new Map<string, SliceCheckpoint>();
   for (const s of plan.slices) checkpoints.set(s.id, (await store.getCheckpoint(s.id))!);
-  const countOf = (s: Slice): string => plan.countQueries.find((q) => q.country === s.country && q.chunk === s.chunk)!.query;
+  const countOf = (s: Slice): string => countQueryOf(plan, s).query;
 
   const counted = await countWith(session, plan.countQueries.map((q) => q.query));
   const counts: Record<string, number> = {};
@@ -314,8 +314,9 @@ function walksEstimate(p: Pick<PendingRefresh, 'updates' | 'whole' | 'counts'>, 
   let pages = 0;
   let usd = 0;
   const add = (slice: Slice, works: number): void => {
-    pages += pagesFor(works, perPage);
-    usd += pagesFor(works, perPage) * callCostUsd(slice.search);
+    const n = pagesFor(works, perPage);
+    pages += n;
+    usd += n * callCostUsd(slice.search);
   };
   for (const u of p.updates) if (u.works > 0) add(bySlice.get(u.sliceId)!, u.works);
   for (const id of p.whole) add(bySlice.get(id)!, p.counts[id] ?? 0);
