@@ -173,20 +173,11 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
   // A count query whose slices are all done would buy numbers nobody needs.
   const open = new Set(plan.slices.filter((s) => saved.get(s.id)?.done !== true).map((s) => `${s.country}|${s.chunk}`));
   const countsBy = new Map<string, Map<number, number>>();
-  const limit = pLimit(concurrency);
   const countUsdBefore = session.spentUsd;
   const requestsBefore = session.requests;
-  await Promise.all(
-    plan.countQueries
-      .filter((q) => open.has(`${q.country}|${q.chunk}`))
-      .map((q) =>
-        limit(async () => {
-          // Counts come before any page: every slice waits for them.
-          // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
-          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, false, readYearGroups, Number.MAX_SAFE_INTEGER));
-        }),
-      ),
-  );
+  const openQueries = plan.countQueries.filter((q) => open.has(`${q.country}|${q.chunk}`));
+  const counted = await countWith(session, openQueries.map((q) => q.query), concurrency);
+  for (const q of openQueries) countsBy.set(`${q.country}|${q.chunk}`, counted.get(q.query)!);
   const slices: SliceEstimate[] = plan.slices.map((slice) => {
     const cp = saved.get(slice.id);
     const works = cp?.done ? cp.worksStored : (countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0);
@@ -269,9 +260,10 @@ export async function countNow(
  * rate gate), once each; a year OpenAlex lists no group for is absent (0). Throws Stopped when the
  * session stops: the caller says what was left.
  */
-export async function countWith(session: Session, queries: readonly string[]): Promise<Map<string, Map<number, number>>> {
+export async function countWith(session: Session, queries: readonly string[], concurrency = ESTIMATE_CONCURRENCY): Promise<Map<string, Map<number, number>>> {
   const counts = new Map<string, Map<number, number>>();
-  const limit = pLimit(ESTIMATE_CONCURRENCY);
+  const limit = pLimit(concurrency);
+  // Counts come before any page: every slice waits for them (hence the top priority).
   // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
   await Promise.all([...new Set(queries)].map((q) => limit(async () => counts.set(q, await session.get(q, false, readYearGroups, Number.MAX_SAFE_INTEGER)))));
   return counts;
