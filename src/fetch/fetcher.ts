@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { ExitCode, UserError } from '../errors.js';
 import { toBatch } from '../model/batch.js';
 import { systemClock, type Clock } from '../effects/clock.js';
-import { COST_USD, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
+import { callCostUsd, GROUP_BY_COST_USD, pagesFor, planSlices, type Plan, type Slice } from './planner.js';
 import { quietProgress, type FetchProgress, type FetchProgressState } from '../effects/progress.js';
 import type { Effects } from '../effects/effects.js';
 import { clearRawSlice, readRawPage, writeRawPage } from './raw-pages.js';
@@ -153,10 +153,6 @@ export function readYearGroups(body: Record<string, unknown>): Map<number, numbe
   return counts;
 }
 
-function costOf(slice: Slice): number {
-  return slice.search ? COST_USD.search : COST_USD.list;
-}
-
 async function checkpointOf(sink: Pick<WorkSink, 'getCheckpoint'> | undefined, slice: Slice): Promise<SliceCheckpoint | null> {
   const cp = (await sink?.getCheckpoint(slice.id)) ?? null;
   // The id hashes the query, so a mismatch means a foreign checkpoint: start over rather than resume it.
@@ -177,26 +173,17 @@ async function countSlices(session: Session, plan: Plan, saved: Map<string, Slic
   // A count query whose slices are all done would buy numbers nobody needs.
   const open = new Set(plan.slices.filter((s) => saved.get(s.id)?.done !== true).map((s) => `${s.country}|${s.chunk}`));
   const countsBy = new Map<string, Map<number, number>>();
-  const limit = pLimit(concurrency);
   const countUsdBefore = session.spentUsd;
   const requestsBefore = session.requests;
-  await Promise.all(
-    plan.countQueries
-      .filter((q) => open.has(`${q.country}|${q.chunk}`))
-      .map((q) =>
-        limit(async () => {
-          // Counts come before any page: every slice waits for them.
-          // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
-          countsBy.set(`${q.country}|${q.chunk}`, await session.get(q.query, false, readYearGroups, Number.MAX_SAFE_INTEGER));
-        }),
-      ),
-  );
+  const openQueries = plan.countQueries.filter((q) => open.has(`${q.country}|${q.chunk}`));
+  const counted = await countWith(session, openQueries.map((q) => q.query), concurrency);
+  for (const q of openQueries) countsBy.set(`${q.country}|${q.chunk}`, counted.get(q.query)!);
   const slices: SliceEstimate[] = plan.slices.map((slice) => {
     const cp = saved.get(slice.id);
     const works = cp?.done ? cp.worksStored : (countsBy.get(`${slice.country}|${slice.chunk}`)?.get(slice.year) ?? 0);
     const pages = cp?.done ? cp.pagesDone : pagesFor(works, plan.perPage);
     const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
-    return { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false };
+    return { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * callCostUsd(slice.search), done: cp?.done ?? false };
   });
   return {
     slices,
@@ -273,15 +260,16 @@ export async function countNow(
  * rate gate), once each; a year OpenAlex lists no group for is absent (0). Throws Stopped when the
  * session stops: the caller says what was left.
  */
-export async function countWith(session: Session, queries: readonly string[]): Promise<Map<string, Map<number, number>>> {
+export async function countWith(session: Session, queries: readonly string[], concurrency = ESTIMATE_CONCURRENCY): Promise<Map<string, Map<number, number>>> {
   const counts = new Map<string, Map<number, number>>();
-  const limit = pLimit(ESTIMATE_CONCURRENCY);
+  const limit = pLimit(concurrency);
+  // Counts come before any page: every slice waits for them (hence the top priority).
   // A group_by call is list-priced even with a search filter (GROUP_BY_COST_USD).
   await Promise.all([...new Set(queries)].map((q) => limit(async () => counts.set(q, await session.get(q, false, readYearGroups, Number.MAX_SAFE_INTEGER)))));
   return counts;
 }
 
-function formatUsd(usd: number): string {
+export function formatUsd(usd: number): string {
   return `$${usd.toFixed(4)}`;
 }
 
@@ -507,7 +495,7 @@ export async function walkPlanned(
       const cp = saved.get(slice.id);
       const pages = pagesFor(works, options.perPage);
       const pagesLeft = cp?.done ? 0 : Math.max(1, pages - (cp?.pagesDone ?? 0));
-      return [slice.id, { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * costOf(slice), done: cp?.done ?? false }];
+      return [slice.id, { sliceId: slice.id, year: slice.year, country: slice.country, query: slice.query, works, pages, pagesLeft, usdLeft: pagesLeft * callCostUsd(slice.search), done: cp?.done ?? false }];
     }),
   );
   const est = { pagesLeft: [...estimates.values()].reduce((n, e) => n + e.pagesLeft, 0), usdLeft: [...estimates.values()].reduce((n, e) => n + e.usdLeft, 0) };

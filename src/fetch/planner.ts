@@ -23,6 +23,11 @@ export const LIMITS = {
 /** USD per call (developers.openalex.org "Pricing by Endpoint"): list/filter and group_by vs search filters. */
 export const COST_USD = { list: 0.0001, search: 0.001 } as const;
 
+/** USD for one list/page call: search-priced when its filter holds a search, list-priced otherwise. */
+export function callCostUsd(search: boolean): number {
+  return search ? COST_USD.search : COST_USD.list;
+}
+
 /**
  * A `group_by` call is list-priced even when its filter holds a search: it returns counts, not
  * search results. Every counting call (estimate, baselines) is priced by this one rule.
@@ -218,6 +223,11 @@ export function planSlices(input: PlanInput): Plan {
     }
   }
   return { slices, countQueries, perPage, chunks: { ai: aiChunks.length, medical: medChunks.length } };
+}
+
+/** The count query (one per country and chunk pair) that counts a slice of the plan. */
+export function countQueryOf(plan: Pick<Plan, 'countQueries'>, slice: Pick<Slice, 'country' | 'chunk'>): Plan['countQueries'][number] {
+  return plan.countQueries.find((q) => q.country === slice.country && q.chunk === slice.chunk)!;
 }
 
 /** Requests a cursor walk over `works` records takes: full pages, plus the short or empty last one. */

@@ -7,7 +7,7 @@ import { ExitCode, UserError, type HttpError } from '../errors.js';
 import { getJson, messageOf, type GetResult, type RateInfo } from './client.js';
 import { redactUrl, requestPath } from './safe-url.js';
 import { RateGate, type Clock } from './gate.js';
-import { COST_USD } from './planner.js';
+import { callCostUsd } from './planner.js';
 
 export interface RetryPolicy {
   /** Attempts per request for transient failures (5xx, resets, timeouts, bad bodies). */
@@ -89,7 +89,7 @@ export class Session {
    * `priority` orders waiting requests at the rate gate (higher first).
    */
   async get<T>(url: string, search: boolean, read: (body: Record<string, unknown>) => T | null, priority = 0): Promise<T> {
-    const cost = search ? COST_USD.search : COST_USD.list;
+    const cost = callCostUsd(search);
     let failures = 0;
     let throttles = 0;
     for (;;) {

@@ -311,10 +311,17 @@ export function checkCoverage(coverage: Coverage, scope: Scope, rule: RuleTerms 
 
 /**
  * The API fetch command of a Scope: the options that decide its slices (a different window, list,
- * type filter or page size plans other slices, which would not resume these).
+ * type filter or page size plans other slices, which would not resume these). `verb` 'refresh'
+ * gives the same options to `medai-trends refresh`.
  */
-export function apiFetchCommand(db: string, scope: Scope, rules: { dir: string }, api: { prefilter: 'keywords' | 'none'; perPage: number }): string {
-  const words = ['fetch', '--db', db, '--from', String(scope.from), '--to', String(scope.to), '--countries', scope.countries.join(',')];
+export function apiFetchCommand(
+  db: string,
+  scope: Scope,
+  rules: { dir: string },
+  api: { prefilter: 'keywords' | 'none'; perPage: number },
+  verb: 'fetch' | 'refresh' = 'fetch',
+): string {
+  const words = [verb, '--db', db, '--from', String(scope.from), '--to', String(scope.to), '--countries', scope.countries.join(',')];
   if (scope.types.length > 0) words.push('--types', scope.types.join(','));
   if (scope.countryPolicy !== DEFAULT_POLICY) words.push('--country-policy', scope.countryPolicy);
   if (api.prefilter !== 'keywords') words.push('--prefilter', api.prefilter);

@@ -11,7 +11,7 @@ import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { commandLine } from './completeness.js';
 import { apiFetchCommand, coverageOf, type ApiSpan, type Coverage } from './coverage.js';
 import { countNow, type FetchEffects } from '../fetch/fetcher.js';
-import { planSlices, type Plan, type PlanInput } from '../fetch/planner.js';
+import { countQueryOf, planSlices, type Plan, type PlanInput } from '../fetch/planner.js';
 import { redactUrl } from '../fetch/safe-url.js';
 import { checkParts, findManifest, readManifest, type PartCheck } from '../ingest/manifest.js';
 import { InvariantError, UserError } from '../errors.js';
@@ -201,7 +201,7 @@ async function reconcileApi(store: Store, source: ApiSource, options: ReconcileO
     for (const s of stored) storedBy.set(`${s.year} ${s.country}`, s);
     for (const [i, slice] of fetchedPlan.slices.entries()) {
       if (!wanted(slice.year, slice.country)) continue;
-      const count = nowPlan.countQueries.find((q) => q.country === slice.country && q.chunk === slice.chunk)!;
+      const count = countQueryOf(nowPlan, slice);
       // The count query is the slice's filter over the window: check it, or the comparison is void.
       if (filterWithYear(count.query, String(slice.year)) !== filterWithYear(slice.query, String(slice.year)) || filterWithYear(nowPlan.slices[i]!.query, String(slice.year)) !== filterWithYear(slice.query, String(slice.year))) {
         throw new Error(`count query ${count.query} does not count slice ${slice.id}`);

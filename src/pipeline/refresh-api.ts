@@ -23,8 +23,8 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import type { Effects } from '../effects/effects.js';
-import { budgetError, countWith, makeSession, walkPlanned, type PlannedWalk } from '../fetch/fetcher.js';
-import { COST_USD, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
+import { budgetError, countWith, formatUsd, makeSession, walkPlanned, type PlannedWalk } from '../fetch/fetcher.js';
+import { callCostUsd, countQueryOf, pagesFor, planSlices, sinceQuery, sinceSlice, type Plan, type Slice } from '../fetch/planner.js';
 import { messageOf } from '../fetch/client.js';
 import { clearRawSlice, readRawPage } from '../fetch/raw-pages.js';
 import { RefusedError, Stopped, type Session } from '../fetch/session.js';
@@ -71,14 +71,6 @@ interface WorkCells {
 }
 
 const ID_LIST = { ids: LIST(VARCHAR) };
-
-function formatUsd(usd: number): string {
-  return `$${usd.toFixed(4)}`;
-}
-
-function priceOf(slice: Slice): number {
-  return slice.search ? COST_USD.search : COST_USD.list;
-}
 
 /** Whether an error is OpenAlex refusing the key the `from_updated_date` filter (403, as its proxy answers). */
 export function refusesUpdatedDate(e: unknown): e is RefusedError {
@@ -135,7 +127,7 @@ export async function refreshFromApi(store: Store, scope: Scope, rules: KeywordR
 
   const session = makeSession(options, effects);
   const steps: string[] = [];
-  const command = apiFetchCommand(store.path, scope, rules, api).replace(/^medai-trends fetch /, 'medai-trends refresh ');
+  const command = apiFetchCommand(store.path, scope, rules, api, 'refresh');
   const bySlice = new Map(plan.slices.map((s) => [s.id, s]));
   const types = [...scope.types];
   const walkOptions = { dataDir: options.dataDir, concurrency: options.concurrency, perPage: plan.perPage };
@@ -254,7 +246,7 @@ async function planRefresh(store: Store, plan: Plan, session: Session, effects: 
   const countedAt = effects.now().toISOString();
   const checkpoints = new Map<string, SliceCheckpoint>();
   for (const s of plan.slices) checkpoints.set(s.id, (await store.getCheckpoint(s.id))!);
-  const countOf = (s: Slice): string => plan.countQueries.find((q) => q.country === s.country && q.chunk === s.chunk)!.query;
+  const countOf = (s: Slice): string => countQueryOf(plan, s).query;
 
   const counted = await countWith(session, plan.countQueries.map((q) => q.query));
   const counts: Record<string, number> = {};
@@ -322,8 +314,9 @@ function walksEstimate(p: Pick<PendingRefresh, 'updates' | 'whole' | 'counts'>, 
   let pages = 0;
   let usd = 0;
   const add = (slice: Slice, works: number): void => {
-    pages += pagesFor(works, perPage);
-    usd += pagesFor(works, perPage) * priceOf(slice);
+    const n = pagesFor(works, perPage);
+    pages += n;
+    usd += n * callCostUsd(slice.search);
   };
   for (const u of p.updates) if (u.works > 0) add(bySlice.get(u.sliceId)!, u.works);
   for (const id of p.whole) add(bySlice.get(id)!, p.counts[id] ?? 0);
