@@ -58,7 +58,10 @@ export interface IngestOptions {
    * `reconcile` sets the counts side by side.
    */
   verify?: boolean;
-  /** What findSnapshot found, when the caller looked already. */
+  /**
+   * What findSnapshot found, when the caller looked already. A caller passing it has run
+   * checkMissingParts on it (with the same specs and verify) already: ingestSnapshot does not again.
+   */
   found?: SnapshotFound;
 }
 
@@ -109,8 +112,9 @@ function whyReadingStopped(err: unknown): string {
  */
 export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects, options: IngestOptions = {}): Promise<IngestSummary> {
   const verify = options.verify ?? false;
+  // A caller passing `found` (refresh's full read) checked these parts already, with the same specs and verify.
   const found = options.found ?? (await findSnapshot(specs));
-  await checkMissingParts(found, specs, verify, effects);
+  if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
   const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
   const source: SnapshotSource = { kind: 'snapshot', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
