@@ -58,7 +58,10 @@ export interface IngestOptions {
    * `reconcile` sets the counts side by side.
    */
   verify?: boolean;
-  /** What findSnapshot found, when the caller looked already. */
+  /**
+   * What findSnapshot found, when the caller looked already. A caller passing it has run
+   * checkMissingParts on it (with the same specs and verify) already: ingestSnapshot does not again.
+   */
   found?: SnapshotFound;
 }
 
@@ -109,8 +112,9 @@ function whyReadingStopped(err: unknown): string {
  */
 export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects, options: IngestOptions = {}): Promise<IngestSummary> {
   const verify = options.verify ?? false;
+  // A caller passing `found` (refresh's full read) checked these parts already, with the same specs and verify.
   const found = options.found ?? (await findSnapshot(specs));
-  await checkMissingParts(found, specs, verify, effects);
+  if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
   const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
   const source: SnapshotSource = { kind: 'snapshot', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
@@ -161,7 +165,7 @@ export async function readSnapshotFiles(
       await store.transaction(async () => {
         if (before >= 0) source.files.splice(before, 1);
         // What it set aside when read before goes; reading it again sets aside what it holds now.
-        await store.run('delete_file_rejects', { prefix: displayPath(f.path) });
+        await dropRejectsOf(store, [f]);
         await store.setMeta('source', source);
       });
     }
@@ -301,23 +305,59 @@ function noRecordsMessage(files: readonly SnapshotFile[]): string {
 
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */
 async function applyMergedIds(store: Store, files: readonly SnapshotFile[], effects: Effects): Promise<void> {
+  await applyIdList(store, files, effects, {
+    what: 'merged ids',
+    table: 'merged_ids',
+    read: readMergedIds,
+    row: (app, m) => {
+      app.appendVarchar(m.workId);
+      app.appendVarchar(m.mergeIntoId);
+      app.appendVarchar(m.mergeDate);
+      app.appendVarchar(m.origin);
+    },
+    apply: ['retire_merged_works', 'delete_merged_works', 'drop_merged_ids'],
+  });
+  const [row] = await store.query<{ n: number }>('count_retired');
+  effects.log(`merged ids: ${row?.n ?? 0} stored works were merged into others and are set aside`);
+}
+
+/** A bad row of an id list: set aside as rejected, with the text it held. */
+type IdListError = { origin: string; error: string; text: string };
+
+/** How one id list (merged_ids, deleted_ids.csv) is read into its temp table and applied. */
+interface IdList<T> {
+  /** Named in the "reading <what> <file>" log line. */
+  what: string;
+  /** The temp table its schema query (`schema/<table>`) creates and its rows fill. */
+  table: string;
+  read: (file: SnapshotFile) => AsyncIterable<T | IdListError>;
+  /** Appends the columns of one good row (the row is ended after). */
+  row: (app: Parameters<Parameters<Store['append']>[1]>[0], item: T) => void;
+  /** Run once the bad rows are committed, before `apply`: what the list finds in the store. */
+  survey?: () => Promise<void>;
+  /** The queries that retire, delete and drop, in order. */
+  apply: readonly string[];
+}
+
+/**
+ * Reads an id list into its temp table, setting its bad rows aside (those of an earlier reading go
+ * first), then applies it: the steps applyMergedIds and applyDeletedIds share, in one transaction.
+ */
+async function applyIdList<T extends object>(store: Store, files: readonly SnapshotFile[], effects: Effects, list: IdList<T>): Promise<void> {
   await store.transaction(async () => {
-    await store.run('schema/merged_ids');
+    await store.run(`schema/${list.table}`);
     const bad: RejectRow[] = [];
     await store.append(
-      'merged_ids',
+      list.table,
       async (app) => {
         for (const f of files) {
-          effects.log(`reading merged ids ${f.path}`);
-          for await (const m of readMergedIds(f)) {
-            if ('error' in m) {
-              bad.push({ kind: 'rejected', origin: m.origin, workId: null, reason: m.error, raw: m.text });
+          effects.log(`reading ${list.what} ${f.path}`);
+          for await (const item of list.read(f)) {
+            if ('error' in item) {
+              bad.push({ kind: 'rejected', origin: item.origin, workId: null, reason: item.error, raw: item.text });
               continue;
             }
-            app.appendVarchar(m.workId);
-            app.appendVarchar(m.mergeIntoId);
-            app.appendVarchar(m.mergeDate);
-            app.appendVarchar(m.origin);
+            list.row(app, item);
             app.endRow();
           }
         }
@@ -326,12 +366,9 @@ async function applyMergedIds(store: Store, files: readonly SnapshotFile[], effe
     );
     await dropRejectsOf(store, files);
     await store.commitBatch({ works: [], rejects: bad, recordsRead: 0 });
-    await store.run('retire_merged_works');
-    await store.run('delete_merged_works');
-    await store.run('drop_merged_ids');
+    await list.survey?.();
+    for (const q of list.apply) await store.run(q);
   });
-  const [row] = await store.query<{ n: number }>('count_retired');
-  effects.log(`merged ids: ${row?.n ?? 0} stored works were merged into others and are set aside`);
 }
 
 /** A list applied again sets aside its bad rows once: those of its earlier reading go first. */
@@ -346,36 +383,21 @@ async function dropRejectsOf(store: Store, files: readonly SnapshotFile[]): Prom
  */
 async function applyDeletedIds(store: Store, files: readonly SnapshotFile[], effects: Effects): Promise<DeletedSummary> {
   let summary: DeletedSummary = { listed: 0, held: 0 };
-  await store.transaction(async () => {
-    await store.run('schema/deleted_ids');
-    const bad: RejectRow[] = [];
-    await store.append(
-      'deleted_ids',
-      async (app) => {
-        for (const f of files) {
-          effects.log(`reading deleted ids ${f.path}`);
-          for await (const d of readDeletedIds(f)) {
-            if ('error' in d) {
-              bad.push({ kind: 'rejected', origin: d.origin, workId: null, reason: d.error, raw: d.text });
-              continue;
-            }
-            app.appendVarchar(d.workId);
-            if (d.deletedDate === null) app.appendNull();
-            else app.appendVarchar(d.deletedDate);
-            app.appendVarchar(d.origin);
-            app.endRow();
-          }
-        }
-      },
-      { temp: true },
-    );
-    await dropRejectsOf(store, files);
-    await store.commitBatch({ works: [], rejects: bad, recordsRead: 0 });
-    const [held] = await store.query<DeletedSummary>('deleted_ids_held');
-    summary = held ?? summary;
-    await store.run('retire_deleted_works');
-    await store.run('delete_deleted_works');
-    await store.run('drop_deleted_ids');
+  await applyIdList(store, files, effects, {
+    what: 'deleted ids',
+    table: 'deleted_ids',
+    read: readDeletedIds,
+    row: (app, d) => {
+      app.appendVarchar(d.workId);
+      if (d.deletedDate === null) app.appendNull();
+      else app.appendVarchar(d.deletedDate);
+      app.appendVarchar(d.origin);
+    },
+    survey: async () => {
+      const [held] = await store.query<DeletedSummary>('deleted_ids_held');
+      summary = held ?? summary;
+    },
+    apply: ['retire_deleted_works', 'delete_deleted_works', 'drop_deleted_ids'],
   });
   effects.log(`deleted ids: ${summary.listed} works listed as deleted by OpenAlex, ${summary.held} of them held and now set aside`);
   return summary;

@@ -128,7 +128,8 @@ export async function refreshFromSnapshot(store: Store, specs: readonly string[]
   const current = new Set(found.files.map((f) => f.path));
   const planned = planRead(found.files, held.files);
   const gone = held.files.filter((f) => !current.has(f.path));
-  const listsUnchanged = sameLists(held.mergedIdFiles, found.mergedIdFiles) && sameLists(held.deletedIdFiles, found.deletedIdFiles);
+  const deletedListsUnchanged = sameLists(held.deletedIdFiles, found.deletedIdFiles);
+  const listsUnchanged = sameLists(held.mergedIdFiles, found.mergedIdFiles) && deletedListsUnchanged;
   const completeness = await completenessOf(store);
   const newestBefore = newestPartition(held.files);
   if (planned.length === 0 && gone.length === 0 && listsUnchanged && completeness.state !== 'incomplete') {
@@ -188,13 +189,14 @@ export async function refreshFromSnapshot(store: Store, specs: readonly string[]
   const toRead = planned.map((p) => p.file);
   await readSnapshotFiles(store, toRead, source, { command, manifest: found.manifest, verify: true }, effects);
   const readNow = source.files.filter((f) => toRead.some((t) => t.path === f.path));
-  const newer = readNow.filter((f) => byReason('newer partition').some((p) => p.file.path === f.path));
+  const newerPaths = new Set(byReason('newer partition').map((p) => p.file.path));
+  const newer = readNow.filter((f) => newerPaths.has(f.path));
   if (newer.length > 0) steps.unshift(`read ${partitionsText(newer)}${newestBefore === null ? '' : `, newer than updated_date=${newestBefore}`}`);
   else steps.unshift(`no partition newer than ${newestBefore === null ? 'those read' : `updated_date=${newestBefore}`}`);
 
   const finished = await finishSnapshotLoad(store, source, found, command, effects, before);
   const retired = (await retiredCount(store)) - retiredBefore;
-  steps.push(deletedText(finished.deleted, sameLists(held.deletedIdFiles, found.deletedIdFiles)));
+  steps.push(deletedText(finished.deleted, deletedListsUnchanged));
   const changed = before.works !== finished.after.works || before.digest !== finished.after.digest;
   steps.push(changed ? `works stored: ${before.works} before, ${finished.after.works} after (${retired} set aside as retired)` : `the stored works did not change (${finished.after.works})`);
   return {
