@@ -81,9 +81,22 @@ function program(io: CliIo): Command {
     });
 
   configOption(compareOption(incompleteOption(reportOptions(countingOptions(windowOptions(dbOption(program.command('report'))))))))
-    .description('write the charts, CSVs, manifest and summary from the classified works')
+    .description('write the charts, CSVs, manifest and summary from the classified works, or from a --counts file made anywhere')
+    .option('--counts <csv>', 'draw the report from this year,country,papers[,fractional] file (e.g. made in BigQuery with sql/bigquery/) instead of the database; its years and countries unless --from/--to/--countries narrow them; no database or config file is read')
+    .option('--data-date <date>', 'with --counts: the date of the OpenAlex copy the counts were made from, e.g. 2026-06-01 (default unknown)')
+    .option('--source-label <text>', 'with --counts: the chart note\'s "Source:" (default: counts in <file>)')
+    .option('--country-policy <policy>', `with --counts: the policy the counts were made under, separate or fold-hk-mo (default ${DEFAULT_POLICY})`)
     .action(async (_o, command: Command) => {
-      const { flags, config } = await configured<CommonFlags & ReportFlags>(command);
+      const counts = command.getOptionValue('counts') as string | undefined;
+      if (counts !== undefined) {
+        await (await import('./report-counts.js')).countsReportCommand({ ...command.opts(), counts }, io);
+        return;
+      }
+      // These describe a counts file; the database's works carry their own policy and dates.
+      const only = ['dataDate', 'sourceLabel', 'countryPolicy'].filter((k) => command.getOptionValueSource(k) === 'cli');
+      if (only.length > 0) throw new UserError(`${only.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only with --counts <csv>`);
+      // --country-policy is the counts file's; the database's works were classified under their own.
+      const { flags, config } = await configured<CommonFlags & ReportFlags>(command, ['countryPolicy']);
       await (await pipeline()).reportCommand(flags, io, config);
     });
 

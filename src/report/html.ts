@@ -280,11 +280,11 @@ ${collaborationTables(r)}
 <h2>Method</h2>
 <p id="method">${escapeHtml(r.method)}</p>
 <p>Countries: ${escapeHtml(r.countryPolicy)}.</p>
-${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}<p id="fractional-method">${escapeHtml(FRACTIONAL_NOTE)}</p>
+${r.specs.share === undefined ? '' : `<p id="share-method">${escapeHtml(shareNote(r.denominator))}</p>\n`}${r.specs['per-1000'] === undefined ? '' : `<p id="per-1000-method">${escapeHtml(PER_THOUSAND_NOTE)}</p>\n`}${r.specs.fractional === undefined ? '' : `<p id="fractional-method">${escapeHtml(FRACTIONAL_NOTE)}</p>`}
 ${r.collaboration.length === 0 ? '' : `<p id="collaboration-method">${escapeHtml(COLLABORATION_NOTE)}</p>\n`}${r.compare === undefined ? '' : `<p id="compare-method">${escapeHtml(r.compare)}</p>\n`}<p>${escapeHtml(r.incompleteNote)}</p>
 <h2 class="screen-only">Downloads</h2>
 <ul class="screen-only">
-<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers, fractional${r.compare === undefined ? '' : ', papers_compare'}; zero-filled)</li>
+<li><a id="download-csv" href="${escapeHtml(csvHref)}" download="counts.csv">counts.csv</a> (year, country, papers${r.specs.fractional === undefined ? '' : ', fractional'}${r.compare === undefined ? '' : ', papers_compare'}; zero-filled)</li>
 <li><a id="download-spec" href="#" download="figure2.vl.json">figure2.vl.json</a> (the Vega-Lite spec of the chart shown)</li>
 </ul>
 <h2>Run manifest</h2>

@@ -98,7 +98,7 @@ export async function renderReport(
   const files = new Map<string, string | Buffer>();
   const want = new Set(o.formats);
   const libs = want.has('html') ? (libraries ?? (await browserLibraries())) : [];
-  const csv = countsCsv(m.counts, m);
+  const csv = countsCsv(m.counts, m, m.fractionalMissing === undefined);
 
   if (want.has('svg')) files.set('figure2.svg', svg);
   if (want.has('png')) {

@@ -66,7 +66,7 @@ export interface Overtake {
 
 /** The input's labels and provenance pass through unchanged, for the renderers' notes and pages. */
 export interface ReportModel
-  extends Pick<ReportInput, 'from' | 'to' | 'dataDate' | 'sourceLabel' | 'countryPolicy' | 'method' | 'manifest' | 'dataWarning' | 'denominator' | 'compare'> {
+  extends Pick<ReportInput, 'from' | 'to' | 'dataDate' | 'sourceLabel' | 'countryPolicy' | 'method' | 'manifest' | 'dataWarning' | 'denominator' | 'compare' | 'fractionalMissing'> {
   years: number[];
   /** ISO codes in the order given: legend, colours, table columns and CSV rows follow it. */
   countries: string[];
@@ -160,8 +160,13 @@ export function buildReportModel(input: ReportInput, o: Pick<ResolvedOptions, 'm
     ...(input.dataWarning === undefined ? {} : { dataWarning: input.dataWarning }),
     denominator: input.denominator,
     ...(input.compare === undefined ? {} : { compare: input.compare }),
+    ...(input.fractionalMissing === undefined ? {} : { fractionalMissing: input.fractionalMissing }),
   };
   for (const metric of METRICS) {
+    if (metric === 'fractional' && input.fractionalMissing !== undefined) {
+      model.unavailable[metric] = new UserError(input.fractionalMissing);
+      continue;
+    }
     try {
       model.values[metric] = metricValues(model, metric);
     } catch (e) {

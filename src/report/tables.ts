@@ -11,9 +11,10 @@ import type { CountRow, Metric } from './types.js';
  * counts.csv: raw counts whatever the metric, one row per year (ascending) and country in the
  * order given (--countries US,CN writes US before CN), zero where a count is missing: full
  * counting (`papers`), then fractional counting with 4 decimals, written out so the file is
- * byte-identical between runs.
+ * byte-identical between runs. `fractional` false: counts without fractional counting (a counts
+ * file without the column), so the column is left out rather than written as zeros.
  */
-export function countsCsv(counts: readonly CountRow[], window: { from: number; to: number; countries: readonly string[] }): string {
+export function countsCsv(counts: readonly CountRow[], window: { from: number; to: number; countries: readonly string[] }, fractional = true): string {
   const byKey = new Map(counts.map((r) => [`${r.year}|${r.country}`, r]));
   // papers_compare only when a second rule was counted (--compare-keywords), so the usual file is unchanged.
   const compared = counts.some((r) => r.papersCompare !== undefined);
@@ -21,10 +22,10 @@ export function countsCsv(counts: readonly CountRow[], window: { from: number; t
   for (let y = window.from; y <= window.to; y++) {
     for (const c of window.countries) {
       const r = byKey.get(`${y}|${c}`);
-      rows.push([y, c, r?.papers ?? 0, (r?.fractional ?? 0).toFixed(4), ...(compared ? [r?.papersCompare ?? 0] : [])]);
+      rows.push([y, c, r?.papers ?? 0, ...(fractional ? [(r?.fractional ?? 0).toFixed(4)] : []), ...(compared ? [r?.papersCompare ?? 0] : [])]);
     }
   }
-  return toCsv(['year', 'country', 'papers', 'fractional', ...(compared ? ['papers_compare'] : [])], rows);
+  return toCsv(['year', 'country', 'papers', ...(fractional ? ['fractional'] : []), ...(compared ? ['papers_compare'] : [])], rows);
 }
 
 /** collaboration.csv: per year, every pair of the countries (`country_a` < `country_b`) and their co-authored papers. */

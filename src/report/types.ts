@@ -54,6 +54,12 @@ export interface ReportInput {
   perThousandRefusal?: string;
   /** A second keyword rule counted beside the rule (--compare-keywords); `counts` then carry `papersCompare`. */
   compare?: RuleComparison;
+  /**
+   * Why the counts have no fractional counting (a counts file without the column, `report
+   * --counts`): the fractional metric is then unavailable and counts.csv has no such column,
+   * rather than zeros drawn for data not held.
+   */
+  fractionalMissing?: string;
 }
 
 /** How the report names the two rules it counts with, and what it says of them. */
