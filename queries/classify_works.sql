@@ -1,3 +1,4 @@
+-- dialect: DuckDB 1.5 (RE2 regular expressions, list lambdas, json_extract); the BigQuery twin is sql/bigquery/medical_ai_counts.sql
 -- one row per work in `works`, in the columns of the `classified` table: the keyword terms its
 -- title + abstract match (masks and vetoes applied), its verdict, the countries it counts for and
 -- each country's fractional weight;

@@ -1,3 +1,4 @@
+-- dialect: DuckDB 1.5 (RE2 regular expressions, list lambdas, json_extract); the BigQuery twin is sql/bigquery/medical_ai_counts.sql
 -- one row per year x country of the Scope: medical-AI papers, full and fractional counting, zero-filled
 -- reads: scope_cells, counted_papers
 with

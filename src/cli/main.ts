@@ -18,6 +18,7 @@ import type { EvaluateFlags } from './evaluate.js';
 import type { ExplainFlags } from './explain.js';
 import type { ReviewFlags } from './review.js';
 import type { ReconcileFlags } from './reconcile.js';
+import type { SqlFlags } from './sql.js';
 
 export { ExitCode } from '../errors.js';
 export { processIo } from './io.js';
@@ -121,6 +122,13 @@ function program(io: CliIo): Command {
     .option('--manifest <file>', 'snapshot manifest to compare with (default: manifest.json or manifest in a folder holding the files read)')
     .option('--json', 'print the result as JSON instead of a table')
     .action(async (o: ReconcileFlags) => (await import('./reconcile.js')).reconcileCommand(o, io));
+
+  windowOptions(program.command('sql'))
+    .description('print the counting query for another SQL engine (BigQuery), with the keyword rule\'s patterns as its parameters; save its result as CSV for report --counts')
+    .requiredOption('--dialect <dialect>', 'bigquery (the DuckDB twins are queries/classify_works.sql and queries/counts_by_year_country.sql)')
+    .option('--keywords <dir>', 'keyword lists to use instead of data/keywords/')
+    .option('--country-policy <policy>', `separate (HK, MO, TW apart from CN) or fold-hk-mo (default ${DEFAULT_POLICY})`)
+    .action(async (o: SqlFlags) => (await import('./sql.js')).sqlCommand(o, io));
 
   corpusOptions(program.command('explain'))
     .argument('<openalex-id>', 'work id, e.g. W2911489562 or https://openalex.org/W2911489562')
