@@ -3,13 +3,17 @@
  * each matched term with the list line defining it and the text it matched, the masks and vetoes
  * that applied, the MeSH label when there is one, and the verdict stored by the last classify run.
  */
+import { statSync } from 'node:fs';
 import { VARCHAR } from '@duckdb/node-api';
 import { classifyWithDetail, type ClassificationDetail } from '../classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
 import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js';
 import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
-import { shortWorkId, type Work } from '../model/work.js';
+import { normalizeWork, shortWorkId, type Work } from '../model/work.js';
+import { parseOrigin, recordAt, resolveRecordFile } from '../ingest/record-at.js';
+import type { Source } from '../pipeline/provenance.js';
+import type { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
 import { Problems, parseWait } from './options.js';
 
@@ -90,6 +94,42 @@ function explanationLines(
   return lines;
 }
 
+/**
+ * The stored work's record read again from the file and record number in works.origin, resolved
+ * against the working folder, else under the snapshot roots the store recorded; null when the
+ * origin names no file (an API page). A file gone, or no longer holding that work there, is an
+ * error saying so: the compact store cannot explain the work without it.
+ */
+async function rereadWork(store: Store, id: string, cwd: string): Promise<{ work: Work; notes: string[] } | null> {
+  const [row] = await store.query<{ origin: string }>('work_origin', { id }, { id: VARCHAR });
+  const at = row === undefined ? null : parseOrigin(row.origin);
+  if (at === null) return null;
+  const source = await store.getMeta<Source>('source');
+  const roots = source?.kind === 'snapshot' ? (source.roots ?? []) : [];
+  const file = resolveRecordFile(at.path, cwd, roots);
+  const stored = 'the database keeps no abstract or authorships for it (a compact store), so explain reads the record again';
+  if (file === null) {
+    const where = roots.length === 0 ? '' : ` nor under the snapshot folders ${roots.join(', ')}`;
+    throw new UserError(`${id} was read from ${at.path} (record ${at.n}), which is not there any more (not in ${cwd}${where}); ${stored}: put the file back, or run explain --snapshot <files>`);
+  }
+  const recorded = source?.kind === 'snapshot' ? source.files.find((f) => f.path === file || file.endsWith(f.path) || f.path.endsWith(at.path)) : undefined;
+  const changed = (why: string) => new UserError(`${id} was read from ${at.path} (record ${at.n}), but ${file} ${why}: the file changed since it was read; ${stored}: run explain --snapshot <files>, or read the snapshot again`);
+  if (recorded !== undefined) {
+    const { size } = statSync(file);
+    if (size !== recorded.bytes) throw changed(`is ${size} bytes, not the ${recorded.bytes} read`);
+  }
+  let raw: unknown;
+  try {
+    raw = await recordAt(file, at.n);
+  } catch (e) {
+    if (e instanceof UserError) throw changed(`cannot give it: ${e.message}`);
+    throw e;
+  }
+  const n = normalizeWork(raw);
+  if (!n.ok || n.work.id !== id) throw changed(`holds ${n.ok ? n.work.id : `a record set aside (${n.reason})`} there`);
+  return { work: n.work, notes: n.notes };
+}
+
 /** The action of `explain`, declared in main.ts. */
 export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo): Promise<void> {
   const id = shortWorkId(rawId.trim());
@@ -114,6 +154,11 @@ export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo):
     try {
       work = await store.getWork(id);
       repairs = (await store.repairNotes()).get(id) ?? [];
+      // A compact store (the duckdb snapshot reader) keeps neither abstract nor authorships: the record is read again from its file.
+      if (work !== null && work.abstract === null && work.authorships.length === 0) {
+        const reread = await rereadWork(store, id, io.cwd);
+        if (reread !== null) [work, repairs] = [reread.work, reread.notes];
+      }
       const [r] = await store.query('classify_stored', { work_id: id }, { work_id: VARCHAR });
       if (r !== undefined) stored = { isMedical: r.is_medical === true, isAi: r.is_ai === true, matchedTerms: (r.matched_terms as string[]) ?? [] };
     } finally {
