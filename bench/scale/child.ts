@@ -72,5 +72,5 @@ export async function runChild(command: string, args: readonly string[], options
     peakKb = /^\d+$/.test(last) ? Number(last) : null;
   }
   await rm(scratch, { recursive: true, force: true });
-  return { seconds, peakRssBytes: peakKb === null ? null : peakKb * 1024, exitCode, stderrTail: tail.trim().split('\n').slice(-5).join('\n'), stdout };
+  return { seconds, peakRssBytes: peakKb === null ? null : peakKb * 1024, exitCode, stderrTail: tail.trim().split('\n').slice(-10).join('\n'), stdout };
 }

@@ -175,7 +175,7 @@ async function measureSize(size: { label: string; works: number }, root: string,
   log(`  JSON Lines: ${jsonl.length} parts written (${generateJsonl.toFixed(1)} s); floors…`);
   const jsonlFiles = jsonl.map((p) => p.path);
   const rows: Row[] = [floorRow('gzip -dc', await gzipFloor(jsonlFiles, child), size.works), floorRow('read_json', await duckdbFloor(READ_JSON_SQL, jsonlFiles, child), size.works)];
-  const jsonlRows = await pipelineRows(o.cli, 'jsonl', join(dir, 'data', 'jsonl', 'works'), join(dir, 'run-jsonl'), o.read, logFile);
+  const jsonlRows = await pipelineRows(o.cli, 'jsonl', join(dir, 'data', 'jsonl', 'works', 'updated_date=*', 'part_*.gz'), join(dir, 'run-jsonl'), o.read, logFile);
   if (!o.keep) await Promise.all([rm(join(dir, 'data', 'jsonl'), { recursive: true, force: true }), rm(join(dir, 'run-jsonl'), { recursive: true, force: true })]);
 
   t = process.hrtime.bigint();
@@ -183,7 +183,7 @@ async function measureSize(size: { label: string; works: number }, root: string,
   const generateParquet = since(t);
   log(`  Parquet: ${parquet.length} parts written (${generateParquet.toFixed(1)} s); floor…`);
   rows.push(floorRow('read_parquet', await duckdbFloor(READ_PARQUET_SQL, parquet.map((p) => p.path), child), size.works));
-  const parquetRows = await pipelineRows(o.cli, 'parquet', join(dir, 'data', 'parquet', 'works'), join(dir, 'run-parquet'), o.read, logFile);
+  const parquetRows = await pipelineRows(o.cli, 'parquet', join(dir, 'data', 'parquet', 'works', 'updated_date=*', 'part_*.parquet'), join(dir, 'run-parquet'), o.read, logFile);
   if (!o.keep) await rm(dir, { recursive: true, force: true });
 
   return {

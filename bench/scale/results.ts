@@ -75,6 +75,13 @@ const STAGE_LABEL: Record<string, string> = {
   total: 'total (with report)',
 };
 
+/** The line of a failure that says why: the CLI's own `medai-trends: …` message, else the last line. */
+function errorLine(error: string | undefined): string {
+  const lines = (error ?? 'not run').split('\n').filter((l) => l.trim() !== '');
+  const why = [...lines].reverse().find((l) => /^(?:exit \d+: )?medai-trends: /.test(l)) ?? lines.at(-1) ?? 'not run';
+  return why.replace(/^(?:exit \d+: )?medai-trends: /, '').replaceAll('|', '\\|').slice(0, 160);
+}
+
 function fmt(n: number | null, digits = 1): string {
   if (n === null || !Number.isFinite(n)) return '—';
   return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(digits);
@@ -95,7 +102,7 @@ export function sizeTable(r: SizeResult): string {
     const label = STAGE_LABEL[row.stage] ?? row.stage;
     const cells =
       row.seconds === null
-        ? [row.error?.split('\n')[0]?.slice(0, 100) ?? 'not run', '—', fmt(row.peakRssBytes === null ? null : row.peakRssBytes / 2 ** 20, 0), '—', '—', '—', '—']
+        ? [errorLine(row.error), '—', fmt(row.peakRssBytes === null ? null : row.peakRssBytes / 2 ** 20, 0), '—', '—', '—', '—']
         : [
             fmt(row.seconds, 2),
             fmt(w, 0),

@@ -13,7 +13,10 @@ export type Stage = (typeof STAGES)[number];
 export type ReadChoice = 'duckdb' | 'node' | 'auto' | 'none';
 
 export interface PipelineTarget {
-  /** The snapshot folder of one format (…/data/jsonl/works or …/data/parquet/works). */
+  /**
+   * The parts of one format, as a glob (…/data/parquet/works/updated_date=…/part_*.parquet): a folder
+   * walk picks up JSON Lines parts only (`part_NNNN.gz`), a glob takes the Parquet parts too.
+   */
   snapshot: string;
   db: string;
   /** The report's output folder. */
