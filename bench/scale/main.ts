@@ -16,7 +16,7 @@
  * about 16 GB as gzipped JSON Lines and 12 GB as Parquet.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { hasGnuTime, runChild } from './child.js';
 import { READ_JSON_SQL, READ_PARQUET_SQL, duckdbFloor, gzipFloor, type FloorRun } from './floors.js';
-import { DEFAULT_PART, readBaseLines, writeJsonlParts, writeParquetParts, type Part } from './generate.js';
+import { DEFAULT_PART, PARTITION, readBaseLines, writeJsonlParts, writeParquetParts, type Part } from './generate.js';
 import { END_TO_END, allMarkdown, crossSizeTargets, readResults, saveResult, sizeTable, sizeTargets, verdictList, type Group, type Row, type SizeResult } from './results.js';
 import { STAGES, runStage, type ReadChoice } from './stages.js';
 
@@ -157,12 +157,27 @@ async function pipelineRows(cli: string, group: Exclude<Group, 'floor'>, snapsho
   return rows;
 }
 
+/** The parts an earlier --keep run left for this size and format, when its manifest holds exactly `works` records. */
+async function keptParts(dir: string, format: 'jsonl' | 'parquet', works: number): Promise<Part[] | null> {
+  const root = join(dir, 'data', format, 'works');
+  const text = await readFile(join(root, 'manifest.json'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  const { entries } = JSON.parse(text) as { entries: { url: string; meta: { content_length: number; record_count: number } }[] };
+  if (entries.reduce((s, e) => s + e.meta.record_count, 0) !== works) return null;
+  const parts = entries.map((e) => ({ path: join(root, PARTITION, e.url.split('/').at(-1)!), records: e.meta.record_count, bytes: e.meta.content_length }));
+  for (const p of parts) if ((await stat(p.path).catch(() => null))?.size !== p.bytes) return null;
+  log(`  ${format}: reusing the ${parts.length} parts kept by an earlier run`);
+  return parts;
+}
+
 const bytesOf = (parts: readonly Part[]): number => parts.reduce((s, p) => s + p.bytes, 0);
 
 async function measureSize(size: { label: string; works: number }, root: string, o: ReturnType<typeof options>, lines: readonly string[]): Promise<SizeResult> {
   const dir = join(root, size.label);
   const logFile = join(root, `${size.label}.log`);
-  await rm(dir, { recursive: true, force: true });
+  // With --keep, parts kept by an earlier run of the same size are measured again, not rewritten
+  // (the 5M JSON Lines parts take the better part of an hour to write on two cores).
+  if (!o.keep) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   // Parts of up to 50k works, and at least one per core so that small sizes are read side by side too.
   const perPart = o.part ?? Math.min(DEFAULT_PART, Math.ceil(size.works / availableParallelism()));
@@ -170,7 +185,7 @@ async function measureSize(size: { label: string; works: number }, root: string,
   const child = { cwd: REPO, logFile };
 
   let t = process.hrtime.bigint();
-  const jsonl = await writeJsonlParts(dir, size.works, perPart, lines);
+  const jsonl = (o.keep ? await keptParts(dir, 'jsonl', size.works) : null) ?? (await writeJsonlParts(dir, size.works, perPart, lines));
   const generateJsonl = since(t);
   log(`  JSON Lines: ${jsonl.length} parts written (${generateJsonl.toFixed(1)} s); floors…`);
   const jsonlFiles = jsonl.map((p) => p.path);
@@ -179,7 +194,7 @@ async function measureSize(size: { label: string; works: number }, root: string,
   if (!o.keep) await Promise.all([rm(join(dir, 'data', 'jsonl'), { recursive: true, force: true }), rm(join(dir, 'run-jsonl'), { recursive: true, force: true })]);
 
   t = process.hrtime.bigint();
-  const parquet = await writeParquetParts(dir, size.works, perPart, lines);
+  const parquet = (o.keep ? await keptParts(dir, 'parquet', size.works) : null) ?? (await writeParquetParts(dir, size.works, perPart, lines));
   const generateParquet = since(t);
   log(`  Parquet: ${parquet.length} parts written (${generateParquet.toFixed(1)} s); floor…`);
   rows.push(floorRow('read_parquet', await duckdbFloor(READ_PARQUET_SQL, parquet.map((p) => p.path), child), size.works));
