@@ -24,8 +24,8 @@ function sliceCountries(w: Work): string[] {
 }
 
 /**
- * Replaces `snapshot_read` with `works`, record i at line i + 1, plus `rejected` rejected records
- * (reject set, no work) interleaved, which the classifier must skip.
+ * Replaces `snapshot_read` with `rejected` rejected records (reject set, no work: lines 1 to
+ * `rejected`), which the classifier must skip, then `works`, in order.
  */
 export async function fillSnapshotRead(store: Store, works: readonly Work[], policy: CountryPolicy = 'separate', rejected = 0): Promise<void> {
   await sqlRun(store, SNAPSHOT_READ);
@@ -35,19 +35,19 @@ export async function fillSnapshotRead(store: Store, works: readonly Work[], pol
     'snapshot_read',
     (app) => {
       const nullable = (v: string | null) => (v === null ? app.appendNull() : app.appendVarchar(v));
-      works.forEach((w, i) => {
-        if (i < rejected) {
-          app.appendBigInt(BigInt(++line));
-          for (let k = 0; k < 8; k++) app.appendNull();
-          app.appendList([], list);
-          app.appendList([], list);
-          app.appendList([], LIST(DOUBLE));
-          app.appendVarchar('missing publication_year');
-          app.appendList([], list);
-          app.appendBoolean(false);
-          app.appendVarchar('{"id":"W1"}');
-          app.endRow();
-        }
+      for (let i = 0; i < rejected; i++) {
+        app.appendBigInt(BigInt(++line));
+        for (let k = 0; k < 8; k++) app.appendNull();
+        app.appendList([], list);
+        app.appendList([], list);
+        app.appendList([], LIST(DOUBLE));
+        app.appendVarchar('missing publication_year');
+        app.appendList([], list);
+        app.appendBoolean(false);
+        app.appendVarchar('{"id":"W1"}');
+        app.endRow();
+      }
+      for (const w of works) {
         const shares = countryShares(w.authorships, policy);
         app.appendBigInt(BigInt(++line));
         app.appendVarchar(w.id);
@@ -66,7 +66,7 @@ export async function fillSnapshotRead(store: Store, works: readonly Work[], pol
         app.appendBoolean(false);
         app.appendNull();
         app.endRow();
-      });
+      }
     },
     { temp: true },
   );
