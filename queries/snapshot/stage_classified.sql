@@ -31,10 +31,12 @@ term_keys as (
 
 scanned as (
     -- The one pass over each text (searchableText()), with one constant pattern compiled once:
-    -- mask phrases, the joiner, first characters of `none` terms and the words of word terms,
-    -- in text order. When the rule's masks cannot be scanned beside tokens, the masked text is.
+    -- Chinese mask phrases, the joiner, first characters of `none` terms and chains of scanned
+    -- words, in text order (stageClassifiedParams() says why they cannot overlap). When the
+    -- rule's masks cannot be found this way ($scan_masks false), every text is masked first.
     select
         line,
+        text,
         regexp_extract_all(
             case when $scan_masks then text else regexp_replace(text, $mask, ' ', 'g') end,
             $scan_pattern
@@ -46,45 +48,63 @@ scanned as (
     )
 ),
 
-item_kinds as (
-    -- w: a word token, f: the first character of a `none` term, m: a mask phrase, j: the joiner.
+masked_scans as (
+    -- A work holds a mask phrase exactly when one of its items does; only such a work has a
+    -- masked text that differs, and it is scanned again, masked (with no masks in the pattern).
     select
         line,
-        items,
-        list_transform(items, item -> case
-            when item = $joiner then 'j'
-            when regexp_full_match(item, '[A-Za-z0-9_]+') then 'w'
-            when length(item) = 1 then 'f'
-            else 'm'
-        end) as kinds,
-        -- The title is what precedes the first joiner, as titlePart() in the TS twin.
-        list_position(items, $joiner) as joiner_position
-    from scanned
+        has_mask,
+        case
+            when has_mask then regexp_extract_all(regexp_replace(text, $mask, ' ', 'g'), $plain_pattern)
+            else items
+        end as items
+    from (
+        select
+            line,
+            text,
+            items,
+            case
+                when not $scan_masks or $mask = '' then false
+                else list_bool_or(list_transform(items, item -> regexp_matches(item, $mask)))
+            end as has_mask
+        from scanned
+    )
 ),
 
 work_items as (
+    -- Chains start with an ASCII word character, first characters are not ASCII; the title is
+    -- what precedes the first joiner, as titlePart() in the TS twin.
     select
         line,
-        list_distinct(list_filter(items, (item, i) -> kinds[i] = 'w')) as words,
-        list_distinct(list_filter(items, (item, i) -> kinds[i] = 'w' and i < joiner_position)) as title_words,
-        list_distinct(list_filter(items, (item, i) -> kinds[i] = 'f')) as firsts,
-        list_contains(kinds, 'm') as has_mask
-    from item_kinds
+        has_mask,
+        list_filter(items, item -> item <> $joiner and ascii(item) < 128) as chains,
+        list_filter(items[:list_position(items, $joiner) - 1], item -> ascii(item) < 128) as title_chains,
+        list_distinct(list_filter(items, item -> ascii(item) >= 128)) as firsts
+    from masked_scans
+),
+
+work_words as (
+    -- The words of each work, as written (each once) and lower-cased (as the TS pre-check).
+    select
+        line,
+        title_chains,
+        list_distinct(flatten(list_transform(chains, chain -> regexp_extract_all(chain, '[A-Za-z0-9_]+')))) as words,
+        list_distinct(flatten(list_transform(title_chains, chain -> regexp_extract_all(chain, '[A-Za-z0-9_]+')))) as title_words
+    from work_items
 ),
 
 work_tokens as (
-    -- Tokens lower-cased one by one, as the TS pre-check does.
     select
         line,
         list_distinct(list_transform(words, item -> lower(item))) as tokens,
         list_distinct(list_transform(title_words, item -> lower(item))) as title_tokens
-    from work_items
+    from work_words
 ),
 
 word_items as (
     -- Each word of a work once, as written, and whether the title holds it.
     select line, item, lower(item) as token, list_contains(title_words, item) as in_title
-    from (select line, title_words, unnest(words) as item from work_items)
+    from (select line, title_words, unnest(words) as item from work_words)
 ),
 
 key_pairs as (
@@ -104,8 +124,39 @@ spellings as (
     where regexp_matches(pairs.item, terms.pattern)
 ),
 
+chain_items as (
+    -- Each chain of two or more words of a work once, and whether the title holds it.
+    select line, chain, list_contains(title_chains, chain) as in_title
+    from (select line, title_chains, unnest(list_distinct(chains)) as chain from work_items)
+    where not regexp_full_match(chain, '[A-Za-z0-9_]+')
+),
+
+chain_terms as (
+    -- The multi-word terms each distinct chain of the file matches: tried where the chain holds
+    -- the key token and every word of the term, with the term's regex (the definition), once
+    -- per distinct chain.
+    select candidates.chain, terms.label
+    from (
+        select distinct chains.chain, chains.tokens, term_keys.label
+        from (
+            select chain, tokens, unnest(tokens) as token
+            from (
+                select chain, list_distinct(list_transform(regexp_extract_all(chain, '[A-Za-z0-9_]+'), item -> lower(item))) as tokens
+                from (select distinct chain from chain_items)
+            )
+        ) as chains
+        inner join term_keys on chains.token = term_keys.token
+    ) as candidates
+    inner join terms on candidates.label = terms.label
+    where terms.kind = 'chain' and case
+        when not list_bool_and(list_transform(terms.word_runs, run -> list_has_any(run, candidates.tokens))) then false
+        else regexp_matches(candidates.chain, terms.pattern)
+    end
+),
+
 token_hits as (
-    -- byToken terms: holding a key token is the match. Spellings: holding one of them.
+    -- byToken terms: holding a key token is the match. Spellings: holding one of them. Chain
+    -- terms: holding a chain that matches.
     select line, label, bool_or(in_title) as in_title
     from (
         select line, label, in_title from key_pairs where kind = 'token'
@@ -113,14 +164,18 @@ token_hits as (
         select key_pairs.line, key_pairs.label, key_pairs.in_title
         from key_pairs
         inner join spellings on key_pairs.item = spellings.item and key_pairs.label = spellings.label
+        union all
+        select chain_items.line, chain_terms.label, chain_items.in_title
+        from chain_items
+        inner join chain_terms on chain_items.chain = chain_terms.chain
     )
     group by line, label
 ),
 
 text_tasks as (
-    -- What needs the masked text, per work: phrases whose key token and every word are tokens
-    -- of it (the regex decides), `none` terms whose first character it holds (or that start
-    -- with an ASCII character), and token terms found that have a veto phrase.
+    -- What needs the masked text, per work: phrases with punctuation whose key token and every
+    -- word are tokens of it (the regex decides), `none` terms whose first character it holds (or
+    -- that start with an ASCII character), and terms found that have a veto phrase.
     select
         line,
         list(struct_pack(
