@@ -259,7 +259,8 @@ text_hits as (
         line,
         found.label as label,
         case
-            when found.kind in ('token', 'spelling') then found.in_title
+            -- Terms the scan found know it already (token, spelling, chain).
+            when found.in_title is not null then found.in_title
             when not $title_terms then false
             when found.kind = 'literal' then contains(title_part, found.literal)
             when not found.maybe_title then false

@@ -52,7 +52,7 @@ interface StageRow {
 const ODD_LISTS = {
   'ai.en.txt': ['R&D', 'Ph.D student', 'Deep Learning | case', 'GPT-4', 'U-Net', 'k-means', 'AI | acronym', 'neural network', 'network'].join('\n'),
   'ai.zh.txt': ['AI医疗', '深度学习', '神经网络', '卷积神经网络'].join('\n'),
-  'medical.en.txt': ['patient', 'drug', 'drug discovery', 'therapy', 'diagnosis', 'X-ray'].join('\n'),
+  'medical.en.txt': ['patient', 'drug', 'drug discovery', 'therapy', 'diagnosis', 'X-ray', 'heart failure'].join('\n'),
   'medical.zh.txt': ['医学', '诊断'].join('\n'),
 };
 const ODD_RULE = {
@@ -66,7 +66,7 @@ const ODD_RULE = {
   exclusions: 'exclusions.txt',
   strength: { medical: { minTerms: 2, orInTitle: true }, ai: { minTerms: 2, orInTitle: false } },
 };
-const ODD_EXCLUSIONS = ['mask | neural network activity', 'mask | 故障诊断', 'veto | ai:network | social network'].join('\n');
+const ODD_EXCLUSIONS = ['mask | neural network activity', 'mask | 故障诊断', 'veto | ai:network | social network', 'veto | medical:heart failure | heart failure simulator'].join('\n');
 const ODD_EXCLUSIONS_UNSCANNABLE = `${ODD_EXCLUSIONS}\nmask | X光片\nmask | autoinducer`;
 const ODD_TEXTS: [string | null, string | null][] = [
   ['R&D of Ph.D students', 'patients, drug discovery'],
@@ -80,6 +80,8 @@ const ODD_TEXTS: [string | null, string | null][] = [
   ['X光片 diagnosis', 'xX光片 network and X光片s patients'],
   ['故障诊断 network', '医学'],
   ['neural network activity network', 'patients\n|\npatients'],
+  ['Heart failure outcomes', 'A deep learning model'],
+  ['Outcomes', 'heart failure and heart-failure simulators'],
 ];
 
 let store: Store;
