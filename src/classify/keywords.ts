@@ -101,7 +101,7 @@ export function searchableText(title: string | null, abstract: string | null): s
  * hyphen/dash family. Not `\s`, which is Unicode-wide in JavaScript and ASCII-only in RE2; the
  * non-ASCII members are literal characters because `\u` escapes are not RE2 syntax.
  */
-const WORD_SEPARATOR = '[ \\t\\n\\r\\f\u00a0\u2010\u2011\u2012\u2013-]+';
+export const WORD_SEPARATOR = '[ \\t\\n\\r\\f\u00a0\u2010\u2011\u2012\u2013-]+';
 
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
 

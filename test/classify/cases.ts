@@ -103,3 +103,23 @@ export const strictCases: Case[] = [
   ['the same Chinese term twice is one term', '深度学习综述', '应用于医学与医学影像', true, false, ['medical:医学']],
   ['the AI half is as before: one term anywhere', 'Outcomes of patients after sepsis', 'A random forest was fitted.', true, true, ['ai:random forest']],
 ];
+
+/**
+ * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
+ * defaults: Unicode case folding (Kelvin sign, long s, dotted I), Unicode spaces and line
+ * separators (\s), underscores (\b), non-ASCII letters beside a term.
+ */
+export const edgeTexts = [
+  'dee\u212a learning and \u212Ann', // KELVIN SIGN folds to k in RE2 (?i), not in JS
+  'machine learning with \u017Fupport vector machines', // LONG S folds to s in RE2 (?i)
+  'D\u0130agnos\u0130s by AI', // DOTTED CAPITAL I
+  'deep\u2028learning', // LINE SEPARATOR: \s in JS only
+  'deep\u2003learning', // EM SPACE: \s in JS only
+  'deep\u00a0learning', // NO-BREAK SPACE: listed separator
+  'deep\u2014learning', // EM DASH: not a separator
+  'deep_learning and machine_learning', // underscore is a word character for \b
+  'réseau neural network\u00e9', // non-ASCII letters next to a term: \b sees a boundary
+  'AI\u0301 and CNN\u00e9', // combining accent after an acronym
+  'ChatGPT\u{1F600} and LLMs\u{1F600}', // astral characters beside terms
+  '深度学习\u3000医学', // ideographic space between Chinese terms
+];

@@ -7,33 +7,13 @@ import { LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classifier.js';
 import { loadKeywordRules, type KeywordRules } from '../../src/classify/keywords.js';
-import { STRICT_KEYWORDS_DIR, cases, strictCases } from './cases.js';
+import { STRICT_KEYWORDS_DIR, cases, edgeTexts, strictCases } from './cases.js';
 import { corpusWorks } from './corpus.js';
 import { textWork } from '../support/works-table.js';
 import { classifyWorksInDatabase, sqlRows, storeWithWorks, type SqlClassification } from '../support/store-sql.js';
 import { countriesOf, fractionalWeights } from '../../src/classify/countries.js';
 import { normalizeWork, type Work } from '../../src/model/work.js';
 import type { Store } from '../../src/store/store.js';
-
-/**
- * CONSTRUCTED texts where the two regex engines could differ if the patterns leaned on engine
- * defaults: Unicode case folding (Kelvin sign, long s, dotted I), Unicode spaces and line
- * separators (\s), underscores (\b), non-ASCII letters beside a term.
- */
-const edgeTexts = [
-  'dee\u212a learning and \u212Ann', // KELVIN SIGN folds to k in RE2 (?i), not in JS
-  'machine learning with \u017Fupport vector machines', // LONG S folds to s in RE2 (?i)
-  'D\u0130agnos\u0130s by AI', // DOTTED CAPITAL I
-  'deep\u2028learning', // LINE SEPARATOR: \s in JS only
-  'deep\u2003learning', // EM SPACE: \s in JS only
-  'deep\u00a0learning', // NO-BREAK SPACE: listed separator
-  'deep\u2014learning', // EM DASH: not a separator
-  'deep_learning and machine_learning', // underscore is a word character for \b
-  'réseau neural network\u00e9', // non-ASCII letters next to a term: \b sees a boundary
-  'AI\u0301 and CNN\u00e9', // combining accent after an acronym
-  'ChatGPT\u{1F600} and LLMs\u{1F600}', // astral characters beside terms
-  '深度学习\u3000医学', // ideographic space between Chinese terms
-];
 
 /**
  * CONSTRUCTED authorships with country values that are not codes ("USA", "", null, 840, "us"),
