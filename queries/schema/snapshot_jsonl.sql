@@ -10,6 +10,9 @@ raw as (
   from read_json(
     file,
     format = 'newline_delimited',
+    -- Snapshot parts sit in `updated_date=YYYY-MM-DD/` folders: DuckDB would take that for a hive
+    -- partition and put the folder's date in place of the record's own updated_date.
+    hive_partitioning = false,
     columns = {
       id: 'JSON', publication_year: 'JSON', title: 'JSON', display_name: 'JSON', abstract_inverted_index: 'JSON',
       authorships: 'JSON', type: 'JSON', language: 'JSON', updated_date: 'JSON', is_authors_truncated: 'JSON'

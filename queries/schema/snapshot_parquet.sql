@@ -8,4 +8,5 @@ select
   null::varchar as type, null::varchar as language, null::varchar as updated_date, false as authors_truncated,
   []::varchar[] as slice_countries, []::varchar[] as countries, []::double[] as weights,
   null::varchar as reject, []::varchar[] as notes, true as precise, null::varchar as raw
-from read_parquet(file, file_row_number = true)
+-- Not hive partitions: the folders' updated_date= would replace the records' own.
+from read_parquet(file, file_row_number = true, hive_partitioning = false)
