@@ -146,7 +146,7 @@ final as (
         works.language,
         works.updated_date,
         works.authors_truncated,
-        $display_path || ':' || works.line as origin,
+        $origin_prefix || works.line as origin,
         $file_order::integer as file_order,
         works.line,
         works.slice_countries,

@@ -4,13 +4,13 @@
 with
 
 rejected as (
-  select 'rejected' as kind, $display_path || ':' || line as origin, work_id, reject as reason, raw, line, 0 as n
+  select 'rejected' as kind, $origin_prefix || line as origin, work_id, reject as reason, raw, line, 0 as n
   from snapshot_read
   where reject is not null
 ),
 
 repaired as (
-  select 'repaired' as kind, $display_path || ':' || line as origin, work_id, unnest(notes) as reason, null::varchar as raw, line, unnest(generate_series(1, len(notes))) as n
+  select 'repaired' as kind, $origin_prefix || line as origin, work_id, unnest(notes) as reason, null::varchar as raw, line, unnest(generate_series(1, len(notes))) as n
   from snapshot_read
   where reject is null and len(notes) > 0
 ),

@@ -20,7 +20,7 @@ import { DOUBLE, LIST, VARCHAR, type DuckDBAppender, type DuckDBType, type DuckD
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
-import { classifySqlParams } from '../classify/sql.js';
+import { stageClassifiedParams } from '../classify/sql.js';
 import { InvariantError, UserError } from '../errors.js';
 import { listedRecords } from '../ingest/manifest.js';
 import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
@@ -237,10 +237,9 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
       await conn.runSql(`create or replace temp table snapshot_read as select * from ${macro}($file, $fold_hk_mo)`, { file: f.path, fold_hk_mo: policy === 'fold-hk-mo' });
       const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
       if ((c?.precise ?? 0) > 0) throw new NeedsNodeReader(`${c!.precise} record(s) need the node reader's exact reading`);
-      const { params, types } = classifySqlParams(rules, policy);
-      const all = { ...params, display_path: name, file_order: fileOrder };
-      await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...bound('snapshot/stage_classified', all, types));
-      await conn.insertFrom('rejects', 'snapshot/stage_rejects', ...bound('snapshot/stage_rejects', all, types));
+      const { params, types } = stageClassifiedParams(rules, `${name}:`, fileOrder);
+      await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...bound('snapshot/stage_classified', params, types));
+      await conn.insertFrom('rejects', 'snapshot/stage_rejects', ...bound('snapshot/stage_rejects', params, types));
       const records = c?.records ?? 0;
       await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
       return records;
