@@ -135,6 +135,10 @@ describe('the duckdb reader on a two-partition snapshot', () => {
     const tied = { ...release.partitions.get(RELEASE_1)![0]![5]!, title: 'A tied copy read later' };
     const newer = [...release.partitions.entries()].at(-1)!;
     newer[1][0] = [...newer[1][0]!, tied];
+    // One record SQL marks `precise` (a lower-case country code, repaired with a note): the node
+    // reader reads that line alone, and SQL the rest of its part.
+    const first = release.partitions.get(RELEASE_1)![0]!;
+    first[2] = { ...first[2]!, authorships: [...(first[2]!.authorships ?? []), { countries: ['us'], institutions: [] }] };
     writeRelease(root, release);
     // Damaged lines mixed into one part: DuckDB cannot read it, the node reader's fallback names the lines.
     const damaged = partPath(root, RELEASE_1, 1);
@@ -147,7 +151,9 @@ describe('the duckdb reader on a two-partition snapshot', () => {
       expect(r.code, r.stderr).toBe(0);
       if (read === 'duckdb') {
         expect(r.stderr).toMatch(/part_0001\.gz: read by the node reader \(DuckDB could not read it/);
-        expect(r.stderr).toMatch(/\(1 read by the node reader\)/);
+        // Which other parts SQL reads depends on DuckDB's memory at the moment (an out-of-memory read
+        // goes to the node reader too); the rows are the same either way, which is what is compared.
+        expect(r.stderr).toMatch(/read by the node reader\)/);
       }
     }
   }, 240_000);
@@ -158,6 +164,7 @@ describe('the duckdb reader on a two-partition snapshot', () => {
     expect(await rows(duck, WORKS)).toBe(await rows(node, WORKS));
     expect(await rows(duck, REJECTS)).toBe(await rows(node, REJECTS));
     expect(await rows(duck, REJECTS)).toMatch(/part_0001\.gz:4".*not JSON/);
+    expect(await rows(duck, REJECTS)).toMatch(/updated_date=2024-01-01\/part_0000\.gz:3","work_id":"W[0-9]+","reason":"country code upper-cased/);
     expect(await rows(duck, "select count(*)::integer as n from rejects where kind = 'retired'")).toBe(await rows(node, "select count(*)::integer as n from rejects where kind = 'retired'"));
     expect(await rows(duck, "select count(*)::integer as n from works where title = 'A tied copy read later'")).toBe('[{"n":0}]');
     const cls = await cli(['classify', '--db', node]);
