@@ -16,7 +16,7 @@ work_countries as (
     work_id,
     year,
     type,
-    slice_countries(authorships) as countries
+    coalesce(slice_countries, slice_countries(authorships)) as countries
   from works
   where year between $from_year and $to_year
     -- The fetch's `type:` filter (an empty list: every type was fetched).

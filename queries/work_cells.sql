@@ -1,6 +1,7 @@
 -- one row per stored work (or per work of $ids): the year, type and countries that make it a member of fetch slices
 -- reads: works
 -- The country is matched as the fetch's `authorships.countries` filter matches it (schema/slice_countries.sql).
+-- A store the duckdb reader filled keeps no authorships, only the countries found from them (works.slice_countries).
 with
 
 final as (
@@ -8,7 +9,7 @@ final as (
     work_id,
     year,
     type,
-    slice_countries(authorships) as countries
+    coalesce(slice_countries, slice_countries(authorships)) as countries
   from works
   where $ids is null or work_id in (select unnest($ids))
 )

@@ -10,5 +10,8 @@ create table if not exists works (
   type varchar,
   language varchar,
   updated_date varchar,
-  origin varchar not null
+  origin varchar not null,
+  -- The countries the fetch's `authorships.countries` filter finds the work under (schema/slice_countries.sql),
+  -- kept by the duckdb reader, which stores no authorships; null when the authorships are stored.
+  slice_countries varchar[]
 )

@@ -32,6 +32,7 @@ export const CONFIG_KEYS = {
   countryPolicy: 'countryPolicy',
   keywords: 'keywords',
   engine: 'engine',
+  read: 'read',
   db: 'db',
   threads: 'threads',
   snapshot: 'snapshot',

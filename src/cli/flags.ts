@@ -44,6 +44,9 @@ export const sourceOptions = (c: Command): Command =>
     .option('--yes', 'start even when the estimate exceeds --budget-usd')
     .option('--per-page <n>', `results per API page, 1-100 (default ${F.perPage})`)
     .option('--baselines', 'API: also count all works, AI and medical works per country and year and the world (list-priced group_by calls), for baselines.csv and --metric per-1000');
+/** Which snapshot reader fills the store (run, fetch): src/pipeline/reader.ts. */
+export const readOption = (c: Command): Command =>
+  c.option('--read <reader>', 'with --snapshot: duckdb (read inside DuckDB, several files at once; keeps no abstracts), node (full records) or auto (default: duckdb when the files total more than 1 GB)');
 export const reportOptions = (c: Command): Command =>
   c
     .option('--out <dir>', 'output folder', DEFAULT_OUT)

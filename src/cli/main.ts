@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../pipeline/version.js';
-import { classifyOptions, compareOption, configOption, corpusOptions, dbOption, dbPath, historyOptions, incompleteOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
+import { classifyOptions, compareOption, configOption, corpusOptions, dbOption, dbPath, historyOptions, incompleteOption, readOption, reportOptions, sourceOptions, countingOptions, typesOption, windowOptions } from './flags.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_POLICY } from '../classify/countries.js';
 import { FETCH_DEFAULTS, RECONCILE_BUDGET_USD, type FetchFlags, type HistoryFlags, type ReportFlags } from './options.js';
@@ -44,7 +44,7 @@ function program(io: CliIo): Command {
   // The command's options with medai-trends.config.json's (or --config's) filled in where no flag was given.
   const configured = async <T>(command: Command, ignore: readonly ConfigKey[] = []) => (await import('./config.js')).applyConfig<T>(command, io, ignore);
 
-  configOption(historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run')))))))))))
+  configOption(historyOptions(compareOption(incompleteOption(reportOptions(classifyOptions(readOption(sourceOptions(countingOptions(windowOptions(dbOption(program.command('run'))))))))))))
     .description('fetch (or read --snapshot), classify, aggregate and report in one go (recorded in the runs table and runs/<run id>/ beside --db)')
     .action(async (_o, command: Command) => {
       const { flags, config } = await configured<CommonFlags & FetchFlags & ReportFlags & HistoryFlags>(command);
@@ -58,7 +58,7 @@ function program(io: CliIo): Command {
       await (await import('./refresh.js')).refreshCommand(flags, io, config);
     });
 
-  configOption(classifyOptions(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch')))))))
+  configOption(classifyOptions(readOption(sourceOptions(typesOption(windowOptions(dbOption(program.command('fetch'))))))))
     .description('fill the database from the OpenAlex API (resumable) or from --snapshot files')
     .action(async (_o, command: Command) => {
       const { flags, config } = await configured<CommonFlags & FetchFlags>(command);

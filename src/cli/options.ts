@@ -10,6 +10,7 @@ import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/engine.js';
+import { DEFAULT_READ, READ_CHOICES, type ReadChoice } from '../pipeline/reader.js';
 import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
 import { FORMATS, METRICS, THEMES, type Format, type Metric, type Theme } from '../report/types.js';
 
@@ -166,6 +167,10 @@ export function parseCompare(p: Problems, raw: string | undefined): string | nul
 
 export function parseEngine(p: Problems, raw: string | undefined): ClassifyEngine {
   return oneOf(p, '--engine', raw, CLASSIFY_ENGINES, DEFAULT_ENGINE);
+}
+
+export function parseRead(p: Problems, raw: string | undefined): ReadChoice {
+  return oneOf(p, '--read', raw, READ_CHOICES, DEFAULT_READ);
 }
 
 export interface ReportFlags {

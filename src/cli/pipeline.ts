@@ -12,6 +12,7 @@ import { apiBaselinesGap } from '../pipeline/baselines.js';
 import { classifyStore } from '../pipeline/classify.js';
 import { classifyCompare, compareAggregate, dropCompare, requireCompare, withCompare, type CompareRecord } from '../pipeline/compare.js';
 import { requireComplete } from '../pipeline/completeness.js';
+import { classifyCompact, compactSource } from '../pipeline/compact.js';
 import { apiCoverage, requireCovered, shareDenominator } from '../pipeline/coverage.js';
 import { acquireLocks, databaseLock, lockEffects, releaseLocks } from '../pipeline/lock.js';
 import { openHeldStore } from '../pipeline/locked-store.js';
@@ -28,10 +29,12 @@ import type { CliIo } from './io.js';
 import { recordedRun, type RecordedRunSpec } from './history.js';
 import { PATH_KEYS, type ConfigKey, type ConfigUse, type EffectiveConfig } from './config.js';
 import type { ClassifyEngine } from '../pipeline/engine.js';
+import type { ReadChoice } from '../pipeline/reader.js';
 import {
   Problems,
   parseDb,
   parseEngine,
+  parseRead,
   parseCompare,
   parseFetch,
   parseHistory,
@@ -53,6 +56,8 @@ export interface CommonFlags extends ScopeFlags {
   threads?: string;
   engine?: string;
   snapshot?: string[];
+  /** --read: the snapshot reader (run, fetch). */
+  read?: string;
   allowIncomplete?: boolean;
   baselines?: boolean;
   /** --compare-keywords: a second rule's folder (run, classify, aggregate, report). */
@@ -74,6 +79,8 @@ export interface Settings {
   /** The second keyword rule's folder (--compare-keywords); null: one rule. */
   compare: string | null;
   engine: ClassifyEngine;
+  /** Which snapshot reader fills the store (--read). */
+  read: ReadChoice;
   fetch: ParsedFetchOptions;
   report: ParsedReportOptions;
   /** The run history's threshold and output (run, refresh); defaults for the other commands. */
@@ -98,11 +105,15 @@ export function parseSettings(o: CommonFlags & FetchFlags & ReportFlags & Histor
     baselines: o.baselines === true,
     compare: parseCompare(p, o.compareKeywords),
     engine: parseEngine(p, o.engine),
+    read: parseRead(p, o.read),
     fetch: parseFetch(p, o),
     report: parseReport(p, o),
     history: parseHistory(p, o),
     wait: parseWait(p, o.wait),
   };
+  if (settings.read === 'duckdb' && settings.compare !== null && settings.snapshot.length > 0) {
+    p.add('--compare-keywords needs the works\' abstracts, which --read duckdb does not keep: use --read node with it');
+  }
   p.throwIfAny();
   return settings;
 }
@@ -126,6 +137,7 @@ export function effectiveConfig(s: Settings, config?: ConfigUse, extra: Partial<
     countryPolicy: scope.countryPolicy,
     keywords: scope.keywordsDir,
     engine: s.engine,
+    read: s.read,
     db: s.db.path,
     threads: s.db.threads,
     snapshot: s.snapshot.length === 0 ? undefined : [...s.snapshot],
@@ -200,7 +212,7 @@ export async function withLocked<T>(s: LockedSettings, out: string | null, io: C
 /** Fills the store (a full read or fetch); returns what it did as the run history records a data step. */
 async function fetchStage(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
   if (s.snapshot.length > 0) {
-    const read = await loadFromSnapshot(store, s.snapshot, io.effects);
+    const read = await loadFromSnapshot(store, s.snapshot, io.effects, { read: s.read, keywordsDir: s.scope.keywordsDir, policy: s.scope.countryPolicy });
     const steps = [`read ${read.recordsRead} records from ${read.files.length} file(s)`];
     // A full read replaces the data set: changed as far as the run history can tell.
     return { source: 'snapshot', changed: true, steps, usdSpent: 0, dataDate: null, detail: { files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })) } };
@@ -233,6 +245,12 @@ export async function classifyStage(store: Store, s: Settings, io: CliIo): Promi
   // The second rule must be covered by the fetch too: works only it tags may never have been fetched.
   const compareRules = s.compare === null ? null : await loadKeywordRules(s.compare);
   if (compareRules !== null) await requireCovered(store, 'classify', s.scope, compareRules, io.effects);
+  const compact = await compactSource(store);
+  if (compact !== null) {
+    await classifyCompact(store, compact, rules, s.scope.countryPolicy, compareRules, io.effects);
+    await dropCompare(store);
+    return;
+  }
   await classifyStore(store, rules, s.scope.countryPolicy, s.engine, io.effects);
   if (compareRules === null) await dropCompare(store);
   else await classifyCompare(store, compareRules, s.scope.countryPolicy, s.engine, io.effects);

@@ -19,7 +19,7 @@ import type { ConfigUse } from './config.js';
 import { apiSettings, baselinesStage, classifyStage, recordSpec, settingsOf, reportStage, withLocked, type CommonFlags, type Settings } from './pipeline.js';
 
 async function refreshData(store: Store, s: Settings, io: CliIo): Promise<DataRefresh> {
-  if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects);
+  if (s.snapshot.length > 0) return refreshFromSnapshot(store, s.snapshot, io.effects, { rules: await loadKeywordRules(s.scope.keywordsDir), policy: s.scope.countryPolicy });
   const rules = await loadKeywordRules(s.scope.keywordsDir);
   const data = await refreshFromApi(store, s.scope, rules, apiSettings(s, io), io.effects);
   // The baselines move with OpenAlex as the works do: counted again (list-priced) when the data

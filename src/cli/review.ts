@@ -41,7 +41,7 @@ export async function reviewCommand(o: ReviewFlags, io: CliIo): Promise<void> {
   const wait = parseWait(p, o.wait);
   p.throwIfAny();
   const rules = await loadKeywordRules(o.keywords);
-  const source = await openCorpus({ ...o, wait }, io.effects);
+  const source = await openCorpus({ ...o, wait, command: 'review-sample' }, io.effects);
   const skipped = skippedLine('review-sample', source);
   if (skipped !== null) io.effects.log(skipped);
   try {

@@ -8,6 +8,7 @@ import { readWorks } from '../ingest/snapshot.js';
 import { ABSTRACT_SET_ASIDE, isNewerCopy, type Work } from '../model/work.js';
 import { lockEffects } from '../pipeline/lock.js';
 import { openLockedStore, type LockedStore } from '../pipeline/locked-store.js';
+import { requireFullRecords } from '../pipeline/compact.js';
 import { completenessOf, resumeText } from '../pipeline/completeness.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 
@@ -80,7 +81,7 @@ export interface Corpus {
 }
 
 /** Opens `--snapshot` files when given, else the existing database. */
-export async function openCorpus(o: { db: string; snapshot?: string[]; wait?: number }, effects: Effects = quietEffects): Promise<Corpus> {
+export async function openCorpus(o: { db: string; snapshot?: string[]; wait?: number; command?: string }, effects: Effects = quietEffects): Promise<Corpus> {
   if (o.snapshot !== undefined) {
     const read = await readSnapshotWorks(o.snapshot);
     return {
@@ -93,6 +94,12 @@ export async function openCorpus(o: { db: string; snapshot?: string[]; wait?: nu
   }
   const locked = await openExistingStore(o.db, effects, o.wait);
   const { store } = locked;
+  try {
+    await requireFullRecords(store, o.command ?? 'evaluate', 'the works\' abstracts and MeSH headings');
+  } catch (err) {
+    locked.close();
+    throw err;
+  }
   return {
     works: store.iterateWorks(),
     setAside: abstractsSetAside(await store.repairNotes()),

@@ -117,7 +117,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
   const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
-  const source: SnapshotSource = { kind: 'snapshot', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
+  const source: SnapshotSource = { kind: 'snapshot', read: 'node', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
   await store.transaction(async () => {
     await store.clear();
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
@@ -265,6 +265,7 @@ export async function finishSnapshotLoad(
     if (found.mergedIdFiles.length > 0) done.mergedIdFiles = found.mergedIdFiles.map(describe);
     if (found.deletedIdFiles.length > 0) done.deletedIdFiles = found.deletedIdFiles.map(describe);
     if (source.roots !== undefined) done.roots = source.roots;
+    if (source.read !== undefined) done.read = source.read;
     await store.setMeta('source', done);
     const after = await worksFingerprint(store);
     if (before !== undefined && (before.works !== after.works || before.digest !== after.digest)) {
@@ -296,7 +297,7 @@ async function applyIdLists(store: Store, found: Pick<SnapshotFound, 'mergedIdFi
 /** Files listed by name up to this many, then counted: the message stays one readable line. */
 const MAX_NAMED_FILES = 5;
 
-function noRecordsMessage(files: readonly SnapshotFile[]): string {
+export function noRecordsMessage(files: readonly SnapshotFile[]): string {
   const names = files.slice(0, MAX_NAMED_FILES).map((f) => displayPath(f.path));
   if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
   if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;

@@ -26,8 +26,13 @@ export interface UnreadFile {
   error?: string;
 }
 
+/** Which reader filled the store (src/pipeline/ingest-duckdb.ts): `duckdb` keeps no abstracts, authorships or MeSH. */
+export type SnapshotReader = 'duckdb' | 'node';
+
 export interface SnapshotSource {
   kind: 'snapshot';
+  /** Absent: read by the node reader (before the duckdb reader existed). */
+  read?: SnapshotReader;
   /** The files read to their end, with the hash of what was read. */
   files: SnapshotFileRecord[];
   /** The snapshot's merged_ids/works lists applied to it. */

@@ -13,6 +13,8 @@
 import { resolve, sep } from 'node:path';
 import { displayPath, partitionDate, type SnapshotFile } from '../ingest/snapshot.js';
 import type { Store } from '../store/store.js';
+import type { CountryPolicy } from '../classify/countries.js';
+import type { KeywordRules } from '../classify/keywords.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { beginLoad, commandLine, completenessOf } from './completeness.js';
 import { beginCoverage } from './coverage.js';
@@ -117,7 +119,7 @@ async function retiredCount(store: Store): Promise<number> {
  * the data set marked incomplete (both exit 5). A refresh stopped any way leaves the data set
  * marked incomplete and the files read to their end recorded, so the next refresh finishes it.
  */
-export async function refreshFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<DataRefresh> {
+export async function refreshFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects, rule?: CompactRule): Promise<DataRefresh> {
   const roots = specs.map((s) => resolve(s));
   const found = await findSnapshot(specs);
   await checkMissingParts(found, specs, true, effects);
@@ -145,6 +147,14 @@ export async function refreshFromSnapshot(store: Store, specs: readonly string[]
     };
   }
 
+  if (held.read === 'duckdb') {
+    // Kept simple: a compact store holds no full records to merge newer copies into, and its
+    // works and classifications were made by one aggregation over every part, so any change is a
+    // full duckdb read again (with the manifest verified, as here).
+    const why = 'the store was read with --read duckdb: the snapshot changed, so it is read again in full by the duckdb reader';
+    if (rule === undefined) throw new Error('refreshFromSnapshot: a store read by the duckdb reader needs the rule and country policy to read it again');
+    return fullRead(store, specs, found, why, effects, rule);
+  }
   const command = commandLine(['refresh', '--db', store.path, '--snapshot', ...specs]);
   const steps: string[] = [];
   if (completeness.state === 'incomplete') steps.push(`the data set was incomplete (${completeness.reason}): finishing it`);
@@ -218,9 +228,18 @@ export async function refreshFromSnapshot(store: Store, specs: readonly string[]
   };
 }
 
-async function fullRead(store: Store, specs: readonly string[], found: SnapshotFound, why: string, effects: Effects): Promise<DataRefresh> {
+/** The rule and country policy the duckdb reader classifies with as it reads (a refresh of a store it filled). */
+export interface CompactRule {
+  rules: KeywordRules;
+  policy: CountryPolicy;
+}
+
+async function fullRead(store: Store, specs: readonly string[], found: SnapshotFound, why: string, effects: Effects, compact?: CompactRule): Promise<DataRefresh> {
   effects.log(`refresh: ${why}`);
-  const summary = await ingestSnapshot(store, specs, effects, { verify: true, found });
+  const summary =
+    compact === undefined
+      ? await ingestSnapshot(store, specs, effects, { verify: true, found })
+      : await (await import('./ingest-duckdb.js')).ingestSnapshotDuckdb(store, specs, compact.rules, compact.policy, effects, { verify: true, found });
   const [totals] = await store.query<{ distinct_works: number; newest_updated_date: string | null }>('dataset_totals');
   const source = await store.getMeta<SnapshotSource>('source');
   const files = source?.files ?? [];

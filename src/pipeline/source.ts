@@ -15,7 +15,10 @@ import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { beginLoad, finishLoad } from './completeness.js';
 import { apiCoverage, apiFetchCommand, beginCoverage, finishCoverage } from './coverage.js';
-import { ingestSnapshot, type IngestSummary } from './ingest.js';
+import { checkMissingParts, findSnapshot, ingestSnapshot, type IngestSummary } from './ingest.js';
+import { chooseReader, type ReadChoice } from './reader.js';
+import { DEFAULT_KEYWORDS_DIR, loadKeywordRules } from '../classify/keywords.js';
+import { DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
 import type { ApiSource, Source } from './provenance.js';
 
 const DEFAULT_BASE_URL = 'https://api.openalex.org';
@@ -43,8 +46,27 @@ export interface ApiSettings {
   perPage: number;
 }
 
-export async function loadFromSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects): Promise<IngestSummary> {
-  const summary = await ingestSnapshot(store, specs, effects);
+/** How a snapshot is read: the reader (--read) and, for the duckdb reader, which classifies as it reads, the rule and policy. */
+export interface SnapshotReadSettings {
+  read: ReadChoice;
+  keywordsDir: string;
+  policy: CountryPolicy;
+}
+
+export async function loadFromSnapshot(
+  store: Store,
+  specs: readonly string[],
+  effects: Effects = quietEffects,
+  how: SnapshotReadSettings = { read: 'node', keywordsDir: DEFAULT_KEYWORDS_DIR, policy: DEFAULT_POLICY },
+): Promise<IngestSummary> {
+  const found = await findSnapshot(specs);
+  await checkMissingParts(found, specs, false, effects);
+  const { read, why } = chooseReader(how.read, found.files);
+  effects.log(`snapshot reader: ${read} (${why})`);
+  const summary =
+    read === 'duckdb'
+      ? await (await import('./ingest-duckdb.js')).ingestSnapshotDuckdb(store, specs, await loadKeywordRules(how.keywordsDir), how.policy, effects, { found })
+      : await ingestSnapshot(store, specs, effects, { found });
   effects.log(`read ${summary.recordsRead} records from ${summary.files.length} file(s)`);
   return summary;
 }

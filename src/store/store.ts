@@ -16,11 +16,11 @@ import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
-const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare'];
+const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare', 'compact_stage', 'compact_parts'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
-const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at'];
+const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries'];
 /** Macros the queries share (one statement of a rule used by several queries), made or replaced at every open. */
-const MACROS = ['slice_countries'];
+const MACROS = ['slice_countries', 'snapshot_jsonl', 'snapshot_parquet'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
@@ -56,7 +56,9 @@ export class Store implements WorkSink {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, { threads: String(threads) });
+      // Spilled data goes beside the database (DuckDB's own default, named here so it is one
+      // decision): a snapshot read under a memory limit (src/pipeline/ingest-duckdb.ts) writes there.
+      instance = await DuckDBInstance.create(path, path === ':memory:' ? { threads: String(threads) } : { threads: String(threads), temp_directory: `${path}.tmp` });
     } catch (err) {
       const message = (err as Error).message;
       // DuckDB lets one process at a time open a file. Our commands take <db>.lock first and say
@@ -182,13 +184,48 @@ export class Store implements WorkSink {
     }
   }
 
-  /** Empties every data table, for a load that replaces the data set (a new snapshot). */
+  /**
+   * Empties every data table, for a load that replaces the data set (a new snapshot, an API
+   * fetch): each is dropped and made again from its DDL, so a store the duckdb reader filled (whose
+   * `works` and `classified` were made by aggregation, without primary keys) gets the tables the
+   * node reader and the API fetch merge into.
+   */
   async clear(): Promise<void> {
     await this.transaction(async () => {
-      for (const t of SCHEMA) {
-        await this.connection.run(`delete from ${t}`);
-      }
+      for (const t of SCHEMA) await this.connection.run(`drop table if exists ${t}`);
+      for (const name of [...SCHEMA, ...MIGRATIONS]) await this.connection.run(loadQuery(`schema/${name}`));
     });
+  }
+
+  /**
+   * Replaces `table` with the rows of a named query, made inside DuckDB (create or replace table
+   * ... as): the table takes the query's columns and no key. For the duckdb reader's compact tables.
+   */
+  async replaceTableFrom(table: string, name: string, params: Record<string, DuckDBValue> = {}): Promise<void> {
+    await this.exclusive(() => this.connection.run(`create or replace table ${table} as\n${loadQuery(name)}`, params));
+  }
+
+  /**
+   * A connection of its own on the same database, for work run beside the store's connection (the
+   * duckdb reader reads several files at once, one transaction each). The caller closes it.
+   */
+  async connect(): Promise<StoreConnection> {
+    return new StoreConnection(await this.instance.connect());
+  }
+
+  /**
+   * Sets a DuckDB setting for the whole database (memory_limit). SET takes no bound parameter, so
+   * the value is checked to be a plain size or word before it is written into the statement.
+   */
+  async runSetting(name: 'memory_limit', value: string): Promise<void> {
+    if (!/^[0-9.]+ ?[A-Za-z]*$/.test(value)) throw new RangeError(`not a DuckDB size: ${value}`);
+    await this.exclusive(() => this.connection.run(`set ${name} = '${value}'`));
+  }
+
+  /** A DuckDB setting, as text (`memory_limit`: '300.0 MiB'). */
+  async setting(name: string): Promise<string> {
+    const [row] = await this.query<{ value: string }>('current_setting', { name });
+    return String(row?.value ?? '');
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
@@ -312,6 +349,62 @@ export class Store implements WorkSink {
   }
 }
 
+/**
+ * One connection of the store's database beside its own (Store.connect): named queries with bound
+ * parameters and one transaction at a time, used by one caller. DuckDB gives each connection its
+ * own transaction, so work on several of them runs at once.
+ */
+export class StoreConnection {
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async query<T = Record<string, unknown>>(name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(loadQuery(name), params, types);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  async run(name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
+    await this.connection.run(loadQuery(name), params, types);
+  }
+
+  /** Runs SQL text the caller built from fixed parts (a temp table made from a named query). */
+  async runSql(sql: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
+    await this.connection.run(sql, params, types);
+  }
+
+  /** Fills `table` with the rows of a named query, inside DuckDB. */
+  async insertFrom(table: string, name: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<void> {
+    await this.connection.run(`insert into ${table}\n${loadQuery(name)}`, params, types);
+  }
+
+  /** Appends rows to `table` in bulk, flushed when `fill` returns. */
+  async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void): Promise<void> {
+    const app = await this.connection.createAppender(table);
+    try {
+      await fill(app);
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  /** Runs `body` in a transaction of this connection, rolled back whole if it throws. */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const out = await body();
+      await this.connection.run('commit');
+      return out;
+    } catch (err) {
+      await this.connection.run('rollback');
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
 function appendNullable(app: DuckDBAppender, v: string | null): void {
   if (v === null) app.appendNull();
   else app.appendVarchar(v);
@@ -330,6 +423,8 @@ function appendWork(app: DuckDBAppender, w: Work, origin: string): void {
   appendNullable(app, w.language);
   appendNullable(app, w.updatedDate);
   app.appendVarchar(origin);
+  // slice_countries: derived from the authorships stored beside it (schema/slice_countries.sql).
+  app.appendNull();
   app.endRow();
 }
 

@@ -1,0 +1,402 @@
+/**
+ * The "duckdb" snapshot reader: reads snapshot parts inside DuckDB, several files at once, and
+ * keeps a compact data set: per work its fields, countries and the keyword rule's verdict, no
+ * abstract, authorships or MeSH. Beside the "node" reader (ingest.ts), which parses every line in
+ * JavaScript and stores full records; `--read auto` picks this one for large snapshots.
+ *
+ * Per part, in one transaction on a connection of its own: the part is read by a table macro
+ * (queries/schema/snapshot_jsonl.sql, snapshot_parquet.sql) into temp table `snapshot_read`, its
+ * usable records classified into `compact_stage` (queries/snapshot/stage_classified.sql), its set-
+ * aside records and repair notes into `rejects` (stage_rejects.sql), and the part into
+ * `compact_parts`. A part SQL cannot reproduce exactly (a record marked `precise`, or an error
+ * reading it) is read again by the node reader, which writes the same rows. Then the newest copy of
+ * each work is kept by aggregation (no primary key: an index on millions of ids does not fit the
+ * memory limit), and the id lists, the manifest's counts and the load's completion follow as for
+ * the node reader.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { DOUBLE, LIST, VARCHAR, type DuckDBAppender, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { classify } from '../classify/classifier.js';
+import { countryShares, type CountryPolicy } from '../classify/countries.js';
+import type { KeywordRules } from '../classify/keywords.js';
+import { stageClassifiedParams } from '../classify/sql.js';
+import { InvariantError, UserError } from '../errors.js';
+import { listedRecords } from '../ingest/manifest.js';
+import { openMaybeGzip, splitLines } from '../ingest/lines.js';
+import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { toBatch } from '../model/batch.js';
+import type { Authorship } from '../model/work.js';
+import { loadQuery } from '../store/queries.js';
+import type { Store, StoreConnection } from '../store/store.js';
+import { quietEffects, type Effects } from '../effects/effects.js';
+import { boundNames } from './chain.js';
+import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
+import { beginLoad, commandLine } from './completeness.js';
+import { beginCoverage } from './coverage.js';
+import { checkMissingParts, findSnapshot, finishSnapshotLoad, noRecordsMessage, type IngestSummary, type SnapshotFound } from './ingest.js';
+import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
+
+/**
+ * DuckDB's memory while it reads: the aggregation and a few parts' temp tables spill to the
+ * temp_directory beside the database past it, so a 5M-work snapshot reads on a 1 GB machine with
+ * Node's own heap beside it.
+ */
+export const READ_MEMORY_LIMIT = '300MB';
+
+/**
+ * Records of a part SQL marks `precise` that the node reader reads line by line (the rest of the
+ * part stays SQL's); above it the whole part is read by the node reader. Real parts have a few per
+ * 50,000 records (0.04% in the 100k resample), so one such record must not send the part back.
+ */
+const MAX_PRECISE_LINES = 1_000;
+
+/** Records per batch of the node reader's fallback: bounds the JS memory one part holds. */
+const FALLBACK_BATCH = 5_000;
+
+export interface DuckdbIngestOptions {
+  /** As IngestOptions.verify: a part read with another record count than the manifest's stops the load (exit 5). */
+  verify?: boolean;
+  found?: SnapshotFound;
+  /** Parts read at once; default one per core (a gzip part is read by one thread). */
+  parallel?: number;
+}
+
+export interface DuckdbIngestSummary extends IngestSummary {
+  /** Parts the node reader read instead (a record SQL cannot reproduce, or an error reading it). */
+  fellBack: string[];
+  works: number;
+}
+
+/** How one part was read. */
+interface PartRead {
+  file: SnapshotFile;
+  records: number;
+  via: SnapshotReader;
+  why?: string;
+}
+
+/** A part whose records SQL cannot reproduce exactly: read by the node reader instead. */
+class NeedsNodeReader extends Error {}
+
+/**
+ * Reads the snapshot into a store it empties first, classifying with `rules` and `policy` as it
+ * reads. Marked incomplete in the transaction that empties the store and complete in the last one,
+ * so a load stopped any way (an error, a kill) leaves it incomplete; the next load starts over.
+ */
+export async function ingestSnapshotDuckdb(
+  store: Store,
+  specs: readonly string[],
+  rules: KeywordRules,
+  policy: CountryPolicy,
+  effects: Effects = quietEffects,
+  options: DuckdbIngestOptions = {},
+): Promise<DuckdbIngestSummary> {
+  const verify = options.verify ?? false;
+  const found = options.found ?? (await findSnapshot(specs));
+  if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
+  const { files } = found;
+  const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs, '--read', 'duckdb']);
+  const unread: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
+  const source: SnapshotSource = { kind: 'snapshot', read: 'duckdb', files: [], unread, roots: specs.map((s) => resolve(s)) };
+  await store.transaction(async () => {
+    await store.clear();
+    await store.run('drop_previous_works');
+    await store.setMeta('source', source);
+    await beginLoad(store, { kind: 'snapshot', command });
+    await beginCoverage(store, command, { kind: 'snapshot', files: files.map((f) => f.path), dataDate: null });
+  });
+
+  const memoryBefore = await store.setting('memory_limit');
+  await store.runSetting('memory_limit', READ_MEMORY_LIMIT);
+  let parts: PartRead[];
+  const started = effects.now().getTime();
+  try {
+    parts = await readParts(store, files, rules, policy, options.parallel ?? availableParallelism(), effects);
+  } finally {
+    await store.runSetting('memory_limit', memoryBefore);
+  }
+  const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
+  if (failed.length > 0) {
+    for (const p of failed) {
+      const entry = unread.find((u) => u.path === p.file.path);
+      if (entry !== undefined) entry.error = p.why ?? 'unreadable';
+    }
+    await store.setMeta('source', source);
+    const first = failed[0]!;
+    throw new UserError(
+      `snapshot: cannot read ${displayPath(first.file.path)}: ${first.why}${failed.length > 1 ? ` (and ${failed.length - 1} more part(s))` : ''}\n` +
+        `The data set is marked incomplete: classify, aggregate and report stop on it until every file is read whole (replace the file, then rerun \`${command}\`).`,
+    );
+  }
+
+  // Read order, as the node reader records its files.
+  const byPath = new Map(parts.map((p) => [p.file.path, p]));
+  const read = files.map((f) => byPath.get(f.path)!);
+  const mismatched: string[] = [];
+  for (const p of read) {
+    const listed = found.manifest === null ? null : listedRecords(found.manifest, p.file.path);
+    if (listed === null || listed === p.records) continue;
+    const what = `snapshot part ${displayPath(p.file.path)} holds ${p.records} records, but the manifest ${found.manifest!.path} lists ${listed}: the file is cut off or not the one the manifest lists`;
+    if (!verify) {
+      effects.warn(what);
+      continue;
+    }
+    mismatched.push(what);
+    const entry = unread.find((u) => u.path === p.file.path);
+    if (entry !== undefined) Object.assign(entry, { recordsRead: p.records, error: `${p.records} records read, the manifest lists ${listed}` });
+  }
+  if (mismatched.length > 0) {
+    source.files = read.filter((p) => !unread.some((u) => u.path === p.file.path && u.error !== undefined)).map(record);
+    source.unread = unread.filter((u) => u.error !== undefined);
+    await store.setMeta('source', source);
+    throw new InvariantError(`${mismatched.join('\n')}. Download it again, then rerun \`${command}\`; the data set is marked incomplete until then.`);
+  }
+  source.files = read.map(record);
+  delete source.unread;
+  const recordsRead = read.reduce((n, p) => n + p.records, 0);
+  if (recordsRead === 0) throw new UserError(noRecordsMessage(files));
+  for (const p of read) if (p.records === 0) effects.log(`no records in ${displayPath(p.file.path)} (empty or blank)`);
+
+  const readSeconds = (effects.now().getTime() - started) / 1000;
+  let works = 0;
+  const result = await store.transaction(async () => {
+    works = await keepNewestCopies(store, recordsRead);
+    const finished = await finishSnapshotLoad(store, source, found, command, effects);
+    // Works the id lists set aside leave the classifications too: they were made as the files were read.
+    await store.run('snapshot/finish_prune_classified');
+    const [totals] = await store.query<ClassifySummary>('classified_totals');
+    const summary = totals ?? { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
+    // What classifyStore records, so `run`'s classify stage sees this rule and policy done.
+    await store.setMeta('classifier', { ...ruleRecord(rules), engine: 'sql', countryPolicy: policy, summary } satisfies ClassifierRecord);
+    return { finished, summary };
+  });
+  const fellBack = read.filter((p) => p.via === 'node').map((p) => p.file.path);
+  effects.log(
+    `duckdb reader: ${recordsRead} records from ${files.length} part(s)` +
+      `${fellBack.length > 0 ? ` (${fellBack.length} read by the node reader)` : ''}, ${works} distinct works, ` +
+      `${result.summary.classified} classified: ${result.summary.medicalAi} medical AI (${result.summary.medical} medical, ${result.summary.ai} AI); ` +
+      `parts read in ${readSeconds.toFixed(1)} s, newest copies and id lists in ${((effects.now().getTime() - started) / 1000 - readSeconds).toFixed(1)} s`,
+  );
+  return { files, recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
+}
+
+const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha256: p.file.sha256, records: p.records });
+
+/**
+ * The newest copy of each staged work into `works` and `classified` (both made by aggregation,
+ * without keys), checked to hold each work once; compact_stage emptied. Call in a transaction.
+ * Returns the distinct works.
+ */
+async function keepNewestCopies(store: Store, recordsRead: number): Promise<number> {
+  await store.replaceTableFrom('works', 'snapshot/finish_works');
+  await store.replaceTableFrom('classified', 'snapshot/finish_classified');
+  const [c] = await store.query<{ staged: bigint; works: bigint; work_ids: bigint; classified: bigint; classified_ids: bigint }>('snapshot/finish_check');
+  const n = (v: bigint | undefined) => Number(v ?? 0n);
+  // dbt's `unique` next to the model: the aggregation must leave one row per work in both tables.
+  if (c === undefined || n(c.works) !== n(c.work_ids) || n(c.classified) !== n(c.works) || n(c.classified_ids) !== n(c.works)) {
+    throw new Error(`the newest-copy aggregation left works ${c?.works} rows for ${c?.work_ids} ids and classified ${c?.classified} rows for ${c?.classified_ids} ids`);
+  }
+  await store.run('empty_compact_stage');
+  await store.run('bump_counter', { name: 'records_read', delta: recordsRead });
+  await store.run('bump_counter', { name: 'duplicates', delta: n(c.staged) - n(c.works) });
+  return n(c.works);
+}
+
+/** Reads every part, `parallel` at once, largest first (so a large one does not start last). */
+async function readParts(store: Store, files: readonly SnapshotFile[], rules: KeywordRules, policy: CountryPolicy, parallel: number, effects: Effects): Promise<PartRead[]> {
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  const queue = [...files].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+  const out: PartRead[] = [];
+  let bug: unknown = null;
+  const worker = async (): Promise<void> => {
+    const conn = await store.connect();
+    try {
+      for (let f = queue.shift(); f !== undefined && bug === null; f = queue.shift()) {
+        try {
+          out.push(await readPart(conn, f, order.get(f.path)!, rules, policy, effects));
+        } catch (err) {
+          if (!(err instanceof UserError)) bug = err;
+          else out.push({ file: f, records: -1, via: 'node', why: whyStopped(err) });
+        }
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, files.length)) }, worker));
+  if (bug !== null) throw bug;
+  return out;
+}
+
+/** The tail of the node reader's "snapshot: cannot read <file>: <why>". */
+function whyStopped(err: Error): string {
+  return err.message.startsWith('snapshot: cannot read ') ? err.message.slice(err.message.lastIndexOf(': ') + 2) : err.message;
+}
+
+const isParquet = (f: SnapshotFile): boolean => /\.parquet$/i.test(f.path);
+
+/** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
+async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rules: KeywordRules, policy: CountryPolicy, effects: Effects): Promise<PartRead> {
+  effects.log(`reading ${f.path}`);
+  const name = displayPath(f.path);
+  let why: string;
+  try {
+    const records = await conn.transaction(async () => {
+      const macro = isParquet(f) ? 'snapshot_parquet' : 'snapshot_jsonl';
+      // The macro's name is one of two constants; the file and the policy are bound.
+      await conn.runSql(`create or replace temp table snapshot_read as select * from ${macro}($file, $fold_hk_mo)`, { file: f.path, fold_hk_mo: policy === 'fold-hk-mo' });
+      const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
+      const precise = c?.precise ?? 0;
+      if (precise > MAX_PRECISE_LINES) throw new NeedsNodeReader(`${precise} record(s) need the node reader's exact reading`);
+      if (precise > 0) {
+        // The few records SQL cannot read exactly are read by the node reader, line by line; the rest stay SQL's.
+        const lines = new Set((await conn.query<{ line: number }>('snapshot/precise_lines')).map((r) => Number(r.line)));
+        await readLinesNode(conn, f, lines, fileOrder, rules, policy);
+        await conn.run('snapshot/drop_precise');
+      }
+      const { params, types } = stageClassifiedParams(rules, `${name}:`, fileOrder);
+      await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...bound('snapshot/stage_classified', params, types));
+      await conn.insertFrom('rejects', 'snapshot/stage_rejects', ...bound('snapshot/stage_rejects', params, types));
+      const records = c?.records ?? 0;
+      await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
+      return records;
+    });
+    await conn.runSql('drop table if exists snapshot_read');
+    return { file: f, records, via: 'duckdb' };
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    why = err instanceof NeedsNodeReader ? err.message : `DuckDB could not read it: ${err.message.split('\n')[0]}`;
+  }
+  await conn.runSql('drop table if exists snapshot_read');
+  if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);
+  effects.log(`${name}: read by the node reader (${why})`);
+  const records = await conn.transaction(() => readPartNode(conn, f, fileOrder, rules, policy));
+  return { file: f, records, via: 'node', why };
+}
+
+/** The bound parameters a query names, of `all` (DuckDB refuses a value for a parameter the SQL lacks). */
+function bound(name: string, all: Record<string, DuckDBValue>, types: Record<string, DuckDBType>): [Record<string, DuckDBValue>, Record<string, DuckDBType>] {
+  const params: Record<string, DuckDBValue> = {};
+  const used: Record<string, DuckDBType> = {};
+  for (const n of boundNames(loadQuery(name))) {
+    if (!(n in all)) throw new Error(`queries/${name}.sql binds $${n}, which the duckdb reader does not give`);
+    params[n] = all[n]!;
+    if (n in types) used[n] = types[n]!;
+  }
+  return [params, used];
+}
+
+const VARCHAR_LIST = LIST(VARCHAR);
+const DOUBLE_LIST = LIST(DOUBLE);
+
+/** As schema/slice_countries.sql: any author's countries and any institution's code, before the policy, distinct. */
+function sliceCountries(authorships: readonly Authorship[]): string[] {
+  const out = new Set<string>();
+  for (const a of authorships) for (const c of [...(a.countries ?? []), ...a.institutionCountries]) if (c !== null) out.add(c);
+  return [...out];
+}
+
+/**
+ * The node reader's reading of one part (readFileRecords + toBatch, classify() and countryShares()),
+ * written as the same compact_stage and rejects rows, with the lines it names. Call in a
+ * transaction of `conn`. Returns the records read.
+ */
+async function readPartNode(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<number> {
+  let records = 0;
+  let pending: RawRecord[] = [];
+  const flush = async (): Promise<void> => {
+    const first = records;
+    // The record's place in the file, 1-based: the line for JSON Lines (the tie-break of two copies).
+    const ordinal = new Map(pending.map((r, i) => [r.origin, first + i + 1]));
+    records += pending.length;
+    const batch = pending;
+    pending = [];
+    await appendRecords(conn, batch, ordinal, fileOrder, rules, policy);
+  };
+  for await (const r of readFileRecords(f)) {
+    pending.push(r);
+    if (pending.length >= FALLBACK_BATCH) await flush();
+  }
+  await flush();
+  await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
+  return records;
+}
+
+/**
+ * The node reader's reading of the lines `lines` of a JSON Lines part (those SQL marked `precise`),
+ * written as compact_stage and rejects rows. Record numbers are line numbers only in a part with no
+ * blank line and one record per line (OpenAlex's parts): anything else sends the whole part to the
+ * node reader.
+ */
+async function readLinesNode(conn: StoreConnection, f: SnapshotFile, lines: ReadonlySet<number>, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
+  const name = displayPath(f.path);
+  const records: RawRecord[] = [];
+  for await (const l of splitLines(openMaybeGzip(f.path, f.gzipped))) {
+    if (l.text.trim() === '') throw new NeedsNodeReader(`a blank line (${l.line}): its record numbers are not its line numbers`);
+    if (!lines.has(l.line)) continue;
+    const origin = `${name}:${l.line}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(l.text) as unknown;
+    } catch (err) {
+      records.push({ origin, parseError: `not JSON: ${(err as Error).message}`, text: l.text });
+      continue;
+    }
+    // A page or an array of works on one line is several records (readFileRecords): the node reader's whole.
+    if (Array.isArray(raw) || (typeof raw === 'object' && raw !== null && Array.isArray((raw as { results?: unknown }).results))) {
+      throw new NeedsNodeReader(`line ${l.line} holds several records`);
+    }
+    records.push({ origin, raw });
+  }
+  const ordinal = new Map(records.map((r) => [r.origin, Number(r.origin.slice(r.origin.lastIndexOf(':') + 1))]));
+  await appendRecords(conn, records, ordinal, fileOrder, rules, policy);
+}
+
+/** Records read by the node reader, as compact_stage rows (classified) and rejects rows, as toBatch makes them. */
+async function appendRecords(conn: StoreConnection, records: readonly RawRecord[], ordinal: ReadonlyMap<string, number>, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
+  const batch = toBatch(records);
+  if (batch.works.length > 0) {
+    await conn.append('compact_stage', (app) => {
+      for (const { work, origin } of batch.works) {
+        const c = classify(work, rules);
+        const shares = countryShares(work.authorships, policy);
+        app.appendVarchar(work.id);
+        app.appendInteger(work.year);
+        nullable(app, work.type);
+        nullable(app, work.title);
+        nullable(app, work.language);
+        nullable(app, work.updatedDate);
+        app.appendBoolean(work.authorsTruncated);
+        app.appendVarchar(origin);
+        app.appendInteger(fileOrder);
+        app.appendBigInt(BigInt(ordinal.get(origin) ?? 0));
+        app.appendList(sliceCountries(work.authorships), VARCHAR_LIST);
+        app.appendList(shares.countries, VARCHAR_LIST);
+        app.appendList(shares.weights, DOUBLE_LIST);
+        app.appendBoolean(c.isMedical);
+        app.appendBoolean(c.isAi);
+        app.appendBoolean(c.isMedicalAi);
+        app.appendList(c.matchedTerms, VARCHAR_LIST);
+        app.endRow();
+      }
+    });
+  }
+  if (batch.rejects.length > 0) {
+    await conn.append('rejects', (app) => {
+      for (const r of batch.rejects) {
+        app.appendVarchar(r.kind);
+        app.appendVarchar(r.origin);
+        nullable(app, r.workId);
+        app.appendVarchar(r.reason);
+        nullable(app, r.raw);
+        app.endRow();
+      }
+    });
+  }
+}
+
+function nullable(app: DuckDBAppender, v: string | null): void {
+  if (v === null) app.appendNull();
+  else app.appendVarchar(v);
+}

@@ -1,0 +1,224 @@
+/**
+ * The duckdb snapshot reader (src/pipeline/ingest-duckdb.ts) against the node reader, on the real
+ * records: the same counts (both country policies, with and without --merge-versions), the same
+ * rejects with real line numbers when damaged lines send a part to the node reader's fallback, the
+ * same newest copy of works read twice across files, deleted_ids.csv applied, a manifest mismatch
+ * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
+ * during the read leaving the data set incomplete until the next run finishes it.
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadKeywordRules } from '../../src/classify/keywords.js';
+import { quietEffects } from '../../src/effects/effects.js';
+import { ExitCode } from '../../src/errors.js';
+import { ingestSnapshotDuckdb } from '../../src/pipeline/ingest-duckdb.js';
+import { chooseReader } from '../../src/pipeline/reader.js';
+import { Store } from '../../src/store/store.js';
+import { runCliInProcess, spawnCli } from '../support/cli.js';
+import { readJsonLineTexts } from '../support/openalex-data.js';
+import { WORKS_FILE } from '../support/paths.js';
+import { RELEASE_1, buildFixture, partPath, tempRoot, writeRelease, type RawWork, type Release } from '../support/snapshot-release.js';
+import { sqlRows } from '../support/store-sql.js';
+import { seededRandom } from '../../src/random.js';
+
+const KEYWORDS = 'data/keywords';
+
+async function rows(db: string, sql: string): Promise<string> {
+  const store = await Store.open(db);
+  try {
+    return JSON.stringify(await sqlRows(store, sql), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } finally {
+    store.close();
+  }
+}
+
+async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await runCliInProcess(args);
+  expect(r.stderr).not.toMatch(/unexpected error/);
+  return r;
+}
+
+const counts = async (db: string, extra: string[] = []): Promise<string> => {
+  const r = await cli(['aggregate', '--db', db, '--from', '1990', '--to', '2024', '--countries', 'US,CN,GB,DE,HK,TW', ...extra]);
+  expect(r.code).toBe(0);
+  return r.stdout;
+};
+
+/** The rejects as toBatch writes them, in a fixed order. */
+const REJECTS = 'select kind, origin, work_id, reason, raw from rejects order by all';
+/** The works a count depends on (no abstracts in a compact store), and their classifications. */
+const WORKS = 'select work_id, year, title, type, language, updated_date, origin, authors_truncated from works order by work_id';
+const CLASSIFIED = 'select * from classified order by work_id';
+
+describe('the duckdb reader on the real records', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempRoot('medai-duckdb-real-');
+    for (const read of ['node', 'duckdb']) {
+      const r = await cli(['run', '--snapshot', WORKS_FILE, '--read', read, '--db', join(dir, `${read}.duckdb`), '--out', join(dir, `out-${read}`)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`snapshot reader: ${read} (--read ${read})`);
+      if (read === 'duckdb') expect(r.stderr).toMatch(/classify: the duckdb reader classified these works as it read them/);
+    }
+  }, 240_000);
+
+  it('gives the node reader\'s counts.csv, rejects and classifications; with --merge-versions too', async () => {
+    const node = join(dir, 'node.duckdb');
+    const duck = join(dir, 'duckdb.duckdb');
+    expect(statSync(join(dir, 'out-duckdb', 'counts.csv')).size).toBeGreaterThan(0);
+    expect(await rows(duck, REJECTS)).toBe(await rows(node, REJECTS));
+    expect(await rows(duck, CLASSIFIED)).toBe(await rows(node, CLASSIFIED));
+    expect(await counts(duck)).toBe(await counts(node));
+    expect(await counts(duck, ['--merge-versions'])).toBe(await counts(node, ['--merge-versions']));
+  }, 120_000);
+
+  it('with another country policy: classify reads the snapshot again, and the counts are the node reader\'s', async () => {
+    const node = join(dir, 'node.duckdb');
+    const duck = join(dir, 'duckdb.duckdb');
+    for (const db of [node, duck]) {
+      const r = await cli(['classify', '--db', db, '--country-policy', 'fold-hk-mo']);
+      expect(r.code, r.stderr).toBe(0);
+      if (db === duck) expect(r.stderr).toMatch(/reads the snapshot again/);
+    }
+    expect(await counts(duck, ['--merge-versions'])).toBe(await counts(node, ['--merge-versions']));
+    expect(await rows(duck, CLASSIFIED)).toBe(await rows(node, CLASSIFIED));
+  }, 240_000);
+
+  it('stores no abstracts, authorships or MeSH (bytes per work reported)', async () => {
+    const duck = join(dir, 'duckdb.duckdb');
+    expect(await rows(duck, 'select count(*)::integer as n from works where abstract is not null or authorships is not null or mesh is not null')).toBe('[{"n":0}]');
+    expect(await rows(duck, 'select count(*)::integer as n from works where slice_countries is null')).toBe('[{"n":0}]');
+    const works = 2290;
+    // Informational: the compact store against the full one, per work (WAL checkpointed at close).
+    console.log(`bytes per work: duckdb ${(statSync(duck).size / works).toFixed(0)}, node ${(statSync(join(dir, 'node.duckdb')).size / works).toFixed(0)}`);
+  });
+
+  it('refuses evaluate and --compare-keywords on a compact store, naming --snapshot', async () => {
+    const duck = join(dir, 'duckdb.duckdb');
+    const ev = await cli(['evaluate', '--db', duck, '--report', join(dir, 'evaluation.md')]);
+    expect(ev.code).toBe(ExitCode.usage);
+    expect(ev.stderr).toMatch(/evaluate needs the works' abstracts.*--read duckdb/s);
+    expect(ev.stderr).toContain(`medai-trends evaluate --snapshot ${WORKS_FILE}`);
+    const cmp = await cli(['classify', '--db', duck, '--compare-keywords', 'data/keywords-strict']);
+    expect(cmp.code).toBe(ExitCode.usage);
+    expect(cmp.stderr).toMatch(/--compare-keywords .*--read node/s);
+    const early = await cli(['run', '--snapshot', WORKS_FILE, '--read', 'duckdb', '--db', join(dir, 'x.duckdb'), '--compare-keywords', 'data/keywords-strict']);
+    expect(early.code).toBe(ExitCode.usage);
+  }, 60_000);
+});
+
+describe('--read auto', () => {
+  it('reads with DuckDB only when the files total more than 1 GB', () => {
+    expect(chooseReader('auto', [{ bytes: 600_000_000 }, { bytes: 400_000_000 }]).read).toBe('node');
+    expect(chooseReader('auto', [{ bytes: 600_000_000 }, { bytes: 400_000_001 }])).toEqual({ read: 'duckdb', why: '--read auto: the files total 1.00 GB, more than 1 GB' });
+    expect(chooseReader('node', [{ bytes: 5e9 }]).read).toBe('node');
+  });
+});
+
+/** The fixture's records without abstracts, so the reader's SQL (not its fallback) reads them. */
+function withoutAbstracts(release: Release): Release {
+  const strip = (w: RawWork): RawWork => ({ ...w, abstract_inverted_index: null });
+  return { ...release, partitions: new Map([...release.partitions].map(([d, parts]) => [d, parts.map((p) => p.map(strip))])) };
+}
+
+describe('the duckdb reader on a two-partition snapshot', () => {
+  const fixture = buildFixture();
+  let root: string;
+  let dir: string;
+  beforeAll(async () => {
+    root = tempRoot('medai-duckdb-snap-');
+    dir = tempRoot('medai-duckdb-db-');
+    const release = withoutAbstracts(fixture.release2);
+    // A copy with release 1's updated_date in the newer partition: a tie, which the copy read first wins.
+    const tied = { ...release.partitions.get(RELEASE_1)![0]![5]!, title: 'A tied copy read later' };
+    const newer = [...release.partitions.entries()].at(-1)!;
+    newer[1][0] = [...newer[1][0]!, tied];
+    // One record SQL marks `precise` (a lower-case country code, repaired with a note): the node
+    // reader reads that line alone, and SQL the rest of its part.
+    const first = release.partitions.get(RELEASE_1)![0]!;
+    first[2] = { ...first[2]!, authorships: [...(first[2]!.authorships ?? []), { countries: ['us'], institutions: [] }] };
+    writeRelease(root, release);
+    // Damaged lines mixed into one part: DuckDB cannot read it, the node reader's fallback names the lines.
+    const damaged = partPath(root, RELEASE_1, 1);
+    const lines = release.partitions.get(RELEASE_1)![1]!.map((w) => JSON.stringify(w));
+    lines.splice(3, 0, '{"id": "https://openalex.org/W9", "publication_year": 20');
+    lines.splice(10, 0, 'not json at all');
+    writeFileSync(damaged, gzipSync(`${lines.join('\n')}\n`));
+    for (const read of ['node', 'duckdb']) {
+      const r = await cli(['fetch', '--snapshot', root, '--read', read, '--db', join(dir, `${read}.duckdb`)]);
+      expect(r.code, r.stderr).toBe(0);
+      if (read === 'duckdb') {
+        expect(r.stderr).toMatch(/part_0001\.gz: read by the node reader \(DuckDB could not read it/);
+        // Which other parts SQL reads depends on DuckDB's memory at the moment (an out-of-memory read
+        // goes to the node reader too); the rows are the same either way, which is what is compared.
+        expect(r.stderr).toMatch(/read by the node reader\)/);
+      }
+    }
+  }, 240_000);
+
+  it('keeps the node reader\'s newest copies (ties: the first read), applies deleted_ids.csv, and sets aside the same lines', async () => {
+    const node = join(dir, 'node.duckdb');
+    const duck = join(dir, 'duckdb.duckdb');
+    expect(await rows(duck, WORKS)).toBe(await rows(node, WORKS));
+    expect(await rows(duck, REJECTS)).toBe(await rows(node, REJECTS));
+    expect(await rows(duck, REJECTS)).toMatch(/part_0001\.gz:4".*not JSON/);
+    expect(await rows(duck, REJECTS)).toMatch(/updated_date=2024-01-01\/part_0000\.gz:3","work_id":"W[0-9]+","reason":"country code upper-cased/);
+    expect(await rows(duck, "select count(*)::integer as n from rejects where kind = 'retired'")).toBe(await rows(node, "select count(*)::integer as n from rejects where kind = 'retired'"));
+    expect(await rows(duck, "select count(*)::integer as n from works where title = 'A tied copy read later'")).toBe('[{"n":0}]');
+    const cls = await cli(['classify', '--db', node]);
+    expect(cls.code).toBe(0);
+    expect(await rows(duck, CLASSIFIED)).toBe(await rows(node, CLASSIFIED));
+    expect(await counts(duck)).toBe(await counts(node));
+  }, 120_000);
+
+  it('a part read with another record count than the manifest\'s stops a verified load (exit 5), naming it; the data set stays incomplete', async () => {
+    const bad = tempRoot('medai-duckdb-manifest-');
+    writeRelease(bad, withoutAbstracts(fixture.release1), { manifestCounts: { [`updated_date=${RELEASE_1}/part_0001.gz`]: 999 } });
+    const store = await Store.open(join(dir, 'manifest.duckdb'));
+    try {
+      const rules = await loadKeywordRules(KEYWORDS);
+      await expect(ingestSnapshotDuckdb(store, [bad], rules, 'separate', quietEffects, { verify: true })).rejects.toMatchObject({
+        exitCode: ExitCode.invariant,
+        message: expect.stringMatching(/part_0001\.gz holds 1000 records, but the manifest .* lists 999/),
+      });
+    } finally {
+      store.close();
+    }
+    const agg = await cli(['aggregate', '--db', join(dir, 'manifest.duckdb')]);
+    expect(agg.code).toBe(ExitCode.usage);
+    expect(agg.stderr).toMatch(/incomplete/);
+  }, 60_000);
+
+  it('kill -9 during the read leaves the data set incomplete; the next run finishes it', async () => {
+    const db = join(dir, 'killed.duckdb');
+    const args = ['fetch', '--snapshot', root, '--read', 'duckdb', '--db', db];
+    const child = spawnCli(args);
+    // A seeded moment after the read began (the store emptied and marked incomplete).
+    const delay = Math.floor(seededRandom(20261201)() * 300);
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (/reading .*part_/.test(seen)) setTimeout(resolve, delay);
+      });
+      void child.done.then(() => resolve());
+    });
+    child.kill();
+    const killed = await child.done;
+    expect(killed.signal).toBe('SIGKILL');
+    const agg = await cli(['aggregate', '--db', db]);
+    expect(agg.code).toBe(ExitCode.usage);
+    expect(agg.stderr).toMatch(/incomplete/);
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await rows(db, WORKS)).toBe(await rows(join(dir, 'duckdb.duckdb'), WORKS));
+    expect(await counts(db)).toBe(await counts(join(dir, 'duckdb.duckdb')));
+  }, 180_000);
+});
+
+// The real corpus is read by path, never copied: the count of its lines checks the fixture is whole.
+it('the real corpus is there', () => {
+  expect(readJsonLineTexts(WORKS_FILE).length).toBe(2290);
+});
