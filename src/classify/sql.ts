@@ -58,18 +58,6 @@ export function classifySqlParams(rules: KeywordRules, policy: CountryPolicy = '
 }
 
 /**
- * The bound parameters of queries/snapshot/stage_classified.sql: the rule's (the reader applied the
- * country policy already), where the part's records come from (`<displayPath>:`) and its read order.
- * STAND-IN (H3) with H2's signature, until H2's version (with its own term parameters) replaces it.
- */
-export function stageClassifiedParams(rules: KeywordRules, originPrefix: string, fileOrder: number): { params: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
-  const { params, types } = classifySqlParams(rules);
-  delete params.fold_hk_mo;
-  delete types.fold_hk_mo;
-  return { params: { ...params, origin_prefix: originPrefix, file_order: fileOrder }, types: { ...types, origin_prefix: VARCHAR, file_order: INTEGER } };
-}
-
-/**
  * Fills the (empty) `classified` table straight from classify_works.sql, whose columns are that
  * table's: no row passes through JavaScript, for snapshot-scale stores.
  */
