@@ -1,88 +1,106 @@
--- one row per record of one JSON Lines snapshot part (gzipped or not), in the columns the duckdb reader stages
--- STAND-IN (H3) until H1's snapshot_jsonl.sql replaces this file: a naive read that marks every
--- record it cannot reproduce normalizeWork() for as `precise` (the part then goes to the node
--- reader): every record with an abstract (not rebuilt here), a reject or a repair, an odd type.
+-- One row per record of a JSON Lines snapshot part (gzipped or not): the work as normalizeWork()
+-- (src/model/work.ts) reads it, its countries as countryShares() (src/classify/countries.ts) counts
+-- them, or why it cannot be used; `precise` where SQL does not reproduce that exactly, and the node
+-- reader must read the file. Columns: the `snapshot_read` table of the DuckDB reader.
+-- A DuckDB error here (malformed JSON, a BOM, a line that is not an object, a duplicate key,
+-- authorships or countries that are not lists, an institution that is not an object) also means:
+-- read the file with the node reader. Blank lines are skipped and not counted in `line` (OpenAlex
+-- parts have none).
 create or replace macro snapshot_jsonl(file, fold_hk_mo) as table
-with
-
-raw as (
-  select * exclude (ordinality), ordinality as line
-  from read_json(
-    file,
-    format = 'newline_delimited',
-    -- Snapshot parts sit in `updated_date=YYYY-MM-DD/` folders: DuckDB would take that for a hive
-    -- partition and put the folder's date in place of the record's own updated_date.
-    hive_partitioning = false,
-    columns = {
-      id: 'JSON', publication_year: 'JSON', title: 'JSON', display_name: 'JSON', abstract_inverted_index: 'JSON',
-      authorships: 'JSON', type: 'JSON', language: 'JSON', updated_date: 'JSON', is_authors_truncated: 'JSON'
-    }
-  ) with ordinality
-),
-
-parsed as (
+with src as (
   select
-    *,
-    regexp_extract(coalesce(id ->> '$', ''), '^(?:https://openalex\.org/)?(W\d+)$', 1) as wid,
-    coalesce(json_type(title) not in ('NULL'), false) as has_title,
-    case when json_type(authorships) = 'ARRAY' then json_extract(authorships, '$[*]') else []::json[] end as author_list
-  from raw
-),
-
-authors as (
-  select
-    *,
-    list_transform(author_list, a -> flatten([
-      coalesce(json_extract_string(a, '$.countries[*]'), []::varchar[]),
-      coalesce(json_extract_string(a, '$.institutions[*].country_code'), []::varchar[])
-    ])) as author_codes,
-    coalesce(list_bool_or(list_transform(coalesce(json_extract(authorships, '$[*].countries[*]'), []::json[]), c -> json_type(c) <> 'VARCHAR' or not regexp_full_match(c ->> '$', '[A-Z]{2}'))), false)
-      or coalesce(list_bool_or(list_transform(coalesce(json_extract_string(authorships, '$[*].institutions[*].country_code'), []::varchar[]), c -> c is not null and not regexp_full_match(c, '[A-Z]{2}'))), false)
-      or coalesce(list_bool_or(list_transform(author_list, a -> json_type(a) <> 'OBJECT' or coalesce(json_type(a -> '$.countries') not in ('ARRAY', 'NULL'), false) or coalesce(json_type(a -> '$.institutions') not in ('ARRAY', 'NULL'), false))), false)
-      as odd_authors
-  from parsed
-),
-
-known as (
-  select
-    *,
-    list_filter(
-      list_transform(author_codes, codes -> list_distinct(list_transform(list_filter(codes, c -> c is not null), c -> case when fold_hk_mo and c in ('HK', 'MO') then 'CN' else c end))),
-      s -> len(s) > 0
-    ) as known
-  from authors
-),
-
-final as (
-  select
-    line,
-    nullif(wid, '') as work_id,
-    case when json_type(publication_year) = 'UBIGINT' then publication_year::integer end as year,
-    case when has_title then title ->> '$' else display_name ->> '$' end as title,
-    null::varchar as abstract,
+    ordinality as line,
+    id,
+    publication_year as year,
+    -- title ?? display_name: a JSON null falls through as an absent key does.
+    case when title is null or json_type(title) = 'NULL' then case when json_type(display_name) <> 'NULL' then display_name end else title end as title,
+    -- Typed here, read strictly: DuckDB stops on a shape normalizeWork() would reject (see above).
+    authorships as auths,
+    -- JSON: a typed MAP fails on the pre-2023 {"IndexLength", "InvertedIndex"} wrapper.
+    abstract_inverted_index as aii,
     case when json_type(type) = 'VARCHAR' then type ->> '$' end as type,
     case when json_type(language) = 'VARCHAR' then language ->> '$' end as language,
     case when json_type(updated_date) = 'VARCHAR' then updated_date ->> '$' end as updated_date,
-    coalesce(json_type(is_authors_truncated) = 'BOOLEAN' and is_authors_truncated::boolean, false) as authors_truncated,
-    list_distinct(list_filter(flatten(author_codes), c -> c is not null)) as slice_countries,
-    list_sort(list_distinct(flatten(known))) as countries,
-    known,
-    null::varchar as reject,
-    []::varchar[] as notes,
-    -- Rejects (their raw text) and repairs are the node reader's to write here.
-    wid = ''
-      or not coalesce(json_type(publication_year) = 'UBIGINT' and publication_year::bigint between 1000 and 2999, false)
-      or json_type(case when has_title then title else display_name end) not in ('VARCHAR', 'NULL')
-      or coalesce(json_type(authorships) not in ('ARRAY', 'NULL'), false)
-      or odd_authors
-      or coalesce(json_type(abstract_inverted_index) <> 'NULL', false)
-      as precise,
+    coalesce(is_authors_truncated::varchar = 'true', false) as authors_truncated,
+    -- A rejected record's text (rejects.raw) is not kept by this read: the node reader writes it.
+    true as reject_needs_node
+  -- records = true: left to detect it, DuckDB reads a one-column projection as whole lines (8x slower).
+  -- hive_partitioning = false: parts sit in `updated_date=YYYY-MM-DD/` folders, which DuckDB would
+  -- take for a hive partition and put the folder's date in place of each record's own updated_date.
+  from read_json(file, format = 'newline_delimited', records = true, hive_partitioning = false, columns = {
+    id: 'JSON', publication_year: 'JSON', title: 'JSON', display_name: 'JSON',
+    authorships: 'STRUCT(countries VARCHAR[], institutions STRUCT(country_code VARCHAR)[])[]',
+    abstract_inverted_index: 'JSON', type: 'JSON', language: 'JSON', updated_date: 'JSON', is_authors_truncated: 'JSON'
+  }) with ordinality
+),
+-- From here on the same steps as snapshot_parquet.sql.
+inner_index as (
+  select *, snapshot_aii_inner(aii) as aii_inner from src
+),
+mapped as (
+  select *, case when aii_clean then aii_inner::map(varchar, ubigint[]) end as aii_map
+  from (select *, coalesce(snapshot_aii_clean(aii_inner), false) as aii_clean from inner_index)
+),
+placed as (
+  select
+    *,
+    flatten(map_values(aii_map)) as positions,
+    flatten(list_transform(map_values(aii_map), (v, i) -> list_resize([i], len(v), i))) as entries,
+    snapshot_author_sets(auths, fold_hk_mo) as author_sets
+  from mapped
+),
+graded as (
+  select *, snapshot_abstract_placed(positions, entries) as reading_order, list_sort(list_distinct(flatten(author_sets))) as countries from placed
+),
+ordered as (
+  select *, list_select(positions, reading_order) as sorted_positions, list_select(entries, reading_order) as sorted_entries from graded
+),
+rebuilt as (
+  select *, snapshot_abstract_text(sorted_positions, sorted_entries, duplicates, map_keys(aii_map)) as text
+  from (select *, coalesce(list_bool_or(list_transform(list_zip(sorted_positions, sorted_positions[2:]), z -> z[1] = z[2])), false) as duplicates from ordered)
+),
+judged as (
+  select
+    *,
+    case when snapshot_set_aside_candidate(text) then snapshot_set_aside(text, snapshot_flat_text(text)) end as set_aside,
+    snapshot_reject(id, year, title) as reject
+  from rebuilt
+),
+final as (
+  select
+    line,
+    snapshot_work_id(id) as work_id,
+    case when snapshot_year_ok(year) then year::double::integer end as year,
+    case when json_type(title) = 'VARCHAR' then title ->> '$' end as title,
+    case when set_aside is null then text end as abstract,
+    type,
+    language,
+    updated_date,
+    authors_truncated,
+    snapshot_slice_countries(auths) as slice_countries,
+    countries,
+    snapshot_weights(author_sets, countries) as weights,
+    reject,
+    case when reject is null then list_filter([
+      case when json_type(aii) not in ('OBJECT', 'NULL') then 'abstract_inverted_index: 1 unusable entry skipped' end,
+      'abstract set aside, classified on the title: ' || set_aside
+    ], n -> n is not null) else []::varchar[] end as notes,
+    coalesce(
+      (reject is not null and (reject_needs_node or snapshot_reject_inexact(id, year)))
+      or (reject is null and (
+        not snapshot_codes_clean(auths)
+        or (aii_inner is not null and json_type(aii_inner) = 'OBJECT' and (
+          not aii_clean
+          or cardinality(aii_map) >= 1048576
+          -- Two words at one position in a map with array-index keys: see snapshot_abstract_placed.sql.
+          or (duplicates and list_bool_or(list_transform(map_keys(aii_map), k -> k similar to '0|[1-9][0-9]{0,9}')))))
+        or (contains(aii::varchar, '"InvertedIndex"') and json_type(aii, '$.InvertedIndex') = 'ARRAY')
+        -- DuckDB lower-cases İ to i, JavaScript to i + U+0307; JavaScript counts a character
+        -- beyond U+FFFF as two in the 60 it quotes.
+        or contains(text, 'İ')
+        or (set_aside is not null and regexp_matches(text, '[\x{10000}-\x{10FFFF}]')))),
+      false) as precise,
     null::varchar as raw
-  from known
+  from judged
 )
-
-select
-  line, work_id, year, title, abstract, type, language, updated_date, authors_truncated, slice_countries, countries,
-  list_transform(countries, country -> list_sum(list_transform(known, s -> case when list_contains(s, country) then 1.0 / len(s) else 0.0 end)) / len(known)) as weights,
-  reject, notes, precise, raw
-from final
+select * from final

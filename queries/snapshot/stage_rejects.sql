@@ -1,24 +1,23 @@
--- one row per record of the file (temp table snapshot_read) set aside (kind rejected) or kept after a repair (kind repaired, one row per note), as toBatch() writes them
--- STAND-IN (H3) until H1's stage_rejects.sql replaces this file (same columns: those of the rejects table).
--- reads: snapshot_read
-with
-
-rejected as (
-  select 'rejected' as kind, $origin_prefix || line as origin, work_id, reject as reason, raw, line, 0 as n
+-- one row per record of the part just read (temp table snapshot_read) that was rejected, and one per
+-- repair note of a record kept, with the values toBatch() (src/model/batch.ts) writes, in read order.
+-- $display_path: the file as origins show it (displayPath() in src/ingest/snapshot.ts).
+-- A part with a `precise` row is read by the node reader instead, so this never sees one.
+insert into rejects (kind, origin, work_id, reason, raw)
+with rejected as (
+  select line, 0 as note_number, 'rejected' as kind, work_id, reject as reason, raw
   from snapshot_read
   where reject is not null
 ),
-
 repaired as (
-  select 'repaired' as kind, $origin_prefix || line as origin, work_id, unnest(notes) as reason, null::varchar as raw, line, unnest(generate_series(1, len(notes))) as n
+  select line, unnest(range(1, len(notes) + 1)) as note_number, 'repaired' as kind, work_id, unnest(notes) as reason, null::varchar as raw
   from snapshot_read
   where reject is null and len(notes) > 0
 ),
-
 final as (
   select * from rejected
   union all
   select * from repaired
 )
-
-select kind, origin, work_id, reason, raw from final order by line, n
+select kind, $display_path || ':' || line as origin, work_id, reason, raw
+from final
+order by line, note_number
