@@ -42,7 +42,7 @@ import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js
  * temp_directory beside the database past it, so a 5M-work snapshot reads on a 1 GB machine with
  * Node's own heap beside it.
  */
-export const READ_MEMORY_LIMIT = '300MB';
+export const READ_MEMORY_LIMIT = '1GB';
 
 /**
  * Records of a part SQL marks `precise` that the node reader reads line by line (the rest of the
@@ -257,7 +257,8 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
       }
       const { params, types } = stageClassifiedParams(rules, `${name}:`, fileOrder);
       await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...bound('snapshot/stage_classified', params, types));
-      await conn.insertFrom('rejects', 'snapshot/stage_rejects', ...bound('snapshot/stage_rejects', params, types));
+      // A whole statement of its own (insert into rejects …): origins are `<display path>:<line>`.
+      await conn.run('snapshot/stage_rejects', { display_path: name });
       const records = c?.records ?? 0;
       await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
       return records;
@@ -265,7 +266,9 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
     await conn.runSql('drop table if exists snapshot_read');
     return { file: f, records, via: 'duckdb' };
   } catch (err) {
-    if (!(err instanceof Error)) throw err;
+    // Only DuckDB's own errors on the part (a line it cannot parse or type, memory) send it to the
+    // node reader; anything else is a bug, and falling back would hide it behind a slower read.
+    if (!(err instanceof Error) || !(err instanceof NeedsNodeReader || DUCKDB_ERROR.test(err.message))) throw err;
     why = err instanceof NeedsNodeReader ? err.message : `DuckDB could not read it: ${err.message.split('\n')[0]}`;
   }
   await conn.runSql('drop table if exists snapshot_read');
@@ -274,6 +277,9 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
   const records = await conn.transaction(() => readPartNode(conn, f, fileOrder, rules, policy));
   return { file: f, records, via: 'node', why };
 }
+
+/** How DuckDB's errors begin ("Invalid Input Error: …", "Conversion Error: …", "Out of Memory Error: …"). */
+const DUCKDB_ERROR = /^[A-Z][A-Za-z ]* Error: /;
 
 /** The bound parameters a query names, of `all` (DuckDB refuses a value for a parameter the SQL lacks). */
 function bound(name: string, all: Record<string, DuckDBValue>, types: Record<string, DuckDBType>): [Record<string, DuckDBValue>, Record<string, DuckDBType>] {
