@@ -38,9 +38,9 @@ import { checkMissingParts, findSnapshot, finishSnapshotLoad, noRecordsMessage, 
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 
 /**
- * DuckDB's memory while it reads: the aggregation and a few parts' temp tables spill to the
- * temp_directory beside the database past it, so a 5M-work snapshot reads on a 1 GB machine with
- * Node's own heap beside it.
+ * DuckDB's memory while it reads: the aggregation and the parts' temp tables spill to the
+ * temp_directory beside the database past it. Two 50k-work parts read side by side ran out of
+ * memory at 300 MB (and then went to the node reader, 2.5x slower); 1 GB reads them in SQL.
  */
 export const READ_MEMORY_LIMIT = '1GB';
 
