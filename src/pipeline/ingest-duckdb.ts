@@ -32,9 +32,8 @@ import type { Store, StoreConnection } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
-import { beginLoad, commandLine } from './completeness.js';
-import { beginCoverage } from './coverage.js';
-import { checkMissingParts, findSnapshot, finishSnapshotLoad, noRecordsMessage, type IngestSummary, type SnapshotFound } from './ingest.js';
+import { commandLine } from './completeness.js';
+import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, noRecordsMessage, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 
 /**
@@ -99,13 +98,7 @@ export async function ingestSnapshotDuckdb(
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs, '--read', 'duckdb']);
   const unread: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
   const source: SnapshotSource = { kind: 'snapshot', read: 'duckdb', files: [], unread, roots: specs.map((s) => resolve(s)) };
-  await store.transaction(async () => {
-    await store.clear();
-    await store.run('drop_previous_works');
-    await store.setMeta('source', source);
-    await beginLoad(store, { kind: 'snapshot', command });
-    await beginCoverage(store, command, { kind: 'snapshot', files: files.map((f) => f.path), dataDate: null });
-  });
+  await beginSnapshotLoad(store, source, command, files);
 
   const memoryBefore = await store.setting('memory_limit');
   await store.runSetting('memory_limit', READ_MEMORY_LIMIT);

@@ -118,6 +118,18 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
   const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
   const source: SnapshotSource = { kind: 'snapshot', read: 'node', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
+  await beginSnapshotLoad(store, source, command, files);
+  const { recordsRead, empty } = await readSnapshotFiles(store, files, source, { command, manifest: found.manifest, verify }, effects);
+  if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
+  const { deleted } = await finishSnapshotLoad(store, source, found, command, effects);
+  return { files, recordsRead, deleted };
+}
+
+/**
+ * Empties the store for a snapshot that replaces its data set and marks the load begun, in one
+ * transaction (either reader): the data set is incomplete until the load finishes.
+ */
+export async function beginSnapshotLoad(store: Store, source: SnapshotSource, command: string, files: readonly SnapshotFile[]): Promise<void> {
   await store.transaction(async () => {
     await store.clear();
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
@@ -126,10 +138,6 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
     await beginLoad(store, { kind: 'snapshot', command });
     await beginCoverage(store, command, { kind: 'snapshot', files: files.map((f) => f.path), dataDate: null });
   });
-  const { recordsRead, empty } = await readSnapshotFiles(store, files, source, { command, manifest: found.manifest, verify }, effects);
-  if (recordsRead === 0) throw new UserError(noRecordsMessage(empty));
-  const { deleted } = await finishSnapshotLoad(store, source, found, command, effects);
-  return { files, recordsRead, deleted };
 }
 
 /**

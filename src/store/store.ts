@@ -172,16 +172,8 @@ export class Store implements WorkSink {
     });
   }
 
-  private async openTransaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.connection.run('begin transaction');
-    try {
-      const out = await body();
-      await this.connection.run('commit');
-      return out;
-    } catch (err) {
-      await this.connection.run('rollback');
-      throw err;
-    }
+  private openTransaction<T>(body: () => Promise<T>): Promise<T> {
+    return inTransaction(this.connection, body);
   }
 
   /**
@@ -389,19 +381,24 @@ export class StoreConnection {
 
   /** Runs `body` in a transaction of this connection, rolled back whole if it throws. */
   async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.connection.run('begin transaction');
-    try {
-      const out = await body();
-      await this.connection.run('commit');
-      return out;
-    } catch (err) {
-      await this.connection.run('rollback');
-      throw err;
-    }
+    return inTransaction(this.connection, body);
   }
 
   close(): void {
     this.connection.closeSync();
+  }
+}
+
+/** Runs `body` in a transaction of `connection`, rolled back whole if it throws (the store's and each extra connection's). */
+async function inTransaction<T>(connection: DuckDBConnection, body: () => Promise<T>): Promise<T> {
+  await connection.run('begin transaction');
+  try {
+    const out = await body();
+    await connection.run('commit');
+    return out;
+  } catch (err) {
+    await connection.run('rollback');
+    throw err;
   }
 }
 
