@@ -200,7 +200,8 @@ describe('DuckDB snapshot reader SQL', () => {
         abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
       })) to '${parquet}' (format parquet)`,
     );
-    for (const policy of ['separate', 'fold-hk-mo'] as const) {
+    // One policy: the country steps are shared with the JSON Lines read, tested under both above.
+    for (const policy of ['fold-hk-mo'] as const) {
       const fromJson = corpusRows.get(policy) ?? (await readSql(WORKS_FILE, policy));
       const fromParquet = await readSql(parquet, policy, 'parquet');
       expect(fromParquet.map(({ raw: _r, ...rest }) => rest)).toEqual(fromJson.map(({ raw: _r, ...rest }) => rest));
