@@ -16,24 +16,23 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DOUBLE, LIST, VARCHAR, type DuckDBAppender, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, LIST, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
 import { stageClassifiedParams } from '../classify/sql.js';
 import { InvariantError, UserError } from '../errors.js';
-import { listedRecords } from '../ingest/manifest.js';
 import { openMaybeGzip, splitLines } from '../ingest/lines.js';
 import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
 import { toBatch } from '../model/batch.js';
 import type { Authorship } from '../model/work.js';
 import { loadQuery } from '../store/queries.js';
-import type { Store, StoreConnection } from '../store/store.js';
+import { appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
 import { commandLine } from './completeness.js';
-import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, noRecordsMessage, type IngestSummary, type SnapshotFound } from './ingest.js';
+import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 
 /**
@@ -131,16 +130,15 @@ export async function ingestSnapshotDuckdb(
   const read = files.map((f) => byPath.get(f.path)!);
   const mismatched: string[] = [];
   for (const p of read) {
-    const listed = found.manifest === null ? null : listedRecords(found.manifest, p.file.path);
-    if (listed === null || listed === p.records) continue;
-    const what = `snapshot part ${displayPath(p.file.path)} holds ${p.records} records, but the manifest ${found.manifest!.path} lists ${listed}: the file is cut off or not the one the manifest lists`;
+    const mismatch = manifestMismatch(found.manifest, p.file.path, p.records);
+    if (mismatch === null) continue;
     if (!verify) {
-      effects.warn(what);
+      effects.warn(mismatch.what);
       continue;
     }
-    mismatched.push(what);
+    mismatched.push(mismatch.what);
     const entry = unread.find((u) => u.path === p.file.path);
-    if (entry !== undefined) Object.assign(entry, { recordsRead: p.records, error: `${p.records} records read, the manifest lists ${listed}` });
+    if (entry !== undefined) Object.assign(entry, { recordsRead: p.records, error: mismatch.error });
   }
   if (mismatched.length > 0) {
     source.files = read.filter((p) => !unread.some((u) => u.path === p.file.path && u.error !== undefined)).map(record);
@@ -213,7 +211,7 @@ async function readParts(store: Store, files: readonly SnapshotFile[], rules: Ke
           out.push(await readPart(conn, f, order.get(f.path)!, rules, policy, effects));
         } catch (err) {
           if (!(err instanceof UserError)) bug = err;
-          else out.push({ file: f, records: -1, via: 'node', why: whyStopped(err) });
+          else out.push({ file: f, records: -1, via: 'node', why: whyReadingStopped(err) });
         }
       }
     } finally {
@@ -225,10 +223,6 @@ async function readParts(store: Store, files: readonly SnapshotFile[], rules: Ke
   return out;
 }
 
-/** The tail of the node reader's "snapshot: cannot read <file>: <why>". */
-function whyStopped(err: Error): string {
-  return err.message.startsWith('snapshot: cannot read ') ? err.message.slice(err.message.lastIndexOf(': ') + 2) : err.message;
-}
 
 const isParquet = (f: SnapshotFile): boolean => /\.parquet$/i.test(f.path);
 
@@ -368,10 +362,10 @@ async function appendRecords(conn: StoreConnection, records: readonly RawRecord[
         const shares = countryShares(work.authorships, policy);
         app.appendVarchar(work.id);
         app.appendInteger(work.year);
-        nullable(app, work.type);
-        nullable(app, work.title);
-        nullable(app, work.language);
-        nullable(app, work.updatedDate);
+        appendNullable(app, work.type);
+        appendNullable(app, work.title);
+        appendNullable(app, work.language);
+        appendNullable(app, work.updatedDate);
         app.appendBoolean(work.authorsTruncated);
         app.appendVarchar(origin);
         app.appendInteger(fileOrder);
@@ -389,19 +383,7 @@ async function appendRecords(conn: StoreConnection, records: readonly RawRecord[
   }
   if (batch.rejects.length > 0) {
     await conn.append('rejects', (app) => {
-      for (const r of batch.rejects) {
-        app.appendVarchar(r.kind);
-        app.appendVarchar(r.origin);
-        nullable(app, r.workId);
-        app.appendVarchar(r.reason);
-        nullable(app, r.raw);
-        app.endRow();
-      }
+      for (const r of batch.rejects) appendReject(app, r);
     });
   }
-}
-
-function nullable(app: DuckDBAppender, v: string | null): void {
-  if (v === null) app.appendNull();
-  else app.appendVarchar(v);
 }

@@ -98,7 +98,7 @@ export async function checkMissingParts(found: SnapshotFound, specs: readonly st
 }
 
 /** The tail of a reader's "snapshot: cannot read <file>: <why>", which names the file already. */
-function whyReadingStopped(err: unknown): string {
+export function whyReadingStopped(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.startsWith('snapshot: cannot read ') ? message.slice(message.lastIndexOf(': ') + 2) : message;
 }
@@ -213,17 +213,15 @@ export async function readSnapshotFiles(
       records.push(next.value);
       if (records.length >= BATCH_SIZE) await flush(null);
     }
-    const listed = how.manifest === null ? null : listedRecords(how.manifest, f.path);
-    const total = entry.recordsRead + records.length;
-    if (listed !== null && listed !== total) {
-      const what = `snapshot part ${displayPath(f.path)} holds ${total} records, but the manifest ${how.manifest!.path} lists ${listed}: the file is cut off or not the one the manifest lists`;
+    const mismatch = manifestMismatch(how.manifest, f.path, entry.recordsRead + records.length);
+    if (mismatch !== null) {
       if (how.verify) {
         // Its records are stored, but it is not recorded as read: the data set stays incomplete,
         // and the next run reads it again (once it is replaced with a whole copy).
-        await flush({ error: `${total} records read, the manifest lists ${listed}` });
-        throw new InvariantError(`${what}. Download it again, then rerun \`${how.command}\`; the data set is marked incomplete until then.`);
+        await flush({ error: mismatch.error });
+        throw new InvariantError(`${mismatch.what}. Download it again, then rerun \`${how.command}\`; the data set is marked incomplete until then.`);
       }
-      effects.warn(what);
+      effects.warn(mismatch.what);
     }
     await flush('whole');
     if (entry.recordsRead === 0) {
@@ -232,6 +230,19 @@ export async function readSnapshotFiles(
     }
   }
   return { recordsRead, empty };
+}
+
+/**
+ * A part read with another record count than its manifest lists (either reader): the warning or
+ * error text, and what the source meta records for the part; null when they agree or none is listed.
+ */
+export function manifestMismatch(manifest: Manifest | null, path: string, records: number): { what: string; error: string } | null {
+  const listed = manifest === null ? null : listedRecords(manifest, path);
+  if (listed === null || listed === records) return null;
+  return {
+    what: `snapshot part ${displayPath(path)} holds ${records} records, but the manifest ${manifest!.path} lists ${listed}: the file is cut off or not the one the manifest lists`,
+    error: `${records} records read, the manifest lists ${listed}`,
+  };
 }
 
 /** The stored works in one row: how many, and an order-free hash of each id with its copy. */

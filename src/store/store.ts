@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ExitCode, UserError, fsReason } from '../errors.js';
-import type { WorkBatch } from '../model/batch.js';
+import type { RejectRow, WorkBatch } from '../model/batch.js';
 import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
 import type { PageBatch, SliceCheckpoint, WorkSink } from '../fetch/sink.js';
 import { loadQuery } from './queries.js';
@@ -261,14 +261,7 @@ export class Store implements WorkSink {
       }
       if (batch.rejects.length > 0) {
         await this.append('rejects', (app) => {
-          for (const r of batch.rejects) {
-            app.appendVarchar(r.kind);
-            app.appendVarchar(r.origin);
-            appendNullable(app, r.workId);
-            app.appendVarchar(r.reason);
-            appendNullable(app, r.raw);
-            app.endRow();
-          }
+          for (const r of batch.rejects) appendReject(app, r);
         });
       }
       await this.run('bump_counter', { name: 'records_read', delta: batch.recordsRead });
@@ -402,7 +395,17 @@ async function inTransaction<T>(connection: DuckDBConnection, body: () => Promis
   }
 }
 
-function appendNullable(app: DuckDBAppender, v: string | null): void {
+/** One `rejects` row, in the column order of queries/schema/rejects.sql (the store's and the duckdb reader's). */
+export function appendReject(app: DuckDBAppender, r: RejectRow): void {
+  app.appendVarchar(r.kind);
+  app.appendVarchar(r.origin);
+  appendNullable(app, r.workId);
+  app.appendVarchar(r.reason);
+  appendNullable(app, r.raw);
+  app.endRow();
+}
+
+export function appendNullable(app: DuckDBAppender, v: string | null): void {
   if (v === null) app.appendNull();
   else app.appendVarchar(v);
 }
