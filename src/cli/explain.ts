@@ -12,7 +12,8 @@ import { loadMeshSubtree, meshLabel, type MeshLabel } from '../evaluate/mesh.js'
 import { openExistingStore, readSnapshotWorks } from '../evaluate/source.js';
 import { normalizeWork, shortWorkId, type Work } from '../model/work.js';
 import { parseOrigin, recordAt, resolveRecordFile } from '../ingest/record-at.js';
-import type { Source } from '../pipeline/provenance.js';
+import { compactSource } from '../pipeline/compact.js';
+import type { SnapshotSource } from '../pipeline/provenance.js';
 import type { Store } from '../store/store.js';
 import type { CliIo } from './io.js';
 import { Problems, parseWait } from './options.js';
@@ -100,19 +101,18 @@ function explanationLines(
  * origin names no file (an API page). A file gone, or no longer holding that work there, is an
  * error saying so: the compact store cannot explain the work without it.
  */
-async function rereadWork(store: Store, id: string, cwd: string): Promise<{ work: Work; notes: string[] } | null> {
+async function rereadWork(store: Store, source: SnapshotSource, id: string, cwd: string): Promise<{ work: Work; notes: string[] } | null> {
   const [row] = await store.query<{ origin: string }>('work_origin', { id }, { id: VARCHAR });
   const at = row === undefined ? null : parseOrigin(row.origin);
   if (at === null) return null;
-  const source = await store.getMeta<Source>('source');
-  const roots = source?.kind === 'snapshot' ? (source.roots ?? []) : [];
+  const roots = source.roots ?? [];
   const file = resolveRecordFile(at.path, cwd, roots);
   const stored = 'the database keeps no abstract or authorships for it (a compact store), so explain reads the record again';
   if (file === null) {
     const where = roots.length === 0 ? '' : ` nor under the snapshot folders ${roots.join(', ')}`;
     throw new UserError(`${id} was read from ${at.path} (record ${at.n}), which is not there any more (not in ${cwd}${where}); ${stored}: put the file back, or run explain --snapshot <files>`);
   }
-  const recorded = source?.kind === 'snapshot' ? source.files.find((f) => f.path === file || file.endsWith(f.path) || f.path.endsWith(at.path)) : undefined;
+  const recorded = source.files.find((f) => f.path === file || file.endsWith(f.path) || f.path.endsWith(at.path));
   const changed = (why: string) => new UserError(`${id} was read from ${at.path} (record ${at.n}), but ${file} ${why}: the file changed since it was read; ${stored}: run explain --snapshot <files>, or read the snapshot again`);
   if (recorded !== undefined) {
     const { size } = statSync(file);
@@ -155,8 +155,9 @@ export async function explainCommand(rawId: string, o: ExplainFlags, io: CliIo):
       work = await store.getWork(id);
       repairs = (await store.repairNotes()).get(id) ?? [];
       // A compact store (the duckdb snapshot reader) keeps neither abstract nor authorships: the record is read again from its file.
-      if (work !== null && work.abstract === null && work.authorships.length === 0) {
-        const reread = await rereadWork(store, id, io.cwd);
+      const compact = work === null ? null : await compactSource(store);
+      if (compact !== null) {
+        const reread = await rereadWork(store, compact, id, io.cwd);
         if (reread !== null) [work, repairs] = [reread.work, reread.notes];
       }
       const [r] = await store.query('classify_stored', { work_id: id }, { work_id: VARCHAR });
