@@ -1,14 +1,14 @@
 /**
- * The DuckDB snapshot reader's cost against DuckDB's bare read of the same fields, side by side in
- * one run: both JSON Lines parts of a scale folder at once (one connection per file, as the reader
- * runs them), first the bare read_json, then snapshot_jsonl() into the temp table it fills.
- * Not a test.
+ * The DuckDB reader's cost against DuckDB's bare read of the same fields, side by side in one run:
+ * the JSON Lines parts of a scale folder at once (one connection per file, as the reader runs
+ * them), first the bare read_json, then readPartRows() (the read, the abstracts rebuilt in
+ * TypeScript, the rows made in SQL) into the temp table it fills. Not a test.
  *   npx tsx bench/duckdb-reader.ts [/tmp/scale-100k] [rounds]
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { QUERIES_DIR } from '../src/paths.js';
+import { readPartRows } from '../src/pipeline/read-part.js';
+import { Store, type StoreConnection } from '../src/store/store.js';
 
 const root = process.argv[2] ?? '/tmp/scale-100k';
 const rounds = Number(process.argv[3] ?? 2);
@@ -18,25 +18,17 @@ const files = readdirSync(worksDir, { recursive: true, encoding: 'utf8' })
   .sort()
   .map((f) => join(worksDir, f));
 
-const instance = await DuckDBInstance.create(':memory:', { threads: String(files.length) });
-const setup = await instance.connect();
-// Helpers first, the table macros that use them last.
-const macros = readdirSync(join(QUERIES_DIR, 'schema'))
-  .filter((f) => f.startsWith('snapshot_'))
-  .sort((a, b) => Number(/jsonl|parquet/.test(a)) - Number(/jsonl|parquet/.test(b)) || a.localeCompare(b));
-for (const m of macros) await setup.run(readFileSync(join(QUERIES_DIR, 'schema', m), 'utf8'));
+const store = await Store.open(':memory:', { threads: files.length });
+const bare = `select count(*) from read_json($file, format = 'newline_delimited', records = true, hive_partitioning = false, columns = {id: 'JSON', publication_year: 'JSON', title: 'JSON', type: 'JSON', updated_date: 'JSON', authorships: 'JSON', abstract_inverted_index: 'JSON'}) with ordinality`;
 
-const bare = `select count(*) from read_json($file, format = 'newline_delimited', records = true, columns = {id: 'JSON', publication_year: 'JSON', title: 'JSON', type: 'JSON', updated_date: 'JSON', authorships: 'JSON', abstract_inverted_index: 'JSON'}) with ordinality`;
-const reader = 'create or replace temp table snapshot_read as select * from snapshot_jsonl($file, false)';
-
-async function timed(sql: string): Promise<number> {
+async function timed(step: (c: StoreConnection, file: string) => Promise<void>): Promise<number> {
   const start = performance.now();
   await Promise.all(files.map(async (file) => {
-    const c = await instance.connect();
+    const c = await store.connect();
     try {
-      await c.run(sql, { file });
+      await step(c, file);
     } finally {
-      c.closeSync();
+      c.close();
     }
   }));
   return performance.now() - start;
@@ -44,8 +36,8 @@ async function timed(sql: string): Promise<number> {
 
 console.log(`${files.length} files under ${worksDir}`);
 for (let i = 0; i < rounds; i++) {
-  const a = await timed(bare);
-  const b = await timed(reader);
-  console.log(`bare read_json ${(a / 1000).toFixed(1)} s, snapshot_jsonl ${(b / 1000).toFixed(1)} s, ratio ${(b / a).toFixed(2)}`);
+  const a = await timed((c, file) => c.runSql(bare, { file }));
+  const b = await timed((c, file) => readPartRows(c, file, 'jsonl', 'separate'));
+  console.log(`bare read_json ${(a / 1000).toFixed(1)} s, readPartRows ${(b / 1000).toFixed(1)} s, ratio ${(b / a).toFixed(2)}`);
 }
-instance.closeSync();
+store.close();

@@ -24,16 +24,24 @@ function lineText(bytes: Buffer): string {
   return text;
 }
 
-/** Yields each `\n`-terminated line (without the `\n`, a CRLF's `\r` or a BOM) with its 1-based line number. */
-export async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator<{ line: number; text: string }> {
+/**
+ * Yields each `\n`-terminated line (without the `\n`, a CRLF's `\r` or a BOM) with its 1-based line
+ * number. Given `wanted`, only the lines it wants and those that may be blank (any line that does
+ * not start with a visible ASCII character) are made into text: picking a few lines out of a large
+ * part then costs about what decompressing it does.
+ */
+export async function* splitLines(stream: AsyncIterable<Buffer>, wanted?: (line: number) => boolean): AsyncGenerator<{ line: number; text: string }> {
   let pending: Buffer[] = [];
   let line = 0;
   for await (const chunk of stream) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      pending.push(chunk.subarray(start, nl));
       line++;
-      yield { line, text: lineText(Buffer.concat(pending)) };
+      const first = pending.length > 0 ? pending[0]![0] : start < nl ? chunk[start] : undefined;
+      if (wanted === undefined || wanted(line) || !startsVisibly(first)) {
+        pending.push(chunk.subarray(start, nl));
+        yield { line, text: lineText(Buffer.concat(pending)) };
+      }
       pending = [];
       start = nl + 1;
     }
@@ -41,6 +49,10 @@ export async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator
   }
   if (pending.length > 0) {
     line++;
-    yield { line, text: lineText(Buffer.concat(pending)) };
+    const first = pending[0]![0];
+    if (wanted === undefined || wanted(line) || !startsVisibly(first)) yield { line, text: lineText(Buffer.concat(pending)) };
   }
 }
+
+/** A line starting with this byte holds something other than whitespace (a BOM and U+3000 are not ASCII). */
+const startsVisibly = (byte: number | undefined): boolean => byte !== undefined && byte > 0x20 && byte < 0x7f;

@@ -25,25 +25,39 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
   if ('InvertedIndex' in map && typeof map.InvertedIndex === 'object' && map.InvertedIndex !== null) {
     map = map.InvertedIndex as Record<string, unknown>;
   }
-  // Position -> word, then the used positions sorted: time grows with the number of entries, never
-  // with the largest position (a sparse array indexed by position made {"a":[999999]} cost ~41 ms).
-  // Two words at one position: the later entry in the index wins, as it always has.
-  const byPosition = new Map<number, string>();
+  // Position -> word; two words at one position: the later entry in the index wins, as it always
+  // has. Real indexes are dense (positions 0..n-1), so the words go into an array by position and
+  // are read in order; a sparse one ({"a":[999999]}) goes into a Map whose keys are sorted instead,
+  // so time grows with the number of entries, never with the largest position.
+  const entries = Object.entries(map);
+  let count = 0;
+  let max = -1;
   let badEntries = 0;
-  for (const [word, positions] of Object.entries(map)) {
+  for (const [, positions] of entries) {
+    if (!Array.isArray(positions)) continue;
+    for (const p of positions) {
+      if (Number.isInteger(p) && p >= 0 && p < MAX_POSITION) {
+        count++;
+        if ((p as number) > max) max = p as number;
+      }
+    }
+  }
+  const dense = max < 2 * count + 64;
+  const byIndex: (string | undefined)[] = dense ? new Array<string | undefined>(max + 1) : [];
+  const byPosition = new Map<number, string>();
+  for (const [word, positions] of entries) {
     if (!Array.isArray(positions)) {
       badEntries++;
       continue;
     }
     for (const p of positions) {
-      if (Number.isInteger(p) && p >= 0 && p < MAX_POSITION) byPosition.set(p as number, word);
-      else badEntries++;
+      if (!(Number.isInteger(p) && p >= 0 && p < MAX_POSITION)) badEntries++;
+      else if (dense) byIndex[p as number] = word;
+      else byPosition.set(p as number, word);
     }
   }
-  const text = [...byPosition.keys()]
-    .sort((a, b) => a - b)
-    .map((p) => byPosition.get(p))
-    .join(' ');
+  const words = dense ? byIndex.filter((w): w is string => w !== undefined) : [...byPosition.keys()].sort((a, b) => a - b).map((p) => byPosition.get(p) as string);
+  const text = words.join(' ');
   return { text: text.length > 0 ? text : null, badEntries };
 }
 
@@ -62,9 +76,13 @@ const PLACEHOLDER_OPENINGS: readonly string[] = [
   'a summary is not available for this content',
 ];
 const TEASER_END = /(?:\.\.\.|…|\s)\s*read more[\s.…]*$/i;
+const MAY_SET_ASIDE = /first|abstract|available|n\/a|read\s+more/i;
 
 /** Why an abstract is not the work's own (set aside, with this reason), or null when it may be used. */
 export function abstractSetAsideReason(text: string): string | null {
+  // Every placeholder and teaser holds one of these in any case (lower-casing makes no other
+  // character ASCII here): most abstracts are let through without the copies made below.
+  if (!MAY_SET_ASIDE.test(text)) return null;
   const flat = text.replace(/\s+/g, ' ').trim().toLowerCase();
   const bare = flat.replace(/^[\s[(]+|[\s.\])]+$/g, '');
   if (PLACEHOLDERS.includes(bare) || PLACEHOLDER_OPENINGS.some((p) => flat.startsWith(p))) {

@@ -142,6 +142,21 @@ function normalizeMesh(raw: unknown): MeshHeading[] | null {
 }
 
 /**
+ * The abstract a work keeps from its `abstract_inverted_index` value, and the repair notes it gets:
+ * entries that could not be used, and the set-aside of a text that is not the work's own (then the
+ * text is null and the work is classified on its title). normalizeWork() and the duckdb reader's
+ * rebuild (src/pipeline/read-part.ts) both take it from here.
+ */
+export function abstractOf(index: unknown): { text: string | null; notes: string[] } {
+  const notes: string[] = [];
+  const abstract = rebuildAbstract(index);
+  if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
+  const setAside = abstract.text === null ? null : abstractSetAsideReason(abstract.text);
+  if (setAside !== null) notes.push(`${ABSTRACT_SET_ASIDE}, classified on the title: ${setAside}`);
+  return { text: setAside === null ? abstract.text : null, notes };
+}
+
+/**
  * Validates one raw record. A work without a usable id or publication year cannot be counted
  * and is rejected with the reason; damage that leaves it countable (a malformed abstract entry,
  * a country value that is not a code) is repaired and noted.
@@ -186,10 +201,8 @@ export function normalizeWork(raw: unknown): Normalized {
   if (countryProblems.ignored > 0 && authorships.every((a) => (a.countries ?? []).length === 0 && a.institutionCountries.every((c) => c === null))) {
     notes.push(`no usable country left: ${countryProblems.ignored} country value${countryProblems.ignored === 1 ? '' : 's'} ignored; the work is kept but counts for no country`);
   }
-  const abstract = rebuildAbstract(r.abstract_inverted_index);
-  if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
-  const setAside = abstract.text === null ? null : abstractSetAsideReason(abstract.text);
-  if (setAside !== null) notes.push(`${ABSTRACT_SET_ASIDE}, classified on the title: ${setAside}`);
+  const abstract = abstractOf(r.abstract_inverted_index);
+  notes.push(...abstract.notes);
   return {
     ok: true,
     notes,
@@ -197,7 +210,7 @@ export function normalizeWork(raw: unknown): Normalized {
       id,
       year,
       title: title === null ? null : title,
-      abstract: setAside === null ? abstract.text : null,
+      abstract: abstract.text,
       authorships,
       authorsTruncated: r.is_authors_truncated === true,
       mesh: normalizeMesh(r.mesh),

@@ -4,8 +4,8 @@
  * abstract, authorships or MeSH. Beside the "node" reader (ingest.ts), which parses every line in
  * JavaScript and stores full records; `--read auto` picks this one for large snapshots.
  *
- * Per part, in one transaction on a connection of its own: the part is read by a table macro
- * (queries/schema/snapshot_jsonl.sql, snapshot_parquet.sql) into temp table `snapshot_read`, its
+ * Per part, in one transaction on a connection of its own: the part is read into temp table
+ * `snapshot_read` (readPartRows in read-part.ts: DuckDB reads, TypeScript rebuilds the abstracts), its
  * usable records classified into `compact_stage` (queries/snapshot/stage_classified.sql), its set-
  * aside records and repair notes into `rejects` (stage_rejects.sql), and the part into
  * `compact_parts`. A part SQL cannot reproduce exactly (a record marked `precise`, or an error
@@ -34,6 +34,7 @@ import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './class
 import { commandLine } from './completeness.js';
 import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
+import { readPartRows } from './read-part.js';
 
 /**
  * DuckDB's memory while it reads: the aggregation and the parts' temp tables spill to the
@@ -233,9 +234,7 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
   let why: string;
   try {
     const records = await conn.transaction(async () => {
-      const macro = isParquet(f) ? 'snapshot_parquet' : 'snapshot_jsonl';
-      // The macro's name is one of two constants; the file and the policy are bound.
-      await conn.runSql(`create or replace temp table snapshot_read as select * from ${macro}($file, $fold_hk_mo)`, { file: f.path, fold_hk_mo: policy === 'fold-hk-mo' });
+      await readPartRows(conn, f.path, isParquet(f) ? 'parquet' : 'jsonl', policy);
       const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
       const precise = c?.precise ?? 0;
       if (precise > MAX_PRECISE_LINES) throw new NeedsNodeReader(`${precise} record(s) need the node reader's exact reading`);
@@ -331,7 +330,8 @@ async function readPartNode(conn: StoreConnection, f: SnapshotFile, fileOrder: n
 async function readLinesNode(conn: StoreConnection, f: SnapshotFile, lines: ReadonlySet<number>, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   const name = displayPath(f.path);
   const records: RawRecord[] = [];
-  for await (const l of splitLines(openMaybeGzip(f.path, f.gzipped))) {
+  // Only these lines and any that may be blank are made into text (splitLines).
+  for await (const l of splitLines(openMaybeGzip(f.path, f.gzipped), (line) => lines.has(line))) {
     if (l.text.trim() === '') throw new NeedsNodeReader(`a blank line (${l.line}): its record numbers are not its line numbers`);
     if (!lines.has(l.line)) continue;
     const origin = `${name}:${l.line}`;

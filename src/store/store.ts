@@ -20,7 +20,7 @@ const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'm
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
 const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries'];
 /** Macros the queries share (one statement of a rule used by several queries), made or replaced at every open. */
-const MACROS = ['slice_countries', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_aii_inner', 'snapshot_aii_clean', 'snapshot_abstract_placed', 'snapshot_abstract_text', 'snapshot_flat_text', 'snapshot_set_aside_candidate', 'snapshot_set_aside', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet'];
+const MACROS = ['slice_countries', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
@@ -362,8 +362,8 @@ export class StoreConnection {
   }
 
   /** Appends rows to `table` in bulk, flushed when `fill` returns. */
-  async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void): Promise<void> {
-    const app = await this.connection.createAppender(table);
+  async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
+    const app = options.temp === true ? await this.connection.createAppender(table, 'main', 'temp') : await this.connection.createAppender(table);
     try {
       await fill(app);
       app.flushSync();

@@ -59,6 +59,9 @@ describe('rebuildAbstract', () => {
     ['gaps in positions are closed up', { a: [0], b: [10], c: [5] }, 'a c b', 0],
     ['two words at one position: the later entry wins', { first: [0], second: [0], end: [1] }, 'second end', 0],
     ['positions just under the limit', { machine: [999_999], learning: [999_998] }, 'learning machine', 0],
+    // Dense indexes are placed in an array, sparse ones in a map: both keep the later entry.
+    ['two words at one sparse position: the later entry wins', { end: [3], far: [900_000], near: [900_000] }, 'end near', 0],
+    ['an array-index key comes first in entry order, so the word written later wins', { x: [0], '2020': [0], y: [1] }, 'x y', 0],
     ['a position at the limit is a bad entry', { machine: [1_000_000], learning: [3] }, 'learning', 1],
     ['huge, negative, fractional and non-number positions are bad entries', { a: [1e300, -1, 1.5, '2', null], b: [0] }, 'b', 5],
     ['a non-list value is one bad entry', { a: [0], b: 3 }, 'a', 1],

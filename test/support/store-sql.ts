@@ -8,7 +8,7 @@ import type { CountryPolicy } from '../../src/classify/countries.js';
 import type { KeywordRules } from '../../src/classify/keywords.js';
 import { classifySqlParams } from '../../src/classify/sql.js';
 import type { Work } from '../../src/model/work.js';
-import { Store, type StoreOptions } from '../../src/store/store.js';
+import { Store, StoreConnection, type StoreOptions } from '../../src/store/store.js';
 
 interface Inside {
   connection: DuckDBConnection;
@@ -16,6 +16,9 @@ interface Inside {
 }
 
 const inside = (store: Store): Inside => store as unknown as Inside;
+
+/** The store's own connection as a StoreConnection: what the duckdb reader's steps take, with its temp tables visible to sqlRows. */
+export const storeConnection = (store: Store): StoreConnection => new StoreConnection(inside(store).connection);
 
 /** The rows of `sql`, as plain JS values. */
 export async function sqlRows(store: Store, sql: string, params: Record<string, DuckDBValue> = {}, types?: Record<string, DuckDBType>): Promise<Record<string, unknown>[]> {
