@@ -62,6 +62,91 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
 }
 
 /**
+ * rebuildAbstract(JSON.parse(json)) for an index as JSON text, without building the object when the
+ * text has the plain shape DuckDB writes ({"word":[0,5],...}, minified): each key written once, each
+ * position a plain integer under MAX_POSITION, no key written twice and no position held by two
+ * words (where JavaScript's key order would decide which one stays). Anything else, including
+ * the pre-2023 wrapper, goes through JSON.parse and rebuildAbstract(). Throws what JSON.parse throws.
+ */
+export function rebuildAbstractJson(json: string): RebuiltAbstract {
+  return plainIndexText(json) ?? rebuildAbstract(JSON.parse(json));
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** The abstract of a plain-shaped index text, or null when it is not plain (see rebuildAbstractJson). */
+function plainIndexText(json: string): RebuiltAbstract | null {
+  const n = json.length;
+  if (n < 2 || json.charCodeAt(0) !== 0x7b || json.charCodeAt(n - 1) !== 0x7d) return null;
+  if (n === 2) return { text: null, badEntries: 0 };
+  const words: string[] = [];
+  const positions: number[] = [];
+  const keys = new Set<string>();
+  let max = -1;
+  let i = 1;
+  for (;;) {
+    if (json.charCodeAt(i) !== QUOTE) return null;
+    // The closing quote: one not escaped (preceded by an even number of backslashes).
+    let close = json.indexOf('"', i + 1);
+    for (;;) {
+      if (close === -1) return null;
+      let slashes = 0;
+      while (json.charCodeAt(close - 1 - slashes) === BACKSLASH) slashes++;
+      if (slashes % 2 === 0) break;
+      close = json.indexOf('"', close + 1);
+    }
+    let word = json.slice(i + 1, close);
+    if (word.indexOf('\\') !== -1) {
+      // An escape (a quote, a backslash, a control character): the key as JSON.parse reads it.
+      try {
+        word = JSON.parse(`"${word}"`) as string;
+      } catch {
+        return null;
+      }
+    }
+    if (keys.has(word)) return null;
+    keys.add(word);
+    i = close + 1;
+    if (json.charCodeAt(i) !== 0x3a || json.charCodeAt(i + 1) !== 0x5b) return null;
+    i += 2;
+    if (json.charCodeAt(i) !== 0x5d) {
+      for (;;) {
+        let p = 0;
+        const start = i;
+        for (let c = json.charCodeAt(i); c >= ZERO && c <= NINE; c = json.charCodeAt(++i)) p = p * 10 + (c - ZERO);
+        // No digits, a leading zero, or at or beyond the limit: not plain (bad entries are counted there).
+        if (i === start || (json.charCodeAt(start) === ZERO && i > start + 1) || p >= MAX_POSITION) return null;
+        words.push(word);
+        positions.push(p);
+        if (p > max) max = p;
+        const c = json.charCodeAt(i);
+        if (c === 0x5d) break;
+        if (c !== COMMA) return null;
+        i++;
+      }
+    }
+    i++;
+    const c = json.charCodeAt(i);
+    if (c === 0x7d && i === n - 1) break;
+    if (c !== COMMA) return null;
+    i++;
+  }
+  if (max >= 2 * positions.length + 64) return null;
+  const byIndex: (string | undefined)[] = new Array<string | undefined>(max + 1);
+  for (let k = 0; k < positions.length; k++) {
+    const p = positions[k] as number;
+    if (byIndex[p] !== undefined) return null;
+    byIndex[p] = words[k];
+  }
+  const text = byIndex.filter((w): w is string => w !== undefined).join(' ');
+  return { text: text.length > 0 ? text : null, badEntries: 0 };
+}
+
+/**
  * Text that OpenAlex serves in the abstract field but that is not the work's abstract. Each
  * entry was seen in real records (../shared/data/openalex/works.jsonl.gz): publisher
  * placeholders, and landing-page teasers cut off with "Read More", which OpenAlex scraped from a
@@ -76,13 +161,15 @@ const PLACEHOLDER_OPENINGS: readonly string[] = [
   'a summary is not available for this content',
 ];
 const TEASER_END = /(?:\.\.\.|…|\s)\s*read more[\s.…]*$/i;
-const MAY_SET_ASIDE = /first|abstract|available|n\/a|read\s+more/i;
 
 /** Why an abstract is not the work's own (set aside, with this reason), or null when it may be used. */
 export function abstractSetAsideReason(text: string): string | null {
-  // Every placeholder and teaser holds one of these in any case (lower-casing makes no other
-  // character ASCII here): most abstracts are let through without the copies made below.
-  if (!MAY_SET_ASIDE.test(text)) return null;
+  // Every placeholder and teaser holds one of these words once lower-cased (collapsing whitespace
+  // makes no letters): most abstracts are let through without the copies made below.
+  const lower = text.toLowerCase();
+  if (!(lower.includes('first') || lower.includes('abstract') || lower.includes('available') || lower.includes('n/a') || (lower.includes('more') && /read\s+more/.test(lower)))) {
+    return null;
+  }
   const flat = text.replace(/\s+/g, ' ').trim().toLowerCase();
   const bare = flat.replace(/^[\s[(]+|[\s.\])]+$/g, '');
   if (PLACEHOLDERS.includes(bare) || PLACEHOLDER_OPENINGS.some((p) => flat.startsWith(p))) {

@@ -2,7 +2,7 @@
  * The typed work record every stage shares, and the one function that turns a raw OpenAlex
  * object (API result or snapshot line, either schema generation) into it or into a reason why not.
  */
-import { abstractSetAsideReason, rebuildAbstract } from './abstract.js';
+import { abstractSetAsideReason, rebuildAbstract, rebuildAbstractJson, type RebuiltAbstract } from './abstract.js';
 
 export interface Authorship {
   /** `authorships[].countries` (2023+ schema); null where the field is absent (pre-2023 records). */
@@ -145,11 +145,24 @@ function normalizeMesh(raw: unknown): MeshHeading[] | null {
  * The abstract a work keeps from its `abstract_inverted_index` value, and the repair notes it gets:
  * entries that could not be used, and the set-aside of a text that is not the work's own (then the
  * text is null and the work is classified on its title). normalizeWork() and the duckdb reader's
- * rebuild (src/pipeline/read-part.ts) both take it from here.
+ * rebuild (src/pipeline/abstract-pool.ts, from the index as JSON text: abstractOfJson) both take it from here.
  */
-export function abstractOf(index: unknown): { text: string | null; notes: string[] } {
+export function abstractOf(index: unknown): KeptAbstract {
+  return kept(rebuildAbstract(index));
+}
+
+/** abstractOf(JSON.parse(json)), mostly without the parse (rebuildAbstractJson). Throws what JSON.parse throws. */
+export function abstractOfJson(json: string): KeptAbstract {
+  return kept(rebuildAbstractJson(json));
+}
+
+export interface KeptAbstract {
+  text: string | null;
+  notes: string[];
+}
+
+function kept(abstract: RebuiltAbstract): KeptAbstract {
   const notes: string[] = [];
-  const abstract = rebuildAbstract(index);
   if (abstract.badEntries > 0) notes.push(`abstract_inverted_index: ${abstract.badEntries} unusable entr${abstract.badEntries === 1 ? 'y' : 'ies'} skipped`);
   const setAside = abstract.text === null ? null : abstractSetAsideReason(abstract.text);
   if (setAside !== null) notes.push(`${ABSTRACT_SET_ASIDE}, classified on the title: ${setAside}`);

@@ -34,14 +34,31 @@ import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './class
 import { commandLine } from './completeness.js';
 import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
+import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
 import { readPartRows } from './read-part.js';
 
 /**
  * DuckDB's memory while it reads: the aggregation and the parts' temp tables spill to the
- * temp_directory beside the database past it. Two 50k-work parts read side by side ran out of
- * memory at 300 MB (and then went to the node reader, 2.5x slower); 1 GB reads them in SQL.
+ * temp_directory beside the database past it. Measured on the 100k resample (two 50k-work parts
+ * side by side, abstracts rebuilt in TypeScript): 1 GB gave a peak RSS of 1.3-1.5 GB, 300 MB 0.7 GB
+ * at about 10% more time, 200 MB ran out of memory (the part then went to the node reader, 2x
+ * slower). 400 MB keeps a margin over that.
  */
-export const READ_MEMORY_LIMIT = '1GB';
+export const READ_MEMORY_LIMIT = '400MB';
+
+/**
+ * For Parquet parts, read one at a time: a part's row groups are decompressed whole, and a 50k-work
+ * part with its abstract indexes as MAP(VARCHAR, JSON) ran out of 400 MB (made into JSON first).
+ */
+export const PARQUET_MEMORY_LIMIT = '1GB';
+
+/**
+ * Worker threads that rebuild the abstracts (abstract-pool.ts). None on fewer than 4 cores: on 2,
+ * a worker per core cut the 100k read by about 10% but added about 430 MB of peak RSS (each worker's
+ * heap and the batches copied to it), and DuckDB's threads need the cores too. From 4 cores, one per
+ * four, so the main thread does not become the limit as parts are read side by side.
+ */
+const ABSTRACT_WORKERS = availableParallelism() >= 4 ? Math.floor(availableParallelism() / 4) : 0;
 
 /**
  * Records of a part SQL marks `precise` that the node reader reads line by line (the rest of the
@@ -59,6 +76,8 @@ export interface DuckdbIngestOptions {
   found?: SnapshotFound;
   /** Parts read at once; default one per core (a gzip part is read by one thread). */
   parallel?: number;
+  /** Worker threads rebuilding abstracts; 0: on the main thread. Default ABSTRACT_WORKERS. */
+  abstractWorkers?: number;
 }
 
 export interface DuckdbIngestSummary extends IngestSummary {
@@ -101,14 +120,14 @@ export async function ingestSnapshotDuckdb(
   await beginSnapshotLoad(store, source, command, files);
 
   const memoryBefore = await store.setting('memory_limit');
-  await store.runSetting('memory_limit', READ_MEMORY_LIMIT);
+  await store.runSetting('memory_limit', files.some(isParquet) ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT);
   let parts: PartRead[];
   const started = effects.now().getTime();
   try {
-    // Parquet parts one at a time: two 50k-work parts read side by side ran out of the 1 GB (their
+    // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
     // MAP-typed abstract indexes are made into JSON first); a gz part is one DuckDB thread, so one per core.
     const parallel = options.parallel ?? (files.some(isParquet) ? 1 : availableParallelism());
-    parts = await readParts(store, files, rules, policy, parallel, effects);
+    parts = await readParts(store, files, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects);
   } finally {
     await store.runSetting('memory_limit', memoryBefore);
   }
@@ -199,17 +218,28 @@ async function keepNewestCopies(store: Store, recordsRead: number): Promise<numb
 }
 
 /** Reads every part, `parallel` at once, largest first (so a large one does not start last). */
-async function readParts(store: Store, files: readonly SnapshotFile[], rules: KeywordRules, policy: CountryPolicy, parallel: number, effects: Effects): Promise<PartRead[]> {
+async function readParts(
+  store: Store,
+  files: readonly SnapshotFile[],
+  rules: KeywordRules,
+  policy: CountryPolicy,
+  parallel: number,
+  workers: number,
+  effects: Effects,
+): Promise<PartRead[]> {
   const order = new Map(files.map((f, i) => [f.path, i]));
   const queue = [...files].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
   const out: PartRead[] = [];
   let bug: unknown = null;
+  // The abstracts of every part being read are rebuilt by one pool of worker threads, or on this
+  // thread when the pool is empty (see ABSTRACT_WORKERS).
+  const rebuilder = workers > 0 ? new AbstractPool(workers) : inlineRebuilder;
   const worker = async (): Promise<void> => {
     const conn = await store.connect();
     try {
       for (let f = queue.shift(); f !== undefined && bug === null; f = queue.shift()) {
         try {
-          out.push(await readPart(conn, f, order.get(f.path)!, rules, policy, effects));
+          out.push(await readPart(conn, f, order.get(f.path)!, rules, policy, rebuilder, effects));
         } catch (err) {
           if (!(err instanceof UserError)) bug = err;
           else out.push({ file: f, records: -1, via: 'node', why: whyReadingStopped(err) });
@@ -219,7 +249,11 @@ async function readParts(store: Store, files: readonly SnapshotFile[], rules: Ke
       conn.close();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, files.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, files.length)) }, worker));
+  } finally {
+    if (rebuilder instanceof AbstractPool) await rebuilder.close();
+  }
   if (bug !== null) throw bug;
   return out;
 }
@@ -228,13 +262,21 @@ async function readParts(store: Store, files: readonly SnapshotFile[], rules: Ke
 const isParquet = (f: SnapshotFile): boolean => /\.parquet$/i.test(f.path);
 
 /** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
-async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rules: KeywordRules, policy: CountryPolicy, effects: Effects): Promise<PartRead> {
+async function readPart(
+  conn: StoreConnection,
+  f: SnapshotFile,
+  fileOrder: number,
+  rules: KeywordRules,
+  policy: CountryPolicy,
+  rebuilder: AbstractRebuilder,
+  effects: Effects,
+): Promise<PartRead> {
   effects.log(`reading ${f.path}`);
   const name = displayPath(f.path);
   let why: string;
   try {
     const records = await conn.transaction(async () => {
-      await readPartRows(conn, f.path, isParquet(f) ? 'parquet' : 'jsonl', policy);
+      await readPartRows(conn, f.path, isParquet(f) ? 'parquet' : 'jsonl', policy, rebuilder);
       const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
       const precise = c?.precise ?? 0;
       if (precise > MAX_PRECISE_LINES) throw new NeedsNodeReader(`${precise} record(s) need the node reader's exact reading`);

@@ -9,13 +9,13 @@
  * pick the words, join them) took about four times the part's own read, and reproducing
  * rebuildAbstract() exactly in SQL (two words at one position, JavaScript's key order, bad entries,
  * the set-aside rules) needed a dozen macros and still sent rare shapes back to the node reader.
- * JSON.parse and rebuildAbstract() on the index DuckDB hands over cost a fraction of that, run on
- * the main thread while DuckDB reads the other parts, and are the node reader's results by construction.
+ * JSON.parse and rebuildAbstract() on the index DuckDB hands over cost about half of that, run in
+ * worker threads (abstract-pool.ts), and are the node reader's results by construction.
  */
 import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { CountryPolicy } from '../classify/countries.js';
-import { abstractOf } from '../model/work.js';
 import { appendNullable, type StoreConnection } from '../store/store.js';
+import { inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
 
 /** Abstract indexes fetched from DuckDB at once: bounds what JavaScript holds of a part. */
 const TEXT_BATCH = 5_000n;
@@ -23,12 +23,19 @@ const TEXT_BATCH = 5_000n;
 const NOTES = LIST(VARCHAR);
 
 /**
- * Fills temp table `snapshot_read` of `conn` from the snapshot part `file`. Call in a transaction
- * of `conn`: a DuckDB error (a line it cannot parse or type) leaves nothing behind on rollback.
+ * Fills temp table `snapshot_read` of `conn` from the snapshot part `file`, the abstracts rebuilt by
+ * `rebuilder` (an AbstractPool's worker threads, or this thread). Call in a transaction of `conn`:
+ * a DuckDB error (a line it cannot parse or type) leaves nothing behind on rollback.
  */
-export async function readPartRows(conn: StoreConnection, file: string, format: 'jsonl' | 'parquet', policy: CountryPolicy): Promise<void> {
+export async function readPartRows(
+  conn: StoreConnection,
+  file: string,
+  format: 'jsonl' | 'parquet',
+  policy: CountryPolicy,
+  rebuilder: AbstractRebuilder = inlineRebuilder,
+): Promise<void> {
   await conn.run(format === 'parquet' ? 'snapshot/read_parquet' : 'snapshot/read_jsonl', { file });
-  await rebuildAbstracts(conn);
+  await rebuildAbstracts(conn, rebuilder);
   await conn.run('snapshot/read_part', { fold_hk_mo: policy === 'fold-hk-mo' });
   await conn.runSql('drop table snapshot_source');
   await conn.runSql('drop table snapshot_text');
@@ -36,34 +43,27 @@ export async function readPartRows(conn: StoreConnection, file: string, format: 
 
 /**
  * Temp table `snapshot_text`: each record's abstract and its repair notes, as normalizeWork() gives
- * them. An index JSON.parse cannot read as DuckDB wrote it (a number DuckDB wrote as `inf`) is marked
- * `precise`: the node reader reads that record from the file.
+ * them. An index JSON.parse cannot read as DuckDB wrote it is marked `precise`: the node reader
+ * reads that record from the file.
  */
-async function rebuildAbstracts(conn: StoreConnection): Promise<void> {
+async function rebuildAbstracts(conn: StoreConnection, rebuilder: AbstractRebuilder): Promise<void> {
   await conn.run('snapshot/create_text');
   const [end] = await conn.query<{ last: bigint }>('snapshot/source_lines');
   const last = end?.last ?? 0n;
   for (let from = 1n; from <= last; from += TEXT_BATCH) {
     const rows = await conn.query<{ line: bigint; aii: string }>('snapshot/source_indexes', { from, to: from + TEXT_BATCH - 1n });
     if (rows.length === 0) continue;
+    const rebuilt = await rebuilder.rebuild(rows.map((r) => r.aii));
     await conn.append(
       'snapshot_text',
       (app) => {
-        for (const r of rows) {
-          let index: unknown;
-          let parsed = true;
-          try {
-            index = JSON.parse(r.aii) as unknown;
-          } catch {
-            parsed = false;
-          }
-          const abstract = parsed ? abstractOf(index) : { text: null, notes: [] };
+        rows.forEach((r, i) => {
           app.appendBigInt(r.line);
-          appendNullable(app, abstract.text);
-          app.appendList(abstract.notes, NOTES);
-          app.appendBoolean(!parsed);
+          appendNullable(app, rebuilt.texts[i] ?? null);
+          app.appendList(rebuilt.notes[i] ?? [], NOTES);
+          app.appendBoolean(rebuilt.failed[i] ?? true);
           app.endRow();
-        }
+        });
       },
       { temp: true },
     );

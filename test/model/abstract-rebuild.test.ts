@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
-import { rebuildAbstract, type RebuiltAbstract } from '../../src/model/abstract.js';
+import { describe, expect, it, vi } from 'vitest';
+import { rebuildAbstract, rebuildAbstractJson, type RebuiltAbstract } from '../../src/model/abstract.js';
 import { normalizeWork } from '../../src/model/work.js';
 import { WORKS_FILE } from '../support/paths.js';
 
@@ -92,4 +92,72 @@ describe('rebuildAbstract', () => {
     expect(texts).toHaveLength(2000);
     expect(new Set(texts)).toEqual(new Set(['learning machine']));
   }, 10_000);
+});
+
+describe('rebuildAbstractJson', () => {
+  /** What the duckdb reader's rebuild must give for a JSON text: the node reader's JSON.parse + rebuildAbstract. */
+  const reference = (json: string): RebuiltAbstract | string => {
+    try {
+      return rebuildAbstract(JSON.parse(json));
+    } catch (err) {
+      return (err as Error).name;
+    }
+  };
+  const fast = (json: string): RebuiltAbstract | string => {
+    try {
+      return rebuildAbstractJson(json);
+    } catch (err) {
+      return (err as Error).name;
+    }
+  };
+
+  it('gives what JSON.parse and rebuildAbstract() give for every real index, as written and minified', () => {
+    const indexes = rawRecords()
+      .map((r) => r.abstract_inverted_index)
+      .filter((x) => x !== undefined && x !== null);
+    expect(indexes.length).toBe(1466);
+    for (const index of indexes) {
+      const json = JSON.stringify(index);
+      expect(fast(json)).toEqual(reference(json));
+      const spaced = JSON.stringify(index, null, 1);
+      expect(fast(spaced)).toEqual(reference(spaced));
+    }
+    // The point of it: the minified real indexes are read without JSON.parse (the 19 in the
+    // pre-2023 wrapper take it; 144 real indexes hold a word with an escape, read without it).
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      for (const index of indexes) rebuildAbstractJson(JSON.stringify(index));
+      const wholeIndexes = parse.mock.calls.filter(([text]) => String(text).startsWith('{')).length;
+      expect(wholeIndexes).toBe(19);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  // CONSTRUCTED texts: each either has the plain shape or must take the JSON.parse path and agree.
+  it.each<[string, string]>([
+    ['plain', '{"the":[0,3],"model":[1],"predicts":[2],"outcome":[4]}'],
+    ['empty', '{}'],
+    ['an empty position list', '{"a":[],"b":[0]}'],
+    ['a key written twice: the last one counts, at the first one\'s place', '{"a":[0],"b":[1],"a":[2]}'],
+    ['two words at one position', '{"first":[0],"second":[0],"end":[1]}'],
+    ['an array-index key at a shared position', '{"x":[0],"2020":[0],"y":[1]}'],
+    ['an array-index key alone', '{"2020":[1],"in":[0]}'],
+    ['an escaped quote in a key', '{"say \\"hi\\"":[0],"b":[1]}'],
+    ['a unicode escape in a key', '{"caf\\u00e9":[0]}'],
+    ['a negative, fractional and exponent position', '{"a":[-1,1.5,2e0],"b":[0]}'],
+    ['a leading zero', '{"a":[01]}'],
+    ['a position at the limit', '{"a":[1000000],"b":[0]}'],
+    ['a sparse index', '{"a":[999999],"b":[0]}'],
+    ['a non-list value', '{"a":3,"b":[0]}'],
+    ['the pre-2023 wrapper', '{"IndexLength":2,"InvertedIndex":{"world":[1],"Hello":[0]}}'],
+    ['not an object', '"text"'],
+    ['a list', '[1,2]'],
+    ['truncated', '{"a":[0'],
+    ['trailing text', '{"a":[0]}x'],
+    ['whitespace', '{ "a" : [ 0 ] }'],
+    ['__proto__ as a word', '{"__proto__":[0],"b":[1]}'],
+  ])('%s', (_name, json) => {
+    expect(fast(json)).toEqual(reference(json));
+  });
 });
