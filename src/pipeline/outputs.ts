@@ -37,6 +37,14 @@ export interface ScopeTotals {
 }
 
 /** Two works that look like versions of one paper; `later` is the one --merge-versions leaves out. */
+/**
+ * Version pairs named in the summary and manifest; beyond it they are counted there and listed in
+ * VERSION_PAIRS_FILE. Title pairs grow with the square of a repeated title's copies: the 1M bench
+ * (records resampled, so titles repeat) had 81,003, and the summary line alone was 2.4 MB.
+ */
+export const VERSION_PAIRS_LISTED = 20;
+export const VERSION_PAIRS_FILE = 'version-pairs.csv';
+
 export interface VersionPair {
   keptId: string;
   keptYear: number;
@@ -65,6 +73,11 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
   const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
   const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>(chain, 'version_pairs');
   const versionPairs = pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type }));
+  // More than the summary and manifest list: all of them in a file of their own.
+  if (versionPairs.length > VERSION_PAIRS_LISTED) {
+    const columns = ['kept_id', 'kept_year', 'kept_type', 'later_id', 'later_year', 'later_type'] as const;
+    await writeFile(join(outDir, VERSION_PAIRS_FILE), toCsv(columns, pairs.map((r) => columns.map((c) => r[c] ?? null))));
+  }
   return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs, csvCellsCleaned: tally.cellsCleaned };
 }
 
@@ -111,6 +124,8 @@ export interface Manifest {
      * `parameters.mergeVersions`, which counts the later through the earlier.
      */
     possibleVersionPairs: VersionPair[];
+    /** All such pairs; above VERSION_PAIRS_LISTED only the first are listed, and VERSION_PAIRS_FILE has them all. */
+    possibleVersionPairCount: number;
     /**
      * Cells of works.csv from which control characters other than tab and newline were dropped
      * (a NUL in a title); the database and works.parquet keep the text as read.
@@ -174,7 +189,8 @@ export async function buildManifest(
       worksInScope: args.totals.works,
       medicalAiInScope: args.totals.medicalAi,
       medicalAiInScopeByType: args.totals.medicalAiByType,
-      possibleVersionPairs: args.totals.versionPairs,
+      possibleVersionPairs: args.totals.versionPairs.slice(0, VERSION_PAIRS_LISTED),
+      possibleVersionPairCount: args.totals.versionPairs.length,
       worksCsvCellsCleaned: args.totals.csvCellsCleaned,
     },
   };
@@ -207,9 +223,9 @@ export function summaryMarkdown(manifest: Manifest, model: ReportModel): string 
     ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),
     ...(c.possibleVersionPairs.length > 0
       ? [
-          `${manifest.parameters.mergeVersions ? 'Counted once (--merge-versions), as the earlier' : 'Possibly counted twice (--merge-versions counts them once)'}: ${c.possibleVersionPairs.length} pair(s) of medical-AI works with the same title within two years, one a preprint: ${c.possibleVersionPairs
+          `${manifest.parameters.mergeVersions ? 'Counted once (--merge-versions), as the earlier' : 'Possibly counted twice (--merge-versions counts them once)'}: ${c.possibleVersionPairCount} pair(s) of medical-AI works with the same title within two years, one a preprint: ${c.possibleVersionPairs
             .map((v) => `${v.keptId} (${v.keptType ?? 'no type'}, ${v.keptYear}) / ${v.laterId} (${v.laterType ?? 'no type'}, ${v.laterYear})`)
-            .join('; ')}.`,
+            .join('; ')}${c.possibleVersionPairCount > c.possibleVersionPairs.length ? `; and ${c.possibleVersionPairCount - c.possibleVersionPairs.length} more (all in ${VERSION_PAIRS_FILE})` : ''}.`,
         ]
       : []),
     ...(c.worksCsvCellsCleaned > 0 ? [`works.csv: control characters dropped from ${c.worksCsvCellsCleaned} cell(s); works.parquet keeps the text as read.`] : []),

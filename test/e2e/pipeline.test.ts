@@ -331,5 +331,28 @@ describe('preprint versions', () => {
     expect(early.code, early.stderr).toBe(0);
     expect(counts('early')).toContain('2020,US,4,4.0000\n');
   });
+
+  it('names the first 20 pairs and writes them all to version-pairs.csv when there are more', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medai-versions-'));
+    // CONSTRUCTED: one preprint and six journal versions of one title, four times over: 4 x 6 = 24 pairs.
+    const lines: string[] = [];
+    for (let t = 0; t < 4; t++) {
+      const title = `Deep learning for the diagnosis of lung cancer in patients, cohort ${t}`;
+      lines.push(JSON.stringify({ id: `https://openalex.org/W${t}00`, publication_year: 2020, type: 'preprint', title, authorships: [{ countries: ['US'], institutions: [] }] }));
+      for (let v = 1; v <= 6; v++) {
+        lines.push(JSON.stringify({ id: `https://openalex.org/W${t}0${v}`, publication_year: 2021, type: 'article', title, authorships: [{ countries: ['US'], institutions: [] }] }));
+      }
+    }
+    writeFileSync(join(dir, 'works.jsonl'), `${lines.join('\n')}\n`);
+    const r = await runCliInProcess(['run', '--snapshot', join(dir, 'works.jsonl'), '--from', '2020', '--to', '2021', '--countries', 'US', '--format', 'csv', '--db', join(dir, 'w.duckdb'), '--out', join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+    expect(manifest.counts.possibleVersionPairCount).toBe(24);
+    expect(manifest.counts.possibleVersionPairs).toHaveLength(20);
+    expect(r.stdout).toMatch(/Possibly counted twice \(--merge-versions counts them once\): 24 pair\(s\) .*; and 4 more \(all in version-pairs\.csv\)\./);
+    const pairs = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'out', 'version-pairs.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    expect(pairs).toHaveLength(24);
+    expect(pairs.slice(0, 20).map((p) => p.later_id)).toEqual(manifest.counts.possibleVersionPairs.map((p: { laterId: string }) => p.laterId));
+  });
 });
 
