@@ -7,6 +7,7 @@
  *
  *   npm run bench:scale -- [--sizes 100k,1M,5M] [--dir <folder>] [--keep] [--read duckdb|node|auto|none]
  *                          [--part <works per part>] [--results <file>] [--print] [--cli <checkout>]
+ *                          [--formats jsonl,parquet]
  *
  * --read none runs fetch without the flag; --cli runs another checkout's bin/medai-trends.js (default
  * this one), e.g. a branch under test.
@@ -63,6 +64,7 @@ const OPTIONS = {
   results: { type: 'string', default: join(REPO, 'bench', 'scale', 'results.json') },
   print: { type: 'boolean', default: false },
   cli: { type: 'string', default: REPO },
+  formats: { type: 'string', default: 'jsonl,parquet' },
 } as const;
 
 function options(argv: readonly string[]) {
@@ -78,7 +80,11 @@ function options(argv: readonly string[]) {
   if (!READ_CHOICES.includes(read)) throw new BenchError(`--read: one of ${READ_CHOICES.join(', ')}`);
   const part = values.part === undefined ? null : Number(values.part);
   if (part !== null && !(Number.isInteger(part) && part > 0)) throw new BenchError('--part: a whole number of works per part');
-  return { sizes: values.sizes.split(',').map(parseSize), dir: values.dir ?? null, keep: values.keep, read, part, results: resolve(values.results), print: values.print, cli: resolve(values.cli) };
+  const formats = values.formats.split(',').map((f) => f.trim());
+  if (formats.length === 0 || formats.some((f) => f !== 'jsonl' && f !== 'parquet') || !formats.includes('jsonl')) {
+    throw new BenchError('--formats: jsonl, or jsonl,parquet (the Parquet target is a ratio to JSON Lines)');
+  }
+  return { sizes: values.sizes.split(',').map(parseSize), dir: values.dir ?? null, keep: values.keep, read, part, results: resolve(values.results), print: values.print, cli: resolve(values.cli), parquet: formats.includes('parquet') };
 }
 
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -193,12 +199,18 @@ async function measureSize(size: { label: string; works: number }, root: string,
   const jsonlRows = await pipelineRows(o.cli, 'jsonl', join(dir, 'data', 'jsonl', 'works', 'updated_date=*', 'part_*.gz'), join(dir, 'run-jsonl'), o.read, logFile);
   if (!o.keep) await Promise.all([rm(join(dir, 'data', 'jsonl'), { recursive: true, force: true }), rm(join(dir, 'run-jsonl'), { recursive: true, force: true })]);
 
-  t = process.hrtime.bigint();
-  const parquet = (o.keep ? await keptParts(dir, 'parquet', size.works) : null) ?? (await writeParquetParts(dir, size.works, perPart, lines));
-  const generateParquet = since(t);
-  log(`  Parquet: ${parquet.length} parts written (${generateParquet.toFixed(1)} s); floor…`);
-  rows.push(floorRow('read_parquet', await duckdbFloor(READ_PARQUET_SQL, parquet.map((p) => p.path), child), size.works));
-  const parquetRows = await pipelineRows(o.cli, 'parquet', join(dir, 'data', 'parquet', 'works', 'updated_date=*', 'part_*.parquet'), join(dir, 'run-parquet'), o.read, logFile);
+  let parquet: Part[] = [];
+  let generateParquet = 0;
+  let parquetRows: Row[] = [];
+  // --formats jsonl: the JSON Lines measures alone (the 5M Parquet parts take longer to write than to read).
+  if (o.parquet) {
+    t = process.hrtime.bigint();
+    parquet = (o.keep ? await keptParts(dir, 'parquet', size.works) : null) ?? (await writeParquetParts(dir, size.works, perPart, lines));
+    generateParquet = since(t);
+    log(`  Parquet: ${parquet.length} parts written (${generateParquet.toFixed(1)} s); floor…`);
+    rows.push(floorRow('read_parquet', await duckdbFloor(READ_PARQUET_SQL, parquet.map((p) => p.path), child), size.works));
+    parquetRows = await pipelineRows(o.cli, 'parquet', join(dir, 'data', 'parquet', 'works', 'updated_date=*', 'part_*.parquet'), join(dir, 'run-parquet'), o.read, logFile);
+  }
   if (!o.keep) await rm(dir, { recursive: true, force: true });
 
   return {
