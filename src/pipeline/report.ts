@@ -21,7 +21,7 @@ import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
 import { coverageOf, shareDenominator } from './coverage.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
-import { buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
+import { VERSION_PAIRS_FILE, VERSION_PAIRS_LISTED, buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
 import { PROJECT_ROOT } from '../paths.js';
 
@@ -214,7 +214,8 @@ export async function produceReport(
   const summary = summaryMarkdown(manifest, model);
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'summary.md'), summary);
-  const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));
+  const pairsFile = totals.versionPairs.length > VERSION_PAIRS_LISTED ? [VERSION_PAIRS_FILE] : [];
+  const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', ...pairsFile, 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
   return { manifest, summary, files: all, counts: model.counts, lastComplete: model.lastComplete };
 }

@@ -3,7 +3,7 @@
  * the local OpenAlex server) must agree file for file, and the counts must equal a computation made
  * here from the raw JSON without the store, the SQL or the CLI.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -352,6 +352,10 @@ describe('preprint versions', () => {
     expect(r.stdout).toMatch(/Possibly counted twice \(--merge-versions counts them once\): 24 pair\(s\) .*; and 4 more \(all in version-pairs\.csv\)\./);
     const pairs = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'out', 'version-pairs.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
     expect(pairs).toHaveLength(24);
+    // Named among the files the run wrote, and as many as the folder holds.
+    const written = readdirSync(join(dir, 'out'));
+    expect(written).toContain('version-pairs.csv');
+    expect(r.stderr).toContain(`wrote ${written.length} files to`);
     expect(pairs.slice(0, 20).map((p) => p.later_id)).toEqual(manifest.counts.possibleVersionPairs.map((p: { laterId: string }) => p.laterId));
   });
 });
