@@ -33,12 +33,13 @@ function lineText(bytes: Buffer): string {
 export async function* splitLines(stream: AsyncIterable<Buffer>, wanted?: (line: number) => boolean): AsyncGenerator<{ line: number; text: string }> {
   let pending: Buffer[] = [];
   let line = 0;
+  const keep = (first: number | undefined): boolean => wanted === undefined || wanted(line) || !startsVisibly(first);
   for await (const chunk of stream) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
       line++;
       const first = pending.length > 0 ? pending[0]![0] : start < nl ? chunk[start] : undefined;
-      if (wanted === undefined || wanted(line) || !startsVisibly(first)) {
+      if (keep(first)) {
         pending.push(chunk.subarray(start, nl));
         yield { line, text: lineText(Buffer.concat(pending)) };
       }
@@ -49,8 +50,7 @@ export async function* splitLines(stream: AsyncIterable<Buffer>, wanted?: (line:
   }
   if (pending.length > 0) {
     line++;
-    const first = pending[0]![0];
-    if (wanted === undefined || wanted(line) || !startsVisibly(first)) yield { line, text: lineText(Buffer.concat(pending)) };
+    if (keep(pending[0]![0])) yield { line, text: lineText(Buffer.concat(pending)) };
   }
 }
 

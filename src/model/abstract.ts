@@ -42,7 +42,7 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
       }
     }
   }
-  const dense = max < 2 * count + 64;
+  const dense = isDense(max, count);
   const byIndex: (string | undefined)[] = dense ? new Array<string | undefined>(max + 1) : [];
   const byPosition = new Map<number, string>();
   for (const [word, positions] of entries) {
@@ -56,9 +56,17 @@ export function rebuildAbstract(index: unknown): RebuiltAbstract {
       else byPosition.set(p as number, word);
     }
   }
-  const words = dense ? byIndex.filter((w): w is string => w !== undefined) : [...byPosition.keys()].sort((a, b) => a - b).map((p) => byPosition.get(p) as string);
-  const text = words.join(' ');
-  return { text: text.length > 0 ? text : null, badEntries };
+  const words = dense ? byIndex : [...byPosition.keys()].sort((a, b) => a - b).map((p) => byPosition.get(p));
+  return { text: joinedText(words), badEntries };
+}
+
+/** Whether positions up to `max` for `count` entries are placed in an array by position (else sorted). */
+const isDense = (max: number, count: number): boolean => max < 2 * count + 64;
+
+/** The words in reading order joined with single spaces (holes skipped); null when nothing is left. */
+function joinedText(words: readonly (string | undefined)[]): string | null {
+  const text = words.filter((w): w is string => w !== undefined).join(' ');
+  return text.length > 0 ? text : null;
 }
 
 /**
@@ -135,15 +143,14 @@ function plainIndexText(json: string): RebuiltAbstract | null {
     if (c !== COMMA) return null;
     i++;
   }
-  if (max >= 2 * positions.length + 64) return null;
+  if (!isDense(max, positions.length)) return null;
   const byIndex: (string | undefined)[] = new Array<string | undefined>(max + 1);
   for (let k = 0; k < positions.length; k++) {
     const p = positions[k] as number;
     if (byIndex[p] !== undefined) return null;
     byIndex[p] = words[k];
   }
-  const text = byIndex.filter((w): w is string => w !== undefined).join(' ');
-  return { text: text.length > 0 ? text : null, badEntries: 0 };
+  return { text: joinedText(byIndex), badEntries: 0 };
 }
 
 /**

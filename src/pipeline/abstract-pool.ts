@@ -1,10 +1,9 @@
 /**
  * The duckdb reader's abstract rebuild, spread over worker threads: JSON.parse and abstractOf()
  * (src/model/work.ts, the node reader's own) on the indexes DuckDB hands over. On the main thread
- * alone it was the reader's slowest step while DuckDB's threads waited; a worker per core runs
- * the batches of all parts being read at once.
+ * alone it was the reader's slowest step while DuckDB's threads waited; the pool's workers run the
+ * batches of all parts being read at once (how many: ABSTRACT_WORKERS in ingest-duckdb.ts).
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { abstractOfJson, type KeptAbstract } from '../model/work.js';
 
@@ -45,7 +44,7 @@ export interface AbstractRebuilder {
 
 export const inlineRebuilder: AbstractRebuilder = { rebuild: async (indexes) => rebuildBatch({ id: 0, indexes }) };
 
-/** Worker threads, one per core by default; close() when the read is done (they keep the process alive). */
+/** `size` worker threads; close() when the read is done (they keep the process alive). */
 export class AbstractPool implements AbstractRebuilder {
   private readonly workers: Worker[] = [];
   private readonly busy: number[] = [];
@@ -53,7 +52,7 @@ export class AbstractPool implements AbstractRebuilder {
   private next = 0;
   private failure: Error | null = null;
 
-  constructor(size = availableParallelism()) {
+  constructor(size: number) {
     // Compiled, the worker is the .js beside this file; run from the TypeScript (tsx, tests), the .ts,
     // loaded through tsx's loader registered in the worker first.
     const typescript = import.meta.url.endsWith('.ts');

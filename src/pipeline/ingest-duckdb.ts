@@ -16,7 +16,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { DOUBLE, LIST, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
@@ -27,7 +27,7 @@ import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from 
 import { toBatch } from '../model/batch.js';
 import type { Authorship } from '../model/work.js';
 import { loadQuery } from '../store/queries.js';
-import { appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
+import { DOUBLE_LIST, VARCHAR_LIST, appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
@@ -119,11 +119,12 @@ export async function ingestSnapshotDuckdb(
   const source: SnapshotSource = { kind: 'snapshot', read: 'duckdb', files: [], unread, roots: specs.map((s) => resolve(s)) };
   await beginSnapshotLoad(store, source, command, files);
 
-  const limit = files.some(isParquet) ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT;
+  const parquet = files.some(isParquet);
+  const limit = parquet ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT;
   const started = effects.now().getTime();
   // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
   // MAP-typed abstract indexes are made into JSON first); a gz part is one DuckDB thread, so one per core.
-  const parallel = options.parallel ?? (files.some(isParquet) ? 1 : availableParallelism());
+  const parallel = options.parallel ?? (parquet ? 1 : availableParallelism());
   const parts = await withMemoryLimit(store, limit, () => readParts(store, files, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects));
   const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
   if (failed.length > 0) {
@@ -334,8 +335,6 @@ function bound(name: string, all: Record<string, DuckDBValue>, types: Record<str
   return [params, used];
 }
 
-const VARCHAR_LIST = LIST(VARCHAR);
-const DOUBLE_LIST = LIST(DOUBLE);
 
 /** As schema/slice_countries.sql: any author's countries and any institution's code, before the policy, distinct. */
 function sliceCountries(authorships: readonly Authorship[]): string[] {

@@ -9,18 +9,16 @@
  * pick the words, join them) took about four times the part's own read, and reproducing
  * rebuildAbstract() exactly in SQL (two words at one position, JavaScript's key order, bad entries,
  * the set-aside rules) needed a dozen macros and still sent rare shapes back to the node reader.
- * JSON.parse and rebuildAbstract() on the index DuckDB hands over cost about half of that, run in
- * worker threads (abstract-pool.ts), and are the node reader's results by construction.
+ * JSON.parse and rebuildAbstract() on the index DuckDB hands over cost about half of that (and
+ * rebuildAbstractJson() half again), run in worker threads from 4 cores (abstract-pool.ts), and are
+ * the node reader's results by construction.
  */
-import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { CountryPolicy } from '../classify/countries.js';
-import { appendNullable, type StoreConnection } from '../store/store.js';
+import { VARCHAR_LIST, appendNullable, type StoreConnection } from '../store/store.js';
 import { inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
 
 /** Abstract indexes fetched from DuckDB at once: bounds what JavaScript holds of a part. */
 const TEXT_BATCH = 5_000n;
-
-const NOTES = LIST(VARCHAR);
 
 /**
  * Fills temp table `snapshot_read` of `conn` from the snapshot part `file`, the abstracts rebuilt by
@@ -60,7 +58,7 @@ async function rebuildAbstracts(conn: StoreConnection, rebuilder: AbstractRebuil
         rows.forEach((r, i) => {
           app.appendBigInt(r.line);
           appendNullable(app, rebuilt.texts[i] ?? null);
-          app.appendList(rebuilt.notes[i] ?? [], NOTES);
+          app.appendList(rebuilt.notes[i] ?? [], VARCHAR_LIST);
           app.appendBoolean(rebuilt.failed[i] ?? true);
           app.endRow();
         });

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, INTEGER, LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { ExitCode, UserError, fsReason } from '../errors.js';
 import type { RejectRow, WorkBatch } from '../model/batch.js';
 import { isNewerCopy, type Authorship, type MeshHeading, type Work } from '../model/work.js';
@@ -116,7 +116,7 @@ export class Store implements WorkSink {
    */
   async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
     await this.exclusive(async () => {
-      const app = options.temp === true ? await this.connection.createAppender(table, 'main', 'temp') : await this.connection.createAppender(table);
+      const app = await openAppender(this.connection, table, options);
       try {
         await fill(app);
       } catch (err) {
@@ -363,7 +363,7 @@ export class StoreConnection {
 
   /** Appends rows to `table` in bulk, flushed when `fill` returns. */
   async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
-    const app = options.temp === true ? await this.connection.createAppender(table, 'main', 'temp') : await this.connection.createAppender(table);
+    const app = await openAppender(this.connection, table, options);
     try {
       await fill(app);
       app.flushSync();
@@ -380,6 +380,15 @@ export class StoreConnection {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** The list types the duckdb reader appends (notes, countries, weights). */
+export const VARCHAR_LIST = LIST(VARCHAR);
+export const DOUBLE_LIST = LIST(DOUBLE);
+
+/** An appender on `table` of `connection`; `temp`: a temp table of that connection (the store's and each extra connection's). */
+function openAppender(connection: DuckDBConnection, table: string, options: { temp?: boolean }): Promise<DuckDBAppender> {
+  return options.temp === true ? connection.createAppender(table, 'main', 'temp') : connection.createAppender(table);
 }
 
 /** Runs `body` in a transaction of `connection`, rolled back whole if it throws (the store's and each extra connection's). */
