@@ -1,5 +1,7 @@
 -- one row per classified work in the Scope: its year in the window and of a selected type, tagged or not
 -- reads: classified, works, scope_cells, classified_compare
+-- The stored work's type and title are joined later, to the rows that show them (works_scope_table.sql,
+-- version_pairs_table.sql): at 5M works read, joining them here took 2.6 of the report's seconds.
 -- Every count and works.csv read their works from this table, so the window, the countries and the
 -- types are applied here once. The country policy was applied when classifying (classified.countries,
 -- src/classify/countries.ts); --merge-versions is applied in version_map_table.sql.
@@ -7,12 +9,10 @@ create or replace temp table scope as
 with
 
 classified_works as (
-  -- The classifier's verdict and countries; the stored work adds its type and title.
+  -- The classifier's verdict and countries.
   select
     c.work_id,
     c.year,
-    w.type,
-    w.title,
     c.countries,
     c.weights,
     c.is_medical,
@@ -22,8 +22,11 @@ classified_works as (
     case when $compare then coalesce(cc.is_medical_ai, false) else c.is_medical_ai end as is_medical_ai,
     c.matched_terms
   from classified c
-  left join works w using (work_id)
   left join classified_compare cc using (work_id)
+),
+
+typed as (
+  select work_id from works where list_contains($types::varchar[], type)
 ),
 
 selected as (
@@ -40,7 +43,7 @@ final as (
   cross join selected
   where classified_works.year in (select year from scope_cells)
     -- --types: only works of these OpenAlex types are in scope (an empty list: every type).
-    and (len($types::varchar[]) = 0 or list_contains($types::varchar[], classified_works.type))
+    and (len($types::varchar[]) = 0 or classified_works.work_id in (select work_id from typed))
 )
 
 select * from final

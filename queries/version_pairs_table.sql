@@ -1,20 +1,21 @@
 -- one row per pair of medical-AI works in scope that look like two versions of one paper: the same
 -- title, at least one of them a preprint, within two years.
--- reads: scope
+-- reads: scope, works
 -- OpenAlex keeps some such pairs as separate works; `later_id` is the one --merge-versions leaves out.
 create or replace temp table version_pairs as
 with
 
 tagged as (
   select
-    work_id,
-    year,
-    type,
-    trim(regexp_replace(lower(coalesce(title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
+    s.work_id,
+    s.year,
+    w.type,
+    trim(regexp_replace(lower(coalesce(w.title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
     -- 'posted-content' is the Crossref type that older OpenAlex records carry for preprints.
-    coalesce(type in ('preprint', 'posted-content'), false) as is_preprint
-  from scope
-  where is_medical_ai
+    coalesce(w.type in ('preprint', 'posted-content'), false) as is_preprint
+  from scope s
+  left join works w on w.work_id = s.work_id
+  where s.is_medical_ai
 ),
 
 ordered as (

@@ -1,5 +1,5 @@
 -- one row per work in scope (scope_table.sql) that has a selected country, tagged or not: the works.csv rows
--- reads: scope, version_map
+-- reads: scope, version_map, works
 create or replace temp table works_scope as
 with
 
@@ -7,8 +7,8 @@ final as (
   select
     s.work_id,
     s.year,
-    s.type,
-    s.title,
+    w.type,
+    w.title,
     s.countries,
     s.is_medical,
     s.is_ai,
@@ -17,6 +17,7 @@ final as (
     -- The earlier version this work is counted through, when --merge-versions merged it.
     v.kept_id as merged_into
   from scope s
+  left join works w on w.work_id = s.work_id
   left join version_map v on v.later_id = s.work_id
   -- The scope is what an API query for this window and these countries returns, so snapshot and
   -- API runs list the same works.

@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
-import { toCsv, type Cell, type CsvTally } from '../report/csv.js';
 import { collaborationMarkdown, fractionalMarkdown, markdownTable } from '../report/tables.js';
 import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
@@ -16,9 +15,6 @@ import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
 import type { Coverage } from './coverage.js';
-
-/** Title last: it is the long, free-text column, read after the short ones in a spreadsheet. */
-const WORKS_CSV_COLUMNS = ['work_id', 'year', 'type', 'countries', 'is_medical', 'is_ai', 'matched_terms', 'merged_into', 'title'] as const;
 
 import type { Source } from './provenance.js';
 
@@ -30,8 +26,10 @@ export interface ScopeTotals {
    * most first: every type is counted, so the reader sees what a "paper" was here.
    */
   medicalAiByType: { type: string; works: number }[];
-  /** Medical-AI works in scope that look like versions of one paper (version_pairs_table.sql). */
+  /** The first VERSION_PAIRS_LISTED pairs of medical-AI works in scope that look like versions of one paper (version_pairs_table.sql). */
   versionPairs: VersionPair[];
+  /** All such pairs. */
+  versionPairCount: number;
   /** Cells of works.csv from which control characters were dropped (see report/csv.ts). */
   csvCellsCleaned: number;
 }
@@ -55,30 +53,34 @@ export interface VersionPair {
 }
 
 /**
- * Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms.
- * They read the scope chain the counts were made from (aggregate() returns it).
+ * Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms;
+ * and version-pairs.csv when there are more pairs than the summary names. DuckDB writes the files
+ * (COPY): the works in scope grow with the data (820k at 5M works read), and passing them through
+ * JavaScript took most of a minute and 4.9 GB there. They read the scope chain the counts were
+ * made from (aggregate() returns it).
  */
 export async function writeWorks(chain: ScopeChain, outDir: string): Promise<ScopeTotals> {
-  const rows = await readChain<Record<(typeof WORKS_CSV_COLUMNS)[number] | 'is_medical_ai', Cell>>(chain, 'works_in_scope');
-  const tally: CsvTally = { cellsCleaned: 0 };
-  await writeFile(join(outDir, 'works.csv'), toCsv(WORKS_CSV_COLUMNS, rows.map((r) => WORKS_CSV_COLUMNS.map((c) => r[c] ?? null)), tally));
+  await readChain(chain, 'works_csv', { path: join(outDir, 'works.csv') });
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
   await readChain(chain, 'works_export_parquet', { path: join(outDir, 'works.parquet') });
-  const tagged = rows.filter((r) => r.is_medical_ai === true);
-  const byType = new Map<string, number>();
-  for (const r of tagged) {
-    const type = typeof r.type === 'string' && r.type !== '' ? r.type : '(none)';
-    byType.set(type, (byType.get(type) ?? 0) + 1);
-  }
-  const medicalAiByType = [...byType].map(([type, works]) => ({ type, works })).sort((a, b) => b.works - a.works || (a.type < b.type ? -1 : 1));
-  const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null }>(chain, 'version_pairs');
-  const versionPairs = pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type }));
+  const [totals] = await readChain<{ works: number | bigint; medical_ai: number | bigint; cells_cleaned: number | bigint }>(chain, 'works_scope_totals');
+  const byType = await readChain<{ type: string; works: number | bigint }>(chain, 'medical_ai_by_type');
+  const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null; pairs: number | bigint }>(
+    chain,
+    'version_pairs',
+    { limit: VERSION_PAIRS_LISTED },
+  );
+  const versionPairCount = Number(pairs[0]?.pairs ?? 0);
   // More than the summary and manifest list: all of them in a file of their own.
-  if (versionPairs.length > VERSION_PAIRS_LISTED) {
-    const columns = ['kept_id', 'kept_year', 'kept_type', 'later_id', 'later_year', 'later_type'] as const;
-    await writeFile(join(outDir, VERSION_PAIRS_FILE), toCsv(columns, pairs.map((r) => columns.map((c) => r[c] ?? null))));
-  }
-  return { works: rows.length, medicalAi: tagged.length, medicalAiByType, versionPairs, csvCellsCleaned: tally.cellsCleaned };
+  if (versionPairCount > VERSION_PAIRS_LISTED) await readChain(chain, 'version_pairs_csv', { path: join(outDir, VERSION_PAIRS_FILE) });
+  return {
+    works: Number(totals?.works ?? 0),
+    medicalAi: Number(totals?.medical_ai ?? 0),
+    medicalAiByType: byType.map((r) => ({ type: r.type, works: Number(r.works) })),
+    versionPairs: pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type })),
+    versionPairCount,
+    csvCellsCleaned: Number(totals?.cells_cleaned ?? 0),
+  };
 }
 
 export async function writeRejects(store: Store, outDir: string): Promise<number> {
@@ -189,8 +191,8 @@ export async function buildManifest(
       worksInScope: args.totals.works,
       medicalAiInScope: args.totals.medicalAi,
       medicalAiInScopeByType: args.totals.medicalAiByType,
-      possibleVersionPairs: args.totals.versionPairs.slice(0, VERSION_PAIRS_LISTED),
-      possibleVersionPairCount: args.totals.versionPairs.length,
+      possibleVersionPairs: args.totals.versionPairs,
+      possibleVersionPairCount: args.totals.versionPairCount,
       worksCsvCellsCleaned: args.totals.csvCellsCleaned,
     },
   };

@@ -214,7 +214,7 @@ export async function produceReport(
   const summary = summaryMarkdown(manifest, model);
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'summary.md'), summary);
-  const pairsFile = totals.versionPairs.length > VERSION_PAIRS_LISTED ? [VERSION_PAIRS_FILE] : [];
+  const pairsFile = totals.versionPairCount > VERSION_PAIRS_LISTED ? [VERSION_PAIRS_FILE] : [];
   const all = [...files.map((f) => basename(f)), 'works.csv', 'works.parquet', ...pairsFile, 'rejects.jsonl', 'manifest.json', 'summary.md'].map((f) => join(options.outDir, f));
   effects.log(`wrote ${all.length} files to ${options.outDir}`);
   return { manifest, summary, files: all, counts: model.counts, lastComplete: model.lastComplete };

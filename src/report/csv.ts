@@ -31,7 +31,8 @@ const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u;
  */
 const CONTROL = /[^\P{Cc}\t\n]/gu;
 
-function cell(value: Cell, tally?: CsvTally): string {
+/** One cell as the file holds it before quoting; queries/schema/csv_cell.sql is the same rule for the files DuckDB writes. */
+export function csvCell(value: Cell, tally?: CsvTally): string {
   if (value === null) return '';
   if (typeof value !== 'string') return String(value);
   // A CR (alone or before LF) is a newline in another convention: kept as the file's `\n`.
@@ -43,7 +44,7 @@ function cell(value: Cell, tally?: CsvTally): string {
 
 export function toCsv(columns: readonly string[], rows: readonly (readonly Cell[])[], tally?: CsvTally): string {
   const body = Papa.unparse(
-    { fields: [...columns], data: rows.map((r) => r.map((v) => cell(v, tally))) },
+    { fields: [...columns], data: rows.map((r) => r.map((v) => csvCell(v, tally))) },
     { newline: '\n', quotes: false, header: true },
   );
   return `${body}\n`;

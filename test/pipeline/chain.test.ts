@@ -114,7 +114,7 @@ describe('the scope chain on the real records', () => {
 
   it('refuses a caller parameter that the Scope gives', async () => {
     const chain = await buildChain(store, scopeOf());
-    await expect(readChain(chain, 'works_in_scope', { from_year: 1990 })).rejects.toThrow(/come from the Scope/);
+    await expect(readChain(chain, 'works_scope_totals', { from_year: 1990 })).rejects.toThrow(/come from the Scope/);
   });
 
   // The counts and works.csv read one scope table: each year x country count is the medical-AI

@@ -6,8 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
+import { listValue } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { toCsv, type Cell, type CsvTally } from '../../src/report/csv.js';
+import { csvCell, toCsv, type Cell, type CsvTally } from '../../src/report/csv.js';
+import { Store } from '../../src/store/store.js';
+import { openAlexDataDir, readJsonLines } from '../support/openalex-data.js';
+import { sqlRows } from '../support/store-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 
 /** The one cell of a one-column CSV, as a CSV reader sees it, and the writer's tally. */
@@ -19,9 +23,8 @@ function roundTrip(value: Cell): { cell: string; cleaned: number } {
   return { cell: parsed.data[1]?.[0] ?? '', cleaned: tally.cellsCleaned };
 }
 
-describe('CSV cells', () => {
-  // CONSTRUCTED titles, one case per row: the cell a reader gets back, and whether it was cleaned.
-  it.each<[string, Cell, string, number]>([
+// CONSTRUCTED titles, one case per row: the cell a reader gets back, and whether it was cleaned.
+const CELL_CASES: [string, Cell, string, number][] = [
     ['plain text', 'Deep learning in radiology', 'Deep learning in radiology', 0],
     ['NUL dropped', 'Deep\u0000 learning', 'Deep learning', 1],
     ['escape, bell and backspace dropped', '\u001b[31mRed\u0007\u0008 title', '[31mRed title', 1],
@@ -49,7 +52,10 @@ describe('CSV cells', () => {
     ['null is an empty cell', null, '', 0],
     ['negative number stays a number', -3, '-3', 0],
     ['boolean', true, 'true', 0],
-  ])('%s', (_name, value, expected, cleaned) => {
+];
+
+describe('CSV cells', () => {
+  it.each(CELL_CASES)('%s', (_name, value, expected, cleaned) => {
     expect(roundTrip(value)).toEqual({ cell: expected, cleaned });
   });
 
@@ -59,6 +65,40 @@ describe('CSV cells', () => {
     expect(tally.cellsCleaned).toBe(3);
     expect(text).toBe('a,b\nx,y\nok,z\n');
     expect(text).not.toMatch(/[\u0000-\u0008]/);
+  });
+});
+
+/**
+ * DuckDB writes works.csv and version-pairs.csv (COPY) with queries/schema/csv_cell.sql: the same
+ * rule in SQL, held to csvCell() on every case above and on every real title.
+ */
+describe('csv_cell in SQL', () => {
+  const sqlCell = async (store: Store, texts: string[]): Promise<{ cell: string; cleaned: boolean }[]> =>
+    (await sqlRows(store, 'select csv_cell(t) as cell, csv_dirty(t) as cleaned from unnest($texts::varchar[]) with ordinality as u(t, i) order by i', { texts: listValue(texts) })) as {
+      cell: string;
+      cleaned: boolean;
+    }[];
+
+  it('agrees with csvCell on every constructed text cell and every real title', async () => {
+    const store = await Store.open(':memory:');
+    try {
+      const constructed = CELL_CASES.filter(([, v]) => typeof v === 'string').map(([name, v]) => ({ name, text: v as string }));
+      // REAL: the titles of the sample's records.
+      const real = readJsonLines(join(openAlexDataDir(), 'works.jsonl.gz'))
+        .map((w) => (w as { title?: unknown }).title)
+        .filter((t): t is string => typeof t === 'string');
+      expect(real.length).toBeGreaterThan(2000);
+      const texts = [...constructed.map((c) => c.text), ...real];
+      const got = await sqlCell(store, texts);
+      const want = texts.map((t) => {
+        const tally: CsvTally = { cellsCleaned: 0 };
+        return { cell: csvCell(t, tally), cleaned: tally.cellsCleaned > 0 };
+      });
+      expect(got).toEqual(want);
+      expect(got.filter((g, i) => g.cell !== texts[i]).length).toBeGreaterThan(constructed.length / 2);
+    } finally {
+      store.close();
+    }
   });
 });
 
