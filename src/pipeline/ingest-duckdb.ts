@@ -125,7 +125,7 @@ export async function ingestSnapshotDuckdb(
   // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
   // MAP-typed abstract indexes are made into JSON first); a gz part is one DuckDB thread, so one per core.
   const parallel = options.parallel ?? (parquet ? 1 : availableParallelism());
-  const parts = await withMemoryLimit(store, limit, () => readParts(store, files, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects));
+  const parts = await store.withMemoryLimit(limit, () => readParts(store, files, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects));
   const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
   if (failed.length > 0) {
     for (const p of failed) {
@@ -171,7 +171,7 @@ export async function ingestSnapshotDuckdb(
   let works = 0;
   // The aggregation over every staged copy spills past the same limit (at the default, 80% of RAM,
   // the 1M bench's fetch peaked at 1.2 GB here while its reads stayed under 1 GB).
-  const result = await withMemoryLimit(store, limit, () => store.transaction(async () => {
+  const result = await store.withMemoryLimit(limit, () => store.transaction(async () => {
     works = await keepNewestCopies(store, recordsRead);
     const finished = await finishSnapshotLoad(store, source, found, command, effects);
     // Works the id lists set aside leave the classifications too: they were made as the files were read.
@@ -190,17 +190,6 @@ export async function ingestSnapshotDuckdb(
       `parts read in ${readSeconds.toFixed(1)} s, newest copies and id lists in ${((effects.now().getTime() - started) / 1000 - readSeconds).toFixed(1)} s`,
   );
   return { files, recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
-}
-
-/** Runs `body` with DuckDB's memory_limit at `limit`, the store's own setting restored after. */
-async function withMemoryLimit<T>(store: Store, limit: string, body: () => Promise<T>): Promise<T> {
-  const before = await store.setting('memory_limit');
-  await store.runSetting('memory_limit', limit);
-  try {
-    return await body();
-  } finally {
-    await store.runSetting('memory_limit', before);
-  }
 }
 
 const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha256: p.file.sha256, records: p.records });

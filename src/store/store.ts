@@ -214,6 +214,17 @@ export class Store implements WorkSink {
     await this.exclusive(() => this.connection.run(`set ${name} = '${value}'`));
   }
 
+  /** Runs `body` with DuckDB's memory_limit at `limit`, the store's own setting restored after. */
+  async withMemoryLimit<T>(limit: string, body: () => Promise<T>): Promise<T> {
+    const before = await this.setting('memory_limit');
+    await this.runSetting('memory_limit', limit);
+    try {
+      return await body();
+    } finally {
+      await this.runSetting('memory_limit', before);
+    }
+  }
+
   /** A DuckDB setting, as text (`memory_limit`: '300.0 MiB'). */
   async setting(name: string): Promise<string> {
     const [row] = await this.query<{ value: string }>('current_setting', { name });
