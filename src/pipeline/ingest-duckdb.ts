@@ -94,6 +94,41 @@ interface PartRead {
   why?: string;
 }
 
+/**
+ * What a stopped read must share with this one for its committed parts to stand: the command (the
+ * snapshot folders and database), and the rule and country policy its rows were classified with.
+ * Set when a read begins, removed in the transaction that finishes it.
+ */
+const READ_KEY = 'duckdb_read';
+interface ReadRecord {
+  command: string;
+  rule: ReturnType<typeof ruleRecord>;
+  policy: CountryPolicy;
+}
+
+/** What a committed part left: its classified copies, its rejects and repair notes, and itself. */
+const RESUMED_TABLES = ['compact_stage', 'rejects', 'compact_parts'];
+
+/**
+ * The parts a stopped read of the same command, rule and policy committed, each still the same
+ * file (path, bytes, sha256): empty unless every committed part is one of `files` unchanged, so a
+ * changed or removed part means starting over. A part is committed with its rows in one
+ * transaction, so a part the stop interrupted left nothing and is read again.
+ */
+async function partsCommitted(store: Store, now: ReadRecord, files: readonly SnapshotFile[]): Promise<PartRead[]> {
+  const before = await store.getMeta<ReadRecord>(READ_KEY);
+  if (before === null || JSON.stringify(before) !== JSON.stringify(now)) return [];
+  const committed = await store.query<{ path: string; bytes: bigint; sha256: string; records: bigint }>('snapshot/compact_parts_all');
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const parts: PartRead[] = [];
+  for (const c of committed) {
+    const f = byPath.get(c.path);
+    if (f === undefined || f.bytes !== Number(c.bytes) || f.sha256 !== c.sha256) return [];
+    parts.push({ file: f, records: Number(c.records), via: 'duckdb' });
+  }
+  return parts;
+}
+
 /** A part whose records SQL cannot reproduce exactly: read by the node reader instead. */
 class NeedsNodeReader extends Error {}
 
@@ -117,7 +152,13 @@ export async function ingestSnapshotDuckdb(
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs, '--read', 'duckdb']);
   const unread: UnreadFile[] = files.map(({ path, bytes }) => ({ path, bytes, recordsRead: 0, readTo: null }));
   const source: SnapshotSource = { kind: 'snapshot', read: 'duckdb', files: [], unread, roots: specs.map((s) => resolve(s)) };
-  await beginSnapshotLoad(store, source, command, files);
+  // A read of the same parts with the same rule, stopped (a kill, a part that could not be read):
+  // the parts it committed stay, and only the others are read.
+  const resumed = await partsCommitted(store, { command, rule: ruleRecord(rules), policy }, files);
+  await beginSnapshotLoad(store, source, command, files, resumed.length > 0 ? RESUMED_TABLES : []);
+  await store.setMeta(READ_KEY, { command, rule: ruleRecord(rules), policy } satisfies ReadRecord);
+  if (resumed.length > 0) effects.log(`resuming: ${resumed.length} of ${files.length} part(s) were read to their end by the stopped run of this command; reading the other ${files.length - resumed.length}`);
+  const toRead = files.filter((f) => !resumed.some((p) => p.file.path === f.path));
 
   const parquet = files.some(isParquet);
   const limit = parquet ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT;
@@ -125,7 +166,7 @@ export async function ingestSnapshotDuckdb(
   // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
   // MAP-typed abstract indexes are made into JSON first); a gz part is one DuckDB thread, so one per core.
   const parallel = options.parallel ?? (parquet ? 1 : availableParallelism());
-  const parts = await store.withMemoryLimit(limit, () => readParts(store, files, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects));
+  const parts = [...resumed, ...(await store.withMemoryLimit(limit, () => readParts(store, toRead, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects)))];
   const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
   if (failed.length > 0) {
     for (const p of failed) {
@@ -176,6 +217,8 @@ export async function ingestSnapshotDuckdb(
     const finished = await finishSnapshotLoad(store, source, found, command, effects);
     // Works the id lists set aside leave the classifications too: they were made as the files were read.
     await store.run('snapshot/finish_prune_classified');
+    // Finished: nothing left to resume.
+    await store.run('delete_meta', { key: READ_KEY });
     const [totals] = await store.query<ClassifySummary>('classified_totals');
     const summary = totals ?? { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
     // What classifyStore records, so `run`'s classify stage sees this rule and policy done.

@@ -129,9 +129,9 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
  * Empties the store for a snapshot that replaces its data set and marks the load begun, in one
  * transaction (either reader): the data set is incomplete until the load finishes.
  */
-export async function beginSnapshotLoad(store: Store, source: SnapshotSource, command: string, files: readonly SnapshotFile[]): Promise<void> {
+export async function beginSnapshotLoad(store: Store, source: SnapshotSource, command: string, files: readonly SnapshotFile[], keep: readonly string[] = []): Promise<void> {
   await store.transaction(async () => {
-    await store.clear();
+    await store.clear(keep);
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
     await store.run('drop_previous_works');
     await store.setMeta('source', source);

@@ -182,9 +182,12 @@ export class Store implements WorkSink {
    * `works` and `classified` were made by aggregation, without primary keys) gets the tables the
    * node reader and the API fetch merge into.
    */
-  async clear(): Promise<void> {
+  async clear(keep: readonly string[] = []): Promise<void> {
+    // `keep`: tables whose rows stay (a resumed snapshot read keeps the parts it committed).
+    const unknown = keep.filter((t) => !SCHEMA.includes(t));
+    if (unknown.length > 0) throw new Error(`clear: ${unknown.join(', ')} not in the schema`);
     await this.transaction(async () => {
-      for (const t of SCHEMA) await this.connection.run(`drop table if exists ${t}`);
+      for (const t of SCHEMA) if (!keep.includes(t)) await this.connection.run(`drop table if exists ${t}`);
       for (const name of [...SCHEMA, ...MIGRATIONS]) await this.connection.run(loadQuery(`schema/${name}`));
     });
   }

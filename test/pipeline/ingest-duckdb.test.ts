@@ -6,7 +6,7 @@
  * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
  * during the read leaving the data set incomplete until the next run finishes it.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +216,47 @@ describe('the duckdb reader on a two-partition snapshot', () => {
     expect(await rows(db, WORKS)).toBe(await rows(join(dir, 'duckdb.duckdb'), WORKS));
     expect(await counts(db)).toBe(await counts(join(dir, 'duckdb.duckdb')));
   }, 180_000);
+});
+
+describe('a stopped duckdb read resumes', () => {
+  it('keeps the parts it committed when one could not be read, reads only the rest once it is replaced, and gives the clean run\'s rows', async () => {
+    const fixture = buildFixture();
+    const root = tempRoot('medai-duckdb-resume-');
+    const dir = tempRoot('medai-duckdb-resume-db-');
+    writeRelease(root, withoutAbstracts(fixture.release2));
+    const clean = join(dir, 'clean.duckdb');
+    const db = join(dir, 'resumed.duckdb');
+    expect((await cli(['fetch', '--snapshot', root, '--read', 'duckdb', '--db', clean])).code).toBe(0);
+    const part = partPath(root, RELEASE_1, 0);
+    const whole = readFileSync(part);
+    // A download cut short: neither DuckDB nor the node reader can read the part to its end.
+    writeFileSync(part, whole.subarray(0, Math.floor(whole.length / 2)));
+    const args = ['fetch', '--snapshot', root, '--read', 'duckdb', '--db', db];
+    const failed = await cli(args);
+    expect(failed.code).toBe(ExitCode.usage);
+    expect(failed.stderr).toMatch(/cannot read .*part_0000\.gz/);
+    const committed = JSON.parse(await rows(db, 'select count(*)::integer as n from compact_parts')) as { n: number }[];
+    expect(committed[0]!.n).toBeGreaterThan(0);
+    // Another country policy classifies differently: its read starts over.
+    const other = await cli([...args, '--country-policy', 'fold-hk-mo']);
+    expect(other.code).toBe(ExitCode.usage);
+    expect(other.stderr).not.toMatch(/resuming/);
+    const same = await cli(args);
+    expect(same.stderr).not.toMatch(/resuming/);
+    writeFileSync(part, whole);
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    // Every part, as the run that started over read them.
+    const parts = same.stderr.match(/reading .*part_/g)?.length ?? 0;
+    expect(again.stderr).toMatch(new RegExp(`resuming: ${committed[0]!.n} of ${parts} part\\(s\\) were read to their end`));
+    expect(again.stderr.match(/reading .*part_/g)).toHaveLength(parts - committed[0]!.n);
+    for (const q of [WORKS, REJECTS, CLASSIFIED]) expect(await rows(db, q)).toBe(await rows(clean, q));
+    expect(await counts(db)).toBe(await counts(clean));
+    // Finished: a later run of the same command reads everything again.
+    const fresh = await cli(args);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).not.toMatch(/resuming/);
+  }, 240_000);
 });
 
 // The real corpus is read by path, never copied: the count of its lines checks the fixture is whole.
