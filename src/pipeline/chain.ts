@@ -35,7 +35,7 @@ export function scopeParams(scope: Scope): Record<string, DuckDBValue> {
 /**
  * DuckDB's memory limit while it builds and reads the chain (aggregate, report): the tables grow
  * with the works in the window, and at DuckDB's default (80% of RAM) the 5M-work bench's report
- * peaked at 1.7 GB RSS; at 500 MB it took 989 MB and 15.2 s against 13.4 s (DuckDB spills).
+ * peaked at 1.7 GB RSS in 13.4 s; at 500 MB it took 762 MB and 17.1 s (DuckDB spills).
  */
 export const CHAIN_MEMORY_LIMIT = '500MB';
 

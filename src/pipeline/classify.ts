@@ -2,18 +2,13 @@
  * The classify stage: tags every stored work with the keyword rule and derives the countries it
  * counts for, replacing earlier classifications so the table always matches one rule set.
  */
-import { DOUBLE, LIST, VARCHAR } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
-import type { Store } from '../store/store.js';
+import { DOUBLE_LIST, VARCHAR_LIST, type Store } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import type { ClassifyEngine } from './engine.js';
-
-/** An empty list has no item type of its own; the appender needs it spelled out. */
-const VARCHAR_LIST = LIST(VARCHAR);
-const DOUBLE_LIST = LIST(DOUBLE);
 
 export interface ClassifySummary {
   classified: number;

@@ -154,11 +154,13 @@ export async function ingestSnapshotDuckdb(
   const source: SnapshotSource = { kind: 'snapshot', read: 'duckdb', files: [], unread, roots: specs.map((s) => resolve(s)) };
   // A read of the same parts with the same rule, stopped (a kill, a part that could not be read):
   // the parts it committed stay, and only the others are read.
-  const resumed = await partsCommitted(store, { command, rule: ruleRecord(rules), policy }, files);
+  const reading: ReadRecord = { command, rule: ruleRecord(rules), policy };
+  const resumed = await partsCommitted(store, reading, files);
   await beginSnapshotLoad(store, source, command, files, resumed.length > 0 ? RESUMED_TABLES : []);
-  await store.setMeta(READ_KEY, { command, rule: ruleRecord(rules), policy } satisfies ReadRecord);
+  await store.setMeta(READ_KEY, reading);
   if (resumed.length > 0) effects.log(`resuming: ${resumed.length} of ${files.length} part(s) were read to their end by the stopped run of this command; reading the other ${files.length - resumed.length}`);
-  const toRead = files.filter((f) => !resumed.some((p) => p.file.path === f.path));
+  const done = new Set(resumed.map((p) => p.file.path));
+  const toRead = files.filter((f) => !done.has(f.path));
 
   const parquet = files.some(isParquet);
   const limit = parquet ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT;

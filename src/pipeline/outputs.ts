@@ -34,7 +34,6 @@ export interface ScopeTotals {
   csvCellsCleaned: number;
 }
 
-/** Two works that look like versions of one paper; `later` is the one --merge-versions leaves out. */
 /**
  * Version pairs named in the summary and manifest; beyond it they are counted there and listed in
  * VERSION_PAIRS_FILE. Title pairs grow with the square of a repeated title's copies: the 1M bench
@@ -43,6 +42,7 @@ export interface ScopeTotals {
 export const VERSION_PAIRS_LISTED = 20;
 export const VERSION_PAIRS_FILE = 'version-pairs.csv';
 
+/** Two works that look like versions of one paper; `later` is the one --merge-versions leaves out. */
 export interface VersionPair {
   keptId: string;
   keptYear: number;

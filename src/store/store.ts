@@ -396,7 +396,7 @@ export class StoreConnection {
   }
 }
 
-/** The list types the duckdb reader appends (notes, countries, weights). */
+/** The list types the appenders need spelled out (an empty list has no item type of its own): notes, terms, countries, weights. */
 export const VARCHAR_LIST = LIST(VARCHAR);
 export const DOUBLE_LIST = LIST(DOUBLE);
 
