@@ -1,6 +1,5 @@
--- one row per distinct work the duckdb reader staged: the keyword rule's verdict and the countries of its newest copy, in the columns of schema/classified.sql
+-- one row per distinct work the duckdb reader staged: the keyword rule's verdict and the countries of its newest copy (schema/snapshot_newest_copies.sql), in the columns of schema/classified.sql
 -- reads: compact_stage
--- The same newest copy as finish_works.sql (the same window and order): greatest updated_date, then first read.
 select
   work_id,
   year,
@@ -10,5 +9,4 @@ select
   matched_terms,
   countries,
   weights
-from compact_stage
-qualify row_number() over (partition by work_id order by coalesce(updated_date, '') desc, file_order, line) = 1
+from snapshot_newest_copies()

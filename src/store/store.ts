@@ -20,7 +20,7 @@ const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'm
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
 const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries'];
 /** Macros the queries share (one statement of a rule used by several queries), made or replaced at every open. */
-const MACROS = ['slice_countries', 'csv_dirty', 'csv_cleaned', 'csv_cell', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet'];
+const MACROS = ['slice_countries', 'csv_dirty', 'csv_cleaned', 'csv_cell', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet', 'snapshot_newest_copies'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
