@@ -1,21 +1,33 @@
--- the works.csv rows (works_csv.sql) counted: works, medical-AI works, and text cells from which
--- csv_cleaned dropped or changed characters (the manifest's worksCsvCellsCleaned)
--- reads: works_scope
+-- the works in scope with a selected country (tagged or not) and the medical-AI ones among them, the
+-- works.csv rows (works_csv.sql), and its text cells from which csv_cleaned dropped or changed
+-- characters (the manifest's worksCsvCellsCleaned)
+-- reads: scope_all, scope_filter, works_scope
 with
 
-cells as (
+in_scope as (
   select
-    is_medical_ai,
-    [work_id, type, array_to_string(countries, ';'), array_to_string(matched_terms, ';'), merged_into, title] as texts
+    count(*) as works,
+    count(*) filter (where is_medical_ai) as medical_ai
+  from scope_all
+  where list_has_any(countries, (select countries from scope_filter))
+),
+
+cells as (
+  select [work_id, type, array_to_string(countries, ';'), array_to_string(matched_terms, ';'), merged_into, title] as texts
   from works_scope
 ),
 
-final as (
+listed as (
   select
-    count(*) as works,
-    count(*) filter (where is_medical_ai) as medical_ai,
+    count(*) as listed,
     coalesce(sum(len(list_filter(texts, t -> csv_dirty(t)))), 0) as cells_cleaned
   from cells
+),
+
+final as (
+  select in_scope.works, in_scope.medical_ai, listed.listed, listed.cells_cleaned
+  from in_scope
+  cross join listed
 )
 
 select * from final

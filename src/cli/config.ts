@@ -51,6 +51,7 @@ export const CONFIG_KEYS = {
   metric: 'metric',
   formats: 'format',
   incompleteYears: 'incompleteYears',
+  listWorks: 'listWorks',
   pdf: 'pdf',
   allowIncomplete: 'allowIncomplete',
   changeThreshold: 'changeThreshold',

@@ -57,6 +57,7 @@ export const reportOptions = (c: Command): Command =>
     .option('--metric <metric>', 'count, share (of the medical-AI papers in the snapshot read; after an API fetch only with --baselines that hold OpenAlex\'s world count), index (100 = first year), per-1000 (per 1,000 of the country\'s works; API: needs fetch --baselines), fractional (CWTS fractional counting) or collaboration (papers co-authored by each pair of --countries)')
     .option('--format <list>', `output formats, comma-separated (default ${R.formats.join(',')})`)
     .option('--incomplete-years <n>', `how many final years to mark as incomplete, ${B.incompleteYears.min}-${B.incompleteYears.max} (default: those within a year of the data date)`)
+    .option('--list-works <which>', 'what works.csv and works.parquet list: medical-ai (the medical-AI works in scope with a selected country, the papers behind the counts; default) or all (every work in scope with a selected country, tagged or not)')
     .option('--pdf', 'also print figure2.pdf and report.pdf (A4) with headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium)');
 
 /**

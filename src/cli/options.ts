@@ -9,6 +9,7 @@ import type { ApiSettings } from '../pipeline/source.js';
 import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
+import { WORKS_LISTINGS, type WorksListing } from '../pipeline/chain.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/engine.js';
 import { DEFAULT_READ, READ_CHOICES, type ReadChoice } from '../pipeline/reader.js';
 import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
@@ -182,6 +183,7 @@ export interface ReportFlags {
   metric?: string;
   format?: string;
   incompleteYears?: string;
+  listWorks?: string;
   pdf?: boolean;
 }
 
@@ -195,6 +197,8 @@ export interface ParsedReportOptions {
   theme: Theme;
   metric: Metric;
   incompleteYears?: number;
+  /** What works.csv and works.parquet list (--list-works). */
+  listWorks: WorksListing;
   pdf: boolean;
 }
 
@@ -217,6 +221,7 @@ export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
     height: integer(p, '--height', o.height, REPORT_DEFAULTS.height, height.min, height.max),
     theme: oneOf(p, '--theme', o.theme, THEMES, REPORT_DEFAULTS.theme),
     metric: oneOf(p, '--metric', o.metric, METRICS, REPORT_DEFAULTS.metric),
+    listWorks: oneOf(p, '--list-works', o.listWorks, WORKS_LISTINGS, 'medical-ai'),
     pdf: o.pdf === true,
   };
   // The PDFs are printed from figure2.html and report.html, so those must be written.

@@ -156,6 +156,7 @@ export function effectiveConfig(s: Settings, config?: ConfigUse, extra: Partial<
     metric: r.metric,
     formats: [...r.formats],
     incompleteYears: r.incompleteYears,
+    listWorks: r.listWorks,
     pdf: r.pdf,
     allowIncomplete: s.allowIncomplete,
   };

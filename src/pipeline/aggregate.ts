@@ -6,7 +6,7 @@
 import { InvariantError } from '../errors.js';
 import type { CollaborationRow, CountRow } from '../report/types.js';
 import type { Store } from '../store/store.js';
-import { buildChain, readChain, type ScopeChain, type Verdict } from './chain.js';
+import { buildChain, readChain, type ScopeChain, type Verdict, type WorksListing } from './chain.js';
 import type { Scope } from './scope.js';
 
 export interface Aggregates {
@@ -22,8 +22,8 @@ export interface Aggregates {
  * The counts of `scope` with both invariants checked, by the rule's verdict or (`compare`) by the
  * second rule's (--compare-keywords), through the same chain.
  */
-export async function aggregate(store: Store, scope: Scope, verdict: Verdict = 'rule'): Promise<Aggregates> {
-  const chain = await buildChain(store, scope, verdict);
+export async function aggregate(store: Store, scope: Scope, verdict: Verdict = 'rule', listing: WorksListing = 'medical-ai'): Promise<Aggregates> {
+  const chain = await buildChain(store, scope, verdict, listing);
   // The invariant messages say which rule's counts broke.
   const rule = verdict === 'compare' ? 'second rule: ' : '';
   const counts = await readChain<CountRow>(chain, 'counts_by_year_country');

@@ -15,11 +15,21 @@ import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
 
 /**
- * The steps in build order: step `x` is queries/x_table.sql, which makes the temp table `x`. The
- * window and countries first (scope_cells), then the works in scope, the version pairs among them,
- * --merge-versions (version_map), and the two readings of the scope: papers counted, works listed.
+ * The steps in build order: step `x` is queries/x_table.sql, which makes the temp table (or view)
+ * `x`. The window and countries first (scope_cells), the types and verdict (scope_filter), the
+ * works in scope (the view scope_all) and the medical-AI ones among them (scope), the version pairs
+ * among those, --merge-versions (version_map), and the two readings of the scope: papers counted,
+ * works listed.
  */
-export const CHAIN_STEPS = ['scope_cells', 'scope', 'version_pairs', 'version_map', 'counted_papers', 'works_scope'] as const;
+export const CHAIN_STEPS = ['scope_cells', 'scope_filter', 'scope_all', 'scope', 'version_pairs', 'version_map', 'counted_papers', 'works_scope'] as const;
+
+/**
+ * Which works works.csv and works.parquet list (`--list-works`): the medical-AI works in scope with
+ * a selected country (the papers behind the counts), or every work in scope with a selected
+ * country, tagged or not. Bound once, in works_scope_table.sql.
+ */
+export const WORKS_LISTINGS = ['medical-ai', 'all'] as const;
+export type WorksListing = (typeof WORKS_LISTINGS)[number];
 
 /** The Scope as the chain's queries bind it; each name is bound by one step (test/pipeline/chain.test.ts). */
 export function scopeParams(scope: Scope): Record<string, DuckDBValue> {
@@ -115,6 +125,8 @@ export interface ScopeChain {
   readonly store: Store;
   readonly scope: Scope;
   readonly verdict: Verdict;
+  /** Which works works_scope lists. */
+  readonly listing: WorksListing;
   /** Which build of this store's chain it is: a later build replaces the tables. */
   readonly build: number;
 }
@@ -123,12 +135,12 @@ export interface ScopeChain {
 const latestBuild = new WeakMap<Store, number>();
 
 /** Builds the chain's tables for `scope`, each step from the tables the steps before it made. */
-export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 'rule'): Promise<ScopeChain> {
+export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 'rule', listing: WorksListing = 'medical-ai'): Promise<ScopeChain> {
   const problems = chainProblems();
   if (problems.length > 0) throw new Error(`the scope chain is out of order: ${problems.join('; ')}`);
   const [{ n } = { n: 0 }] = await store.query<{ n: number }>('classified_count');
   if (n === 0) throw new UserError('nothing is classified yet: run `medai-trends classify` (or `run`) first');
-  const params = { ...scopeParams(scope), compare: verdict === 'compare' };
+  const params = { ...scopeParams(scope), compare: verdict === 'compare', list_all: listing === 'all' };
   await store.withMemoryLimit(CHAIN_MEMORY_LIMIT, async () => {
     for (const step of CHAIN_STEPS) {
       const name = `${step}_table`;
@@ -137,7 +149,7 @@ export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 
   });
   const build = (latestBuild.get(store) ?? 0) + 1;
   latestBuild.set(store, build);
-  return { store, scope, verdict, build };
+  return { store, scope, verdict, listing, build };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The run's own artefacts beside the charts: works.csv and works.parquet (every work in scope,
- * tagged or not, with the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
+ * The run's own artefacts beside the charts: works.csv and works.parquet (the medical-AI works in
+ * scope, or with --list-works all every one, with the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
  * (what produced the numbers) and summary.md.
  */
 import { writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { collaborationMarkdown, fractionalMarkdown, markdownTable } from '../rep
 import type { ReportModel } from '../report/model.js';
 import { queryHashes } from '../store/queries.js';
 import type { Store } from '../store/store.js';
-import { readChain, type ScopeChain } from './chain.js';
+import { readChain, type ScopeChain, type WorksListing } from './chain.js';
 import type { Scope } from './scope.js';
 import type { ClassifierRecord } from './classify.js';
 import { completenessOf, incompleteNote, type Completeness } from './completeness.js';
@@ -19,8 +19,12 @@ import type { Coverage } from './coverage.js';
 import type { Source } from './provenance.js';
 
 export interface ScopeTotals {
+  /** The works in scope with a selected country, tagged or not, and the medical-AI ones among them. */
   works: number;
   medicalAi: number;
+  /** What works.csv and works.parquet list (the chain's listing), and how many rows. */
+  listing: WorksListing;
+  listed: number;
   /**
    * Medical-AI works in scope by OpenAlex `type` (article, review, preprint, book-chapter, ...),
    * most first: every type is counted, so the reader sees what a "paper" was here.
@@ -53,7 +57,8 @@ export interface VersionPair {
 }
 
 /**
- * Writes works.csv and works.parquet: every work in scope, tagged or not, with its matched terms;
+ * Writes works.csv and works.parquet: the works in scope the chain lists (its WorksListing), with
+ * their matched terms;
  * and version-pairs.csv when there are more pairs than the summary names. DuckDB writes the files
  * (COPY): the works in scope grow with the data (820k at 5M works read), and passing them through
  * JavaScript took most of a minute and 4.9 GB there. They read the scope chain the counts were
@@ -63,7 +68,7 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
   await readChain(chain, 'works_csv', { path: join(outDir, 'works.csv') });
   // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
   await readChain(chain, 'works_export_parquet', { path: join(outDir, 'works.parquet') });
-  const [totals] = await readChain<{ works: number | bigint; medical_ai: number | bigint; cells_cleaned: number | bigint }>(chain, 'works_scope_totals');
+  const [totals] = await readChain<{ works: number | bigint; medical_ai: number | bigint; listed: number | bigint; cells_cleaned: number | bigint }>(chain, 'works_scope_totals');
   const byType = await readChain<{ type: string; works: number | bigint }>(chain, 'medical_ai_by_type');
   const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null; pairs: number | bigint }>(
     chain,
@@ -76,6 +81,8 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
   return {
     works: Number(totals?.works ?? 0),
     medicalAi: Number(totals?.medical_ai ?? 0),
+    listing: chain.listing,
+    listed: Number(totals?.listed ?? 0),
     medicalAiByType: byType.map((r) => ({ type: r.type, works: Number(r.works) })),
     versionPairs: pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type })),
     versionPairCount,
@@ -94,7 +101,8 @@ export interface Manifest {
   tool: { name: string; version: string };
   generatedAt: string;
   /** `types`: the OpenAlex work types counted; empty means every type. */
-  parameters: { from: number; to: number; countries: string[]; types: string[]; mergeVersions: boolean; countryPolicy: string; metric: string };
+  /** `listWorks`: what works.csv and works.parquet list (--list-works). */
+  parameters: { from: number; to: number; countries: string[]; types: string[]; mergeVersions: boolean; countryPolicy: string; metric: string; listWorks: WorksListing };
   source: (Source & { dataDate: string }) | null;
   /** Whether the fetch that filled the store finished; "incomplete" with why and how to finish it. */
   completeness: Completeness;
@@ -119,6 +127,8 @@ export interface Manifest {
     medicalAi: number;
     worksInScope: number;
     medicalAiInScope: number;
+    /** The rows of works.csv and works.parquet (parameters.listWorks says which works). */
+    worksListed: number;
     medicalAiInScopeByType: { type: string; works: number }[];
     /**
      * Pairs of medical-AI works in the window that look like versions of one paper (same title,
@@ -170,6 +180,7 @@ export async function buildManifest(
       mergeVersions: args.scope.mergeVersions,
       countryPolicy: classifier?.countryPolicy ?? 'unknown',
       metric: args.metric,
+      listWorks: args.totals.listing,
     },
     source: source === null ? null : { ...source, dataDate: dataDateOf(source, t?.newest_updated_date ?? null) },
     completeness: await completenessOf(store),
@@ -190,6 +201,7 @@ export async function buildManifest(
       medicalAi: t?.medical_ai ?? 0,
       worksInScope: args.totals.works,
       medicalAiInScope: args.totals.medicalAi,
+      worksListed: args.totals.listed,
       medicalAiInScopeByType: args.totals.medicalAiByType,
       possibleVersionPairs: args.totals.versionPairs,
       possibleVersionPairCount: args.totals.versionPairCount,
@@ -222,6 +234,7 @@ export function summaryMarkdown(manifest: Manifest, model: ReportModel): string 
     ...collaborationMarkdown(model),
     `Records read: ${c.recordsRead}; rejected: ${c.rejected}; repaired: ${c.repaired}; duplicate reads: ${c.duplicateReads}${c.retired > 0 ? `; no longer in OpenAlex: ${c.retired}` : ''}.`,
     `Distinct works: ${c.distinctWorks}; classified: ${c.classified}; medical AI: ${c.medicalAi} (in scope: ${c.medicalAiInScope} of ${c.worksInScope}).`,
+    `works.csv and works.parquet list ${c.worksListed} work(s): ${manifest.parameters.listWorks === 'all' ? 'every work in scope with a selected country, tagged or not' : 'the medical-AI works in scope with a selected country (--list-works all lists every work in scope)'}.`,
     ...(c.medicalAiInScopeByType.length > 0 ? [`Medical AI in scope by OpenAlex type: ${c.medicalAiInScopeByType.map((t) => `${t.type} ${t.works}`).join(', ')}.`] : []),
     ...(c.possibleVersionPairs.length > 0
       ? [

@@ -13,6 +13,7 @@ import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import type { ReportOptions, RuleComparison } from '../report/types.js';
 import type { Store } from '../store/store.js';
 import { aggregate } from './aggregate.js';
+import type { WorksListing } from './chain.js';
 import { baselinesOf, type BaselineRow } from './baselines.js';
 import { toCsv } from '../report/csv.js';
 import { compareAggregate, countedWorkIds, reviewPrecisions, withCompare, type CompareRecord, type RulePrecision } from './compare.js';
@@ -145,14 +146,14 @@ export interface ReportRun {
 export async function produceReport(
   store: Store,
   scope: Scope,
-  options: ReportOptions & { writeTo?: string; compare?: CompareRecord },
+  options: ReportOptions & { writeTo?: string; compare?: CompareRecord; listWorks?: WorksListing },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
   // What the counts cover (checked by requireCovered) and what a share of them divides by.
   const coverage = await coverageOf(store);
   // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.
   const compared = options.compare === undefined ? null : await compareAggregate(store, scope);
-  const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope);
+  const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope, 'rule', options.listWorks ?? 'medical-ai');
   const baselines = await baselinesOf(store, chain, coverage, ruleCounts);
   const perThousandRefusal = 'missing' in baselines ? `--metric per-1000 divides by all works of each country, but ${baselines.missing}` : undefined;
   if (perThousandRefusal !== undefined && options.metric === 'per-1000') throw new UserError(perThousandRefusal);

@@ -17,8 +17,9 @@ import { readJsonLines, readJsonLineTexts, usableAbstract } from '../support/ope
 import { WORKS_FILE } from '../support/paths.js';
 
 const WINDOW = ['--from', '2010', '--to', '2021', '--countries', 'US,CN'];
-// PNG and HTML rendering are tested in test/report; here CSV and SVG keep the run short.
-const FORMATS = ['--format', 'svg,csv,json'];
+// PNG and HTML rendering are tested in test/report; here CSV and SVG keep the run short. Every work
+// in scope is listed, so works.csv shows the works left out as well.
+const FORMATS = ['--format', 'svg,csv,json', '--list-works', 'all'];
 
 interface RawWork {
   id: string;
@@ -167,6 +168,24 @@ describe('medai-trends run, end to end on the real records', () => {
     const tagged = rows.filter((r) => r.is_medical === 'true' && r.is_ai === 'true');
     expect(tagged.length).toBeGreaterThan(0);
     for (const r of tagged) expect(r.matched_terms).toMatch(/ai:.*medical:|medical:.*ai:/);
+  });
+
+  it('by default works.csv and works.parquet list the medical-AI works in scope: the papers counted', async () => {
+    const out = join(tmp, 'counted');
+    const r = await runCliInProcess(['report', '--db', join(tmp, 'snap.duckdb'), ...WINDOW, '--format', 'csv', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const parse = (dir: string) => Papa.parse<Record<string, string>>(readFileSync(join(dir, 'works.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    const all = parse(join(tmp, 'snap'));
+    const listed = parse(out);
+    expect(listed).toEqual(all.filter((w) => w.is_medical === 'true' && w.is_ai === 'true'));
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const full = JSON.parse(readFileSync(join(tmp, 'snap', 'manifest.json'), 'utf8'));
+    expect(manifest.parameters.listWorks).toBe('medical-ai');
+    expect(full.parameters.listWorks).toBe('all');
+    expect(manifest.counts).toMatchObject({ worksInScope: all.length, medicalAiInScope: listed.length, worksListed: listed.length });
+    expect(full.counts.worksListed).toBe(all.length);
+    expect(r.stdout).toContain(`works.csv and works.parquet list ${listed.length} work(s): the medical-AI works in scope with a selected country`);
+    expect(readFileSync(join(out, 'counts.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'snap', 'counts.csv'), 'utf8'));
   });
 
   it('writes the chart, spec, manifest and rejects, and the manifest traces the numbers', () => {

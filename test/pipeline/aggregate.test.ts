@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvariantError, UserError } from '../../src/errors.js';
 import { aggregate } from '../../src/pipeline/aggregate.js';
+import { readChain } from '../../src/pipeline/chain.js';
 import { Store } from '../../src/store/store.js';
 import { scopeOf } from '../support/scope.js';
 import { sqlRun } from '../support/store-sql.js';
@@ -137,6 +138,39 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
       { year: 2021, country: 'CN', papers: 1, fractional: 0.5 },
       { year: 2021, country: 'US', papers: 1, fractional: 0.5 },
     ]);
+  });
+
+  it('lists each later version once, with the earliest version within reach that has none before it (version_pairs_table.sql)', async () => {
+    const versions: [string, number, string, string][] = [
+      // Two articles of one year and a preprint a year on: the preprint goes with the first article only.
+      ['W20', 2019, 'article', 'Machine learning for sepsis prediction in intensive care units'],
+      ['W21', 2019, 'article', 'Machine learning for sepsis prediction in intensive care units'],
+      ['W22', 2020, 'preprint', 'Machine learning for sepsis prediction in intensive care units'],
+      // A chain: B is a later version of A; C is within two years of B alone, and B is itself a later
+      // version, so C is counted as itself.
+      ['W30', 2014, 'article', 'Neural networks for the grading of prostate biopsies'],
+      ['W31', 2016, 'preprint', 'Neural networks for the grading of prostate biopsies'],
+      ['W32', 2018, 'article', 'Neural networks for the grading of prostate biopsies'],
+      // Two articles: no preprint, no pair.
+      ['W40', 2018, 'article', 'Deep learning detects pneumonia on chest radiographs'],
+      ['W41', 2019, 'article', 'Deep learning detects pneumonia on chest radiographs'],
+    ];
+    // 300 copies of one preprint (as the bench's resampled records repeat): 299 later versions of
+    // the first, not 44,850 pairs.
+    for (let i = 0; i < 300; i++) versions.push([`W${1000 + i}`, 2017, 'preprint', 'Convolutional networks segment brain tumours on MRI']);
+    const s = await withClassified(versions.map(([id, year]) => [id, year, true, true, ['US']]));
+    for (const [id, year, type, title] of versions) {
+      await sqlRun(s, `insert into works (work_id, year, title, type, origin) values ($id, $year, $title, $type, 'test')`, { id, year, title, type });
+    }
+    const { chain } = await aggregate(s, scopeOf({ from: 2010, to: 2021, countries: ['US'] }));
+    const pairs = await readChain<{ kept_id: string; later_id: string }>(chain, 'version_pairs', { limit: 1000 });
+    const later = Object.fromEntries(pairs.map((p) => [p.later_id, p.kept_id]));
+    expect(Object.keys(later)).toHaveLength(2 + 299);
+    expect(later).toMatchObject({ W22: 'W20', W31: 'W30' });
+    expect(pairs.filter((p) => p.later_id.startsWith('W1')).every((p) => p.kept_id === 'W1000')).toBe(true);
+    // Merged, the 300 copies are one paper and the sepsis and prostate titles two each.
+    const merged = await aggregate(s, { ...scopeOf({ from: 2010, to: 2021, countries: ['US'] }), mergeVersions: true });
+    expect(merged.counts.reduce((n, c) => n + c.papers, 0)).toBe(versions.length - 301);
   });
 
   it('counts the papers co-authored by each pair of countries, zero-filled (queries/collaboration.sql)', async () => {

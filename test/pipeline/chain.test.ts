@@ -50,8 +50,8 @@ describe('the scope chain declaration', () => {
   });
 
   it('refuses an order where a step reads a table no earlier step makes', () => {
-    const swapped = ['scope', 'scope_cells', ...CHAIN_STEPS.slice(2)];
-    expect(chainProblems(swapped)).toEqual(['queries/scope_table.sql reads scope_cells, which no earlier step makes']);
+    const swapped = ['scope_filter', 'scope_cells', ...CHAIN_STEPS.slice(2)];
+    expect(chainProblems(swapped)).toEqual(['queries/scope_filter_table.sql reads scope_cells, which no earlier step makes']);
     const withoutMap = CHAIN_STEPS.filter((s) => s !== 'version_map');
     expect(chainProblems(withoutMap)).toEqual([
       'queries/counted_papers_table.sql reads version_map, which no earlier step makes',
@@ -92,7 +92,7 @@ describe('the scope chain declaration', () => {
       from_year: ['scope_cells_table'],
       merge_versions: ['version_map_table'],
       to_year: ['scope_cells_table'],
-      types: ['scope_table'],
+      types: ['scope_filter_table'],
     });
   });
 });
@@ -124,11 +124,13 @@ describe('the scope chain on the real records', () => {
     scopeOf({ from: 2014, to: 2019, countries: ['GB', 'DE', 'US'], types: ['article'] }),
     scopeOf({ from: 2016, to: 2022, countries: ['CN', 'JP', 'IN'], types: ['article', 'preprint', 'review'] }),
   ])('counts and works.csv cover the same works: %o', async (scope) => {
-    const { counts, chain } = await aggregate(store, scope);
+    const { counts, chain } = await aggregate(store, scope, 'rule', 'all');
     const dir = mkdtempSync(join(tmpdir(), 'medai-chain-'));
     const totals = await writeWorks(chain, dir);
-    const rows = Papa.parse<Record<string, string>>(readFileSync(join(dir, 'works.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
+    const parse = (file: string) => Papa.parse<Record<string, string>>(readFileSync(file, 'utf8'), { header: true, skipEmptyLines: true }).data;
+    const rows = parse(join(dir, 'works.csv'));
     expect(rows.length).toBe(totals.works);
+    expect(totals.listed).toBe(totals.works);
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
       expect(Number(r.year)).toBeGreaterThanOrEqual(scope.from);
@@ -141,5 +143,13 @@ describe('the scope chain on the real records', () => {
     const fromCsv = counts.map((c) => ({ ...c, papers: tagged.filter((r) => Number(r.year) === c.year && r.countries!.split(';').includes(c.country)).length }));
     expect(counts).toEqual(fromCsv);
     expect(counts.some((c) => c.papers > 0)).toBe(true);
+    // The default listing (--list-works medical-ai): the tagged rows of the full one, same totals.
+    const counted = await aggregate(store, scope);
+    const countedDir = mkdtempSync(join(tmpdir(), 'medai-chain-'));
+    const countedTotals = await writeWorks(counted.chain, countedDir);
+    expect(counted.counts).toEqual(counts);
+    expect(parse(join(countedDir, 'works.csv'))).toEqual(rows.filter((r) => r.is_medical === 'true' && r.is_ai === 'true'));
+    expect({ ...countedTotals, listing: 'all', listed: totals.listed }).toEqual(totals);
+    expect(countedTotals.listed).toBe(totals.medicalAi);
   });
 });
