@@ -1,5 +1,5 @@
 -- one row per year of the Scope x (WORLD, then each selected country): every work read in the window, those with an AI keyword, a medical keyword, and the medical-AI papers counted
--- reads: scope_cells, scope_all, counted_papers
+-- reads: scope_cells, scope_profile, counted_papers
 -- The baselines of a snapshot, from the local data: all works of the country that year (every
 -- classified work of the window and --types, tagged or not), is_ai and is_medical by the local rule,
 -- and medical_ai the papers the counts count (counted_papers, so --merge-versions applies to it
@@ -15,10 +15,10 @@ years as (
 ),
 
 per_country as (
-  select s.year, c.country, count(*)::integer as all_works,
-    count(*) filter (where s.is_ai)::integer as ai,
-    count(*) filter (where s.is_medical)::integer as medical
-  from scope_all s
+  select s.year, c.country, sum(s.works)::integer as all_works,
+    sum(s.ai)::integer as ai,
+    sum(s.medical)::integer as medical
+  from scope_profile s
   join cells c on c.year = s.year and list_contains(s.countries, c.country)
   group by s.year, c.country
 ),
@@ -31,10 +31,10 @@ counted_per_country as (
 ),
 
 world as (
-  select year, count(*)::integer as all_works,
-    count(*) filter (where is_ai)::integer as ai,
-    count(*) filter (where is_medical)::integer as medical
-  from scope_all
+  select year, sum(works)::integer as all_works,
+    sum(ai)::integer as ai,
+    sum(medical)::integer as medical
+  from scope_profile
   group by year
 ),
 

@@ -2,8 +2,8 @@
 -- reads: classified, classified_compare, works, scope_cells, scope_filter
 -- A view, not a table: at 5M works read the window held 2.4M works, and writing them into a table
 -- took 1.7 of the report's seconds. The counts and the version pairs read the medical-AI works
--- (scope_table.sql); the baselines and the works-in-scope total aggregate this view; works.csv lists
--- its rows only with --list-works all (works_scope_table.sql).
+-- (scope_table.sql); the baselines and the works-in-scope total read its totals
+-- (scope_profile_table.sql); works.csv lists its rows only with --list-works all (works_scope_table.sql).
 -- The window, the countries and the types are applied here once. The country policy was applied
 -- when classifying (classified.countries, src/classify/countries.ts); --merge-versions is applied in
 -- version_map_table.sql. The stored work's type and title are joined later, to the rows that show

@@ -1,7 +1,7 @@
 -- one row per medical-AI work in the Scope (scope_all_table.sql): the works every count reads
 -- reads: scope_all, scope_filter
 -- Tagged works only: the counts, the version pairs and works.csv's default listing need no other;
--- the baselines and --list-works all read the view scope_all.
+-- the baselines read scope_profile_table.sql, and --list-works all the view scope_all.
 create or replace temp table scope as
 with
 

@@ -1,14 +1,14 @@
 -- the works in scope with a selected country (tagged or not) and the medical-AI ones among them, the
 -- works.csv rows (works_csv.sql), and its text cells from which csv_cleaned dropped or changed
 -- characters (the manifest's worksCsvCellsCleaned)
--- reads: scope_all, scope_filter, works_scope
+-- reads: scope_profile, scope_filter, works_scope
 with
 
 in_scope as (
   select
-    count(*) as works,
-    count(*) filter (where is_medical_ai) as medical_ai
-  from scope_all
+    coalesce(sum(works), 0)::bigint as works,
+    coalesce(sum(medical_ai), 0)::bigint as medical_ai
+  from scope_profile
   where list_has_any(countries, (select countries from scope_filter))
 ),
 

@@ -17,11 +17,12 @@ import type { Scope } from './scope.js';
 /**
  * The steps in build order: step `x` is queries/x_table.sql, which makes the temp table (or view)
  * `x`. The window and countries first (scope_cells), the types and verdict (scope_filter), the
- * works in scope (the view scope_all) and the medical-AI ones among them (scope), the version pairs
+ * works in scope (the view scope_all), their totals by year and country set (scope_profile), the
+ * medical-AI works among them (scope), the version pairs
  * among those, --merge-versions (version_map), and the two readings of the scope: papers counted,
  * works listed.
  */
-export const CHAIN_STEPS = ['scope_cells', 'scope_filter', 'scope_all', 'scope', 'version_pairs', 'version_map', 'counted_papers', 'works_scope'] as const;
+export const CHAIN_STEPS = ['scope_cells', 'scope_filter', 'scope_all', 'scope_profile', 'scope', 'version_pairs', 'version_map', 'counted_papers', 'works_scope'] as const;
 
 /**
  * Which works works.csv and works.parquet list (`--list-works`): the medical-AI works in scope with

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Group } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
-import { buildReportModel, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
+import { buildReportModel, preloadReport, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
 import type { ReportModel } from '../report/model.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import type { ReportOptions, RuleComparison } from '../report/types.js';
@@ -149,6 +149,7 @@ export async function produceReport(
   options: ReportOptions & { writeTo?: string; compare?: CompareRecord; listWorks?: WorksListing },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
+  preloadReport();
   // What the counts cover (checked by requireCovered) and what a share of them divides by.
   const coverage = await coverageOf(store);
   // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.

@@ -1,0 +1,23 @@
+-- one row per year and set of countries among the works in scope (the view scope_all): how many works,
+-- with an AI keyword, a medical keyword, and medical AI by the verdict counted
+-- reads: scope_all
+-- Every total over all the works of the window is read from here: the baselines per country and for
+-- the world (baselines_local.sql) and the works in scope with a selected country
+-- (works_scope_totals.sql). One pass over the window's works instead of three: at 5M works read the
+-- window held 2.4M works in 509 such rows.
+create or replace temp table scope_profile as
+with
+
+final as (
+  select
+    year,
+    countries,
+    count(*)::bigint as works,
+    count(*) filter (where is_ai)::bigint as ai,
+    count(*) filter (where is_medical)::bigint as medical,
+    count(*) filter (where is_medical_ai)::bigint as medical_ai
+  from scope_all
+  group by year, countries
+)
+
+select * from final
