@@ -3,7 +3,6 @@
  * scope, or with --list-works all every one, with the terms that matched), rejects.jsonl (every record set aside, with its reason), manifest.json
  * (what produced the numbers) and summary.md.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COUNTRY_POLICIES, describePolicy, type CountryPolicy } from '../classify/countries.js';
 import { collaborationMarkdown, fractionalMarkdown, markdownTable } from '../report/tables.js';
@@ -90,11 +89,9 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
   };
 }
 
-export async function writeRejects(store: Store, outDir: string): Promise<number> {
-  const rows = await store.query<{ kind: string; origin: string; work_id: string | null; reason: string; raw: string | null }>('rejects_all');
-  const text = rows.map((r) => JSON.stringify({ kind: r.kind, origin: r.origin, workId: r.work_id, reason: r.reason, raw: r.raw })).join('\n');
-  await writeFile(join(outDir, 'rejects.jsonl'), rows.length > 0 ? `${text}\n` : '');
-  return rows.length;
+/** Writes rejects.jsonl (queries/rejects_jsonl.sql): every record set aside or repaired. */
+export async function writeRejects(store: Store, outDir: string): Promise<void> {
+  await store.run('rejects_jsonl', { path: join(outDir, 'rejects.jsonl') });
 }
 
 export interface Manifest {

@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBatch } from '../../src/model/batch.js';
 import { Store } from '../../src/store/store.js';
-import { sqlRows } from '../support/store-sql.js';
+import { writeRejects } from '../../src/pipeline/outputs.js';
+import { sqlRows, sqlRun } from '../support/store-sql.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -36,6 +37,24 @@ describe('Store', () => {
     const all: string[] = [];
     for await (const w of s.iterateWorks()) all.push(w.id);
     expect(all).toEqual(['W1', 'W2']);
+  });
+
+  it('writes rejects.jsonl in DuckDB, each line the object JSON.stringify writes (queries/rejects_jsonl.sql)', async () => {
+    const s = await open();
+    const dir = mkdtempSync(join(tmpdir(), 'medai-rejects-'));
+    await writeRejects(s, dir);
+    expect(readFileSync(join(dir, 'rejects.jsonl'), 'utf8')).toBe('');
+    // Texts a JSON writer must escape, or must leave alone: quotes, backslashes, line breaks,
+    // control characters, U+2028, non-BMP characters, a slash.
+    const texts = ['say "hi" \\ back', 'two\nlines\r\n\ttab', 'ctl \u0000\u0001\u001f\u007f', 'é 中文 \u2028\u2029 😀', '</script>', ''];
+    const rows = texts.map((t, i) => ({ kind: i % 2 ? 'repaired' : 'rejected', origin: `f.jsonl:${i + 1}`, workId: i % 3 ? `W${i}` : null, reason: `why ${t}`, raw: i === 4 ? null : `{"title":${JSON.stringify(t)}}` }));
+    for (const r of rows) await sqlRun(s, 'insert into rejects values ($kind, $origin, $work_id, $reason, $raw)', { kind: r.kind, origin: r.origin, work_id: r.workId, reason: r.reason, raw: r.raw });
+    await writeRejects(s, dir);
+    const text = readFileSync(join(dir, 'rejects.jsonl'), 'utf8');
+    expect(text.split('\n').slice(0, -1).map((l) => JSON.parse(l))).toEqual(rows);
+    // Byte for byte JSON.stringify's lines, but for the hex case of \u escapes.
+    const lower = text.replace(/\\u[0-9A-F]{4}/g, (e) => e.toLowerCase());
+    expect(lower).toBe(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   });
 
   it('keeps rejects with origin, reason and raw text', async () => {
