@@ -35,12 +35,25 @@ export interface StoreOptions {
   threads?: number;
 }
 
+/** The DuckDB settings a stage may change for a while (Store.withSettings). */
+export type StoreSetting = 'memory_limit' | 'threads';
+
 export class Store implements WorkSink {
+  /**
+   * The value of each StoreSetting as this store set it (null: DuckDB's default), which
+   * withSettings restores. Not read back from DuckDB: it prints memory_limit rounded ("18.8 GiB"),
+   * and setting that back moved the limit.
+   */
+  private readonly settings: Record<StoreSetting, string | null>;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-  ) {}
+    threads: number,
+  ) {
+    this.settings = { threads: String(threads), memory_limit: null };
+  }
 
   /** Opens (creating if needed) the database file; `:memory:` works for tests. */
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
@@ -67,7 +80,7 @@ export class Store implements WorkSink {
       throw new UserError(`cannot open database ${path}: ${message}`);
     }
     const connection = await instance.connect();
-    const store = new Store(path, instance, connection);
+    const store = new Store(path, instance, connection, threads);
     for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY, ...MACROS]) await connection.run(loadQuery(`schema/${name}`));
     return store;
   }
@@ -209,23 +222,35 @@ export class Store implements WorkSink {
   }
 
   /**
-   * Sets a DuckDB setting for the whole database (memory_limit). SET takes no bound parameter, so
-   * the value is checked to be a plain size or word before it is written into the statement.
+   * Sets a DuckDB setting for the whole database (memory_limit, threads). SET takes no bound
+   * parameter, so the value is checked to be a plain size or count before it is written into the statement.
    */
-  async runSetting(name: 'memory_limit', value: string): Promise<void> {
-    if (!/^[0-9.]+ ?[A-Za-z]*$/.test(value)) throw new RangeError(`not a DuckDB size: ${value}`);
-    await this.exclusive(() => this.connection.run(`set ${name} = '${value}'`));
+  async runSetting(name: StoreSetting, value: string | null): Promise<void> {
+    if (value === null) {
+      await this.exclusive(() => this.connection.run(`reset ${name}`));
+    } else {
+      const shape = name === 'threads' ? /^[1-9][0-9]*$/ : /^[0-9.]+ ?[A-Za-z]*$/;
+      if (!shape.test(value)) throw new RangeError(`not a DuckDB ${name}: ${value}`);
+      await this.exclusive(() => this.connection.run(`set ${name} = '${value}'`));
+    }
+    this.settings[name] = value;
+  }
+
+  /** Runs `body` with these DuckDB settings, the values before restored after (also when it fails). */
+  async withSettings<T>(settings: Partial<Record<StoreSetting, string>>, body: () => Promise<T>): Promise<T> {
+    const changed = Object.entries(settings) as [StoreSetting, string][];
+    const before = changed.map(([name]) => [name, this.settings[name]] as const);
+    try {
+      for (const [name, value] of changed) await this.runSetting(name, value);
+      return await body();
+    } finally {
+      for (const [name, value] of before) await this.runSetting(name, value);
+    }
   }
 
   /** Runs `body` with DuckDB's memory_limit at `limit`, the store's own setting restored after. */
   async withMemoryLimit<T>(limit: string, body: () => Promise<T>): Promise<T> {
-    const before = await this.setting('memory_limit');
-    await this.runSetting('memory_limit', limit);
-    try {
-      return await body();
-    } finally {
-      await this.runSetting('memory_limit', before);
-    }
+    return this.withSettings({ memory_limit: limit }, body);
   }
 
   /** A DuckDB setting, as text (`memory_limit`: '300.0 MiB'). */

@@ -57,6 +57,21 @@ describe('Store', () => {
     expect(lower).toBe(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   });
 
+  it('changes DuckDB settings for a while and restores them, also when the body fails (withSettings)', async () => {
+    const s = await Store.open(join(mkdtempSync(join(tmpdir(), 'medai-store-')), 'db.duckdb'), { threads: 2 });
+    stores.push(s);
+    const before = { threads: await s.setting('threads'), memory: await s.setting('memory_limit') };
+    expect(before.threads).toBe('2');
+    const inside = await s.withSettings({ threads: '1', memory_limit: '300MB' }, async () => [await s.setting('threads'), await s.setting('memory_limit')]);
+    expect(inside[0]).toBe('1');
+    expect(inside[1]).toMatch(/^(286\.1 MiB|300\.0 MB)$/);
+    await expect(s.withSettings({ threads: '1' }, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect({ threads: await s.setting('threads'), memory: await s.setting('memory_limit') }).toEqual(before);
+    // SET takes no bound parameter: a value of another shape is refused before it reaches the SQL.
+    for (const bad of ['0', '2; drop table works', '-1']) await expect(s.runSetting('threads', bad)).rejects.toThrow(/not a DuckDB threads/);
+    await expect(s.runSetting('memory_limit', "1GB'; drop table works; --")).rejects.toThrow(/not a DuckDB memory_limit/);
+  });
+
   it('keeps rejects with origin, reason and raw text', async () => {
     const s = await open();
     await s.commitBatch(toBatch([{ origin: 'f.jsonl:3', raw: { id: 'W9' } }, { origin: 'f.jsonl:4', raw: 42 }]));
