@@ -1,5 +1,5 @@
--- one row per work that --merge-versions counts through another: the paper's earliest version
--- among the pairs of version_pairs_table.sql (with three versions, the one the others follow)
+-- one row per work that --merge-versions counts through another: the pairs of
+-- version_pairs_table.sql, each later version with the earliest version it is counted through
 -- reads: version_pairs
 -- --merge-versions is applied here and only here: without it the table is empty and every work
 -- counts as itself (counted_papers_table.sql, works_scope_table.sql).
@@ -10,7 +10,6 @@ final as (
   select later_id, kept_id, kept_year
   from version_pairs
   where $merge_versions
-    and kept_id not in (select later_id from version_pairs)
 )
 
 select * from final

@@ -9,7 +9,7 @@ import type { ApiSettings } from '../pipeline/source.js';
 import type { Scope } from '../pipeline/scope.js';
 import { DEFAULT_KEYWORDS_DIR } from '../classify/keywords.js';
 import { COUNTRY_POLICIES, DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
-import { WORKS_LISTINGS, type WorksListing } from '../pipeline/chain.js';
+import { DEFAULT_WORKS_LISTING, WORKS_LISTINGS, type WorksListing } from '../pipeline/chain.js';
 import { CLASSIFY_ENGINES, type ClassifyEngine } from '../pipeline/engine.js';
 import { DEFAULT_READ, READ_CHOICES, type ReadChoice } from '../pipeline/reader.js';
 import { REPORT_BOUNDS, REPORT_DEFAULTS } from '../report/options.js';
@@ -221,7 +221,7 @@ export function parseReport(p: Problems, o: ReportFlags): ParsedReportOptions {
     height: integer(p, '--height', o.height, REPORT_DEFAULTS.height, height.min, height.max),
     theme: oneOf(p, '--theme', o.theme, THEMES, REPORT_DEFAULTS.theme),
     metric: oneOf(p, '--metric', o.metric, METRICS, REPORT_DEFAULTS.metric),
-    listWorks: oneOf(p, '--list-works', o.listWorks, WORKS_LISTINGS, 'medical-ai'),
+    listWorks: oneOf(p, '--list-works', o.listWorks, WORKS_LISTINGS, DEFAULT_WORKS_LISTING),
     pdf: o.pdf === true,
   };
   // The PDFs are printed from figure2.html and report.html, so those must be written.

@@ -22,7 +22,7 @@ export interface Aggregates {
  * The counts of `scope` with both invariants checked, by the rule's verdict or (`compare`) by the
  * second rule's (--compare-keywords), through the same chain.
  */
-export async function aggregate(store: Store, scope: Scope, verdict: Verdict = 'rule', listing: WorksListing = 'medical-ai'): Promise<Aggregates> {
+export async function aggregate(store: Store, scope: Scope, verdict: Verdict = 'rule', listing?: WorksListing): Promise<Aggregates> {
   const chain = await buildChain(store, scope, verdict, listing);
   // The invariant messages say which rule's counts broke.
   const rule = verdict === 'compare' ? 'second rule: ' : '';

@@ -31,6 +31,7 @@ export const CHAIN_STEPS = ['scope_cells', 'scope_filter', 'scope_all', 'scope_p
  */
 export const WORKS_LISTINGS = ['medical-ai', 'all'] as const;
 export type WorksListing = (typeof WORKS_LISTINGS)[number];
+export const DEFAULT_WORKS_LISTING: WorksListing = 'medical-ai';
 
 /** The Scope as the chain's queries bind it; each name is bound by one step (test/pipeline/chain.test.ts). */
 export function scopeParams(scope: Scope): Record<string, DuckDBValue> {
@@ -136,7 +137,7 @@ export interface ScopeChain {
 const latestBuild = new WeakMap<Store, number>();
 
 /** Builds the chain's tables for `scope`, each step from the tables the steps before it made. */
-export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 'rule', listing: WorksListing = 'medical-ai'): Promise<ScopeChain> {
+export async function buildChain(store: Store, scope: Scope, verdict: Verdict = 'rule', listing: WorksListing = DEFAULT_WORKS_LISTING): Promise<ScopeChain> {
   const problems = chainProblems();
   if (problems.length > 0) throw new Error(`the scope chain is out of order: ${problems.join('; ')}`);
   const [{ n } = { n: 0 }] = await store.query<{ n: number }>('classified_count');

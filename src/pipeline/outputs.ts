@@ -39,8 +39,8 @@ export interface ScopeTotals {
 
 /**
  * Version pairs named in the summary and manifest; beyond it they are counted there and listed in
- * VERSION_PAIRS_FILE. Title pairs grow with the square of a repeated title's copies: the 1M bench
- * (records resampled, so titles repeat) had 81,003, and the summary line alone was 2.4 MB.
+ * VERSION_PAIRS_FILE. They grow with the works in scope: the 5M bench (records resampled, so titles
+ * repeat) has 2,197, and naming them all made the summary line megabytes long.
  */
 export const VERSION_PAIRS_LISTED = 20;
 export const VERSION_PAIRS_FILE = 'version-pairs.csv';
@@ -57,8 +57,7 @@ export interface VersionPair {
 
 /**
  * Writes works.csv and works.parquet: the works in scope the chain lists (its WorksListing), with
- * their matched terms;
- * and version-pairs.csv when there are more pairs than the summary names. DuckDB writes the files
+ * their matched terms; and version-pairs.csv when there are more pairs than the summary names. DuckDB writes the files
  * (COPY): the works in scope grow with the data (820k at 5M works read), and passing them through
  * JavaScript took most of a minute and 4.9 GB there. They read the scope chain the counts were
  * made from (aggregate() returns it).

@@ -154,7 +154,7 @@ export async function produceReport(
   const coverage = await coverageOf(store);
   // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.
   const compared = options.compare === undefined ? null : await compareAggregate(store, scope);
-  const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope, 'rule', options.listWorks ?? 'medical-ai');
+  const { counts: ruleCounts, worldTotals: localWorld, collaboration, chain } = await aggregate(store, scope, 'rule', options.listWorks);
   const baselines = await baselinesOf(store, chain, coverage, ruleCounts);
   const perThousandRefusal = 'missing' in baselines ? `--metric per-1000 divides by all works of each country, but ${baselines.missing}` : undefined;
   if (perThousandRefusal !== undefined && options.metric === 'per-1000') throw new UserError(perThousandRefusal);
