@@ -3,7 +3,7 @@
  * JSON Lines, one work per line), saved API responses (a JSON page with a `results` array) and
  * JSON arrays of works, gzipped or not, found recursively under a directory or by a glob.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Papa from 'papaparse';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -50,12 +50,27 @@ function isWorksPartition(rel: string): boolean {
   return at <= 0 || parts[at - 1] === 'works';
 }
 
-async function walk(dir: string): Promise<string[]> {
+/**
+ * Every file under `dir`, following symbolic links: a copy of the snapshot often links its parts or
+ * its `updated_date=` folders to another disk, and skipping a link would leave its works out without
+ * a word. A link that leads nowhere is an error naming it; a folder reached twice (a link back up the
+ * tree) is walked once.
+ */
+async function walk(dir: string, seen: Set<string> = new Set()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(p)));
-    else if (entry.isFile()) out.push(p);
+    let info: { isDirectory(): boolean; isFile(): boolean } = entry;
+    if (entry.isSymbolicLink()) {
+      info = await stat(p).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(`snapshot: cannot follow the link ${p}: ${err.code ?? err.message}`);
+      });
+    }
+    if (info.isDirectory()) out.push(...(await walk(p, seen)));
+    else if (info.isFile()) out.push(p);
   }
   return out;
 }

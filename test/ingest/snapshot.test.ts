@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -44,6 +44,23 @@ describe('snapshot reader', () => {
     const ids: string[] = [];
     for await (const r of readRecords(files)) if ('raw' in r) ids.push((r.raw as { id: string }).id.slice(21));
     expect(ids).toEqual(['W5', 'W3', 'W4', 'W1', 'W2']);
+  });
+
+  it('follows linked parts and folders (another disk), walks a link back up the tree once, and names a broken link', async () => {
+    const dir = tempDir();
+    const elsewhere = tempDir();
+    mkdirSync(join(elsewhere, 'updated_date=2024-01-01'), { recursive: true });
+    writeFileSync(join(elsewhere, 'updated_date=2024-01-01', 'part_000.gz'), gzipSync(`${w(1)}\n`));
+    writeFileSync(join(elsewhere, 'part_001.gz'), gzipSync(`${w(2)}\n`));
+    mkdirSync(join(dir, 'works'));
+    symlinkSync(join(elsewhere, 'updated_date=2024-01-01'), join(dir, 'works', 'updated_date=2024-01-01'));
+    mkdirSync(join(dir, 'works', 'updated_date=2024-02-01'));
+    symlinkSync(join(elsewhere, 'part_001.gz'), join(dir, 'works', 'updated_date=2024-02-01', 'part_001.gz'));
+    symlinkSync(dir, join(dir, 'works', 'loop'));
+    const files = await findSnapshotFiles([dir]);
+    expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['works/updated_date=2024-01-01/part_000.gz', 'works/updated_date=2024-02-01/part_001.gz']);
+    symlinkSync(join(elsewhere, 'gone.gz'), join(dir, 'works', 'updated_date=2024-02-01', 'part_002.gz'));
+    await expect(findSnapshotFiles([dir])).rejects.toThrow(/cannot follow the link .*part_002\.gz: ENOENT/);
   });
 
   it('expands globs', async () => {
