@@ -1,22 +1,25 @@
--- a view, one row per classified work in the Scope: its year in the window and of a selected type, tagged or not
--- reads: classified, classified_compare, works, scope_cells, scope_filter
--- A view, not a table: at 5M works read the window held 2.4M works, and writing them into a table
--- took 1.7 of the report's seconds. The counts and the version pairs read the medical-AI works
+-- a table macro, scope_all(types, compare): one row per classified work in the Scope, its year in the window and of a selected type, tagged or not
+-- reads: classified, classified_compare, works, scope_cells
+-- Not a table: at 5M works read the window held 2.4M works, and writing them into a table took 1.7
+-- of the report's seconds. The counts and the version pairs read the medical-AI works
 -- (scope_table.sql); the baselines and the works-in-scope total read its totals
 -- (scope_profile_table.sql); works.csv lists its rows only with --list-works all (works_scope_table.sql).
--- The window, the countries and the types are applied here once. The country policy was applied
--- when classifying (classified.countries, src/classify/countries.ts); --merge-versions is applied in
--- version_map_table.sql. The stored work's type and title are joined later, to the rows that show
--- them (works_scope_table.sql, version_pairs_table.sql).
-create or replace temp view scope_all as
+-- The window, the types and the verdict are applied here once. Its callers bind --types ($types) and
+-- the verdict counted ($compare) and pass them on unchanged: a bound value is a constant to DuckDB's
+-- planner, so a Scope of every type never joins `works` and the rule's own verdict never joins
+-- classified_compare, and `where is_medical_ai` reaches the scan of `classified`, laid out by
+-- verdict and year (CLASSIFIED_ORDER in src/store/store.ts). At 5M works read, as a view reading
+-- its values from a table (which DuckDB cannot fold) the window's totals took 0.6-0.9 s and its
+-- medical-AI works 0.3-0.5 s; bound, 0.4 s and 0.06 s.
+-- The country policy was applied when classifying (classified.countries, src/classify/countries.ts);
+-- --merge-versions is applied in version_map_table.sql. The stored work's type and title are joined
+-- later, to the medical-AI works (scope_table.sql) or the works listed (works_scope_table.sql).
+create or replace temp macro scope_all(types, compare) as table
 with
 
-filter as (
-  select * from scope_filter
-),
-
 classified_works as (
-  -- The classifier's verdict and countries.
+  -- The classifier's verdict and countries; with `compare`, the second rule's verdict
+  -- (--compare-keywords, src/pipeline/compare.ts), through the same window, types and versions.
   select
     c.work_id,
     c.year,
@@ -24,14 +27,10 @@ classified_works as (
     c.weights,
     c.is_medical,
     c.is_ai,
-    case when (select compare from filter) then coalesce(cc.is_medical_ai, false) else c.is_medical_ai end as is_medical_ai,
+    case when compare then coalesce(cc.is_medical_ai, false) else c.is_medical_ai end as is_medical_ai,
     c.matched_terms
   from classified c
-  left join classified_compare cc using (work_id)
-),
-
-typed as (
-  select work_id from works where list_contains((select types from filter), type)
+  left join classified_compare cc on compare and cc.work_id = c.work_id
 ),
 
 final as (
@@ -41,7 +40,10 @@ final as (
   select classified_works.*
   from classified_works
   where classified_works.year in (select year from scope_cells)
-    and (len((select types from filter)) = 0 or classified_works.work_id in (select work_id from typed))
+    -- --types: only works of these OpenAlex types (an empty list: every type).
+    -- The `len(types) > 0` inside as well: DuckDB plans the subquery before it folds the `or`, and
+    -- only there does a bound empty list make it read nothing of `works`.
+    and (len(types) = 0 or classified_works.work_id in (select work_id from works where len(types) > 0 and list_contains(types, works.type)))
 )
 
 select * from final

@@ -1,4 +1,4 @@
--- one row per year and set of countries among the works in scope (the view scope_all): how many works,
+-- one row per year and set of countries among the works in scope (scope_all_table.sql): how many works,
 -- with an AI keyword, a medical keyword, and medical AI by the verdict counted
 -- reads: scope_all
 -- Every total over all the works of the window is read from here: the baselines per country and for
@@ -16,7 +16,7 @@ final as (
     count(*) filter (where is_ai)::bigint as ai,
     count(*) filter (where is_medical)::bigint as medical,
     count(*) filter (where is_medical_ai)::bigint as medical_ai
-  from scope_all
+  from scope_all($types::varchar[], $compare::boolean)
   group by year, countries
 )
 

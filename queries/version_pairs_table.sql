@@ -1,7 +1,7 @@
 -- one row per medical-AI work in scope that looks like a later version of another (the same title,
 -- at least one of the two a preprint, within two years): the later, and the earliest version it is
 -- counted through with --merge-versions
--- reads: scope, works
+-- reads: scope
 -- OpenAlex keeps some such versions as separate works. A paper counts once, as its earliest version:
 -- so a year's count does not change when a later window brings the other version in. In one year
 -- the non-preprint goes first, then the lower id.
@@ -16,13 +16,12 @@ tagged as (
   select
     s.work_id,
     s.year,
-    w.type,
-    trim(regexp_replace(lower(coalesce(w.title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
+    s.type,
+    trim(regexp_replace(lower(coalesce(s.title, '')), '[^a-z0-9]+', ' ', 'g')) as title_key,
     -- 'posted-content' is the Crossref type that older OpenAlex records carry for preprints.
-    coalesce(w.type in ('preprint', 'posted-content'), false) as is_preprint,
+    coalesce(s.type in ('preprint', 'posted-content'), false) as is_preprint,
     cast(substr(s.work_id, 2) as bigint) as id_number
   from scope s
-  left join works w on w.work_id = s.work_id
   where s.is_medical_ai
 ),
 

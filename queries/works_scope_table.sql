@@ -5,13 +5,15 @@ create or replace temp table works_scope as
 with
 
 listed as (
-  -- The medical-AI works are in scope_table.sql; every work (--list-works all) only in the view.
-  select work_id, year, countries, is_medical, is_ai, is_medical_ai, matched_terms, has_selected_country
+  -- The medical-AI works are in scope_table.sql, with their type and title; every work (--list-works
+  -- all) only in scope_all, joined with `works` here. $list_all is bound, so DuckDB plans one branch.
+  select work_id, year, type, title, countries, is_medical, is_ai, is_medical_ai, matched_terms, has_selected_country
   from scope
   where not $list_all
   union all
-  select work_id, year, countries, is_medical, is_ai, is_medical_ai, matched_terms, list_has_any(countries, (select countries from scope_filter))
-  from scope_all
+  select a.work_id, a.year, w.type, w.title, a.countries, a.is_medical, a.is_ai, a.is_medical_ai, a.matched_terms, list_has_any(a.countries, (select countries from scope_filter))
+  from scope_all($types::varchar[], $compare::boolean) a
+  left join works w on w.work_id = a.work_id
   where $list_all
 ),
 
@@ -19,8 +21,8 @@ final as (
   select
     s.work_id,
     s.year,
-    w.type,
-    w.title,
+    s.type,
+    s.title,
     s.countries,
     s.is_medical,
     s.is_ai,
@@ -29,7 +31,6 @@ final as (
     -- The earlier version this work is counted through, when --merge-versions merged it.
     v.kept_id as merged_into
   from listed s
-  left join works w on w.work_id = s.work_id
   left join version_map v on v.later_id = s.work_id
   -- The scope is what an API query for this window and these countries returns, so snapshot and
   -- API runs list the same works.

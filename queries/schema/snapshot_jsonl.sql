@@ -5,7 +5,7 @@
 -- authorships or countries that are not lists, an institution that is not an object) also means:
 -- read the file with the node reader. Blank lines are skipped and not counted in `line` (OpenAlex
 -- parts have none).
-create or replace macro snapshot_jsonl(file) as table
+create or replace temp macro snapshot_jsonl(file) as table
 with src as (
   select
     ordinality as line,

@@ -6,7 +6,7 @@
 -- the ids, nor arg_max: its per-work states did not spill, and 1M works ran out of 400 MB. A table
 -- macro, not a temp table of the newest copies: materializing every column once spilled, and the
 -- 1M fetch's finish took 8.1 s against 5.3 s for a window per table over only its columns.
-create or replace macro snapshot_newest_copies() as table
+create or replace temp macro snapshot_newest_copies() as table
   select *
   from compact_stage
   qualify row_number() over (partition by work_id order by coalesce(updated_date, '') desc, file_order, line) = 1

@@ -3,7 +3,7 @@
 -- queries/snapshot/read_part.sql reads both alike. `line` is the row number, 1-based. Expects authorships as
 -- a list of structs with `countries` and `institutions[].country_code` (a DuckDB error otherwise).
 -- Rejected records keep no text here (`raw` null): Parquet has no node reader to fall back on.
-create or replace macro snapshot_parquet(file) as table
+create or replace temp macro snapshot_parquet(file) as table
 with src as (
   select
     file_row_number + 1 as line,

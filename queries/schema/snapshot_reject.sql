@@ -4,7 +4,7 @@
 -- a list, stop DuckDB's typed read instead: see snapshot_jsonl.sql.) Where a reason quotes a value
 -- DuckDB cannot write as JSON.stringify() would, the value is DuckDB's text and
 -- snapshot_reject_inexact() is true.
-create or replace macro snapshot_reject(id, year, title) as
+create or replace temp macro snapshot_reject(id, year, title) as
   case
     when id is null then 'missing id'
     when snapshot_work_id(id) is null then 'id is not an OpenAlex work id: ' || left(coalesce(snapshot_json_text(id), id::varchar), 80)

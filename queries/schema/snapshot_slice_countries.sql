@@ -2,6 +2,6 @@
 -- authorships as the snapshot readers make them: any author's own country or any institution's
 -- country_code, before the country policy, distinct and sorted. schema/slice_countries.sql is the
 -- same set from a stored work's authorships JSON.
-create or replace macro snapshot_slice_countries(auths) as
+create or replace temp macro snapshot_slice_countries(auths) as
   list_sort(list_distinct(flatten(list_transform(coalesce(auths, []), a ->
     flatten([coalesce(a.countries, []), list_transform(coalesce(a.institutions, []), i -> i.country_code)])))))

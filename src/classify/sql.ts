@@ -3,7 +3,7 @@
  * very regex sources the TypeScript classifier compiles, bound as parameters.
  */
 import { BOOLEAN, INTEGER, LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import type { Store } from '../store/store.js';
+import { CLASSIFIED_ORDER, type Store } from '../store/store.js';
 import type { CountryPolicy } from './countries.js';
 import { FIELD_JOINER, WORD_SEPARATOR, WORD_TOKEN, type KeywordRules, type KeywordTerm } from './keywords.js';
 
@@ -63,7 +63,7 @@ export function classifySqlParams(rules: KeywordRules, policy: CountryPolicy = '
  */
 export async function insertClassificationsInDatabase(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   const { params, types } = classifySqlParams(rules, policy);
-  await store.insertFrom('classified', 'classify_works', params, types);
+  await store.insertFrom('classified', 'classify_works', params, types, { orderBy: CLASSIFIED_ORDER });
 }
 
 /** How queries/snapshot/stage_classified.sql decides a term, cheapest first. */

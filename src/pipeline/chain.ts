@@ -15,12 +15,11 @@ import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
 
 /**
- * The steps in build order: step `x` is queries/x_table.sql, which makes the temp table (or view)
- * `x`. The window and countries first (scope_cells), the types and verdict (scope_filter), the
- * works in scope (the view scope_all), their totals by year and country set (scope_profile), the
- * medical-AI works among them (scope), the version pairs
- * among those, --merge-versions (version_map), and the two readings of the scope: papers counted,
- * works listed.
+ * The steps in build order: step `x` is queries/x_table.sql, which makes the temp table (or table
+ * macro) `x`. The window and countries first (scope_cells, scope_filter), the works in scope of the
+ * types and verdict (the table macro scope_all), their totals by year and country set
+ * (scope_profile), the medical-AI works among them (scope), the version pairs among those,
+ * --merge-versions (version_map), and the two readings of the scope: papers counted, works listed.
  */
 export const CHAIN_STEPS = ['scope_cells', 'scope_filter', 'scope_all', 'scope_profile', 'scope', 'version_pairs', 'version_map', 'counted_papers', 'works_scope'] as const;
 
@@ -118,7 +117,7 @@ function paramsFor(name: string, sql: string, params: Record<string, DuckDBValue
 
 /**
  * Whose medical-AI verdict a chain counts: the rule's (`classified`), or the second rule's
- * (`classified_compare`, --compare-keywords), bound as $compare in scope_table.sql.
+ * (`classified_compare`, --compare-keywords), bound as $compare by the queries that call scope_all (queries/scope_all_table.sql).
  */
 export type Verdict = 'rule' | 'compare';
 

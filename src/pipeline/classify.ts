@@ -6,7 +6,7 @@ import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
-import { DOUBLE_LIST, VARCHAR_LIST, type Store } from '../store/store.js';
+import { CLASSIFIED_ORDER, DOUBLE_LIST, VARCHAR_LIST, type Store } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import type { ClassifyEngine } from './engine.js';
 
@@ -74,9 +74,14 @@ export async function classifyStore(
   return summary;
 }
 
-/** The TypeScript engine: every stored work through classify() and countryShares(), appended in bulk. */
+/**
+ * The TypeScript engine: every stored work through classify() and countryShares(), appended in bulk
+ * to a staging table and moved into `classified` in its layout (CLASSIFIED_ORDER), as the SQL engine
+ * writes it.
+ */
 async function appendClassifications(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
-  await store.append('classified', async (app) => {
+  await store.run('classify/staging');
+  await store.append('classified_staging', async (app) => {
     for await (const work of store.iterateWorks()) {
       const c = classify(work, rules);
       app.appendVarchar(work.id);
@@ -90,5 +95,7 @@ async function appendClassifications(store: Store, rules: KeywordRules, policy: 
       app.appendList(shares.weights, DOUBLE_LIST);
       app.endRow();
     }
-  });
+  }, { temp: true });
+  await store.insertFrom('classified', 'classify/staged', {}, undefined, { orderBy: CLASSIFIED_ORDER });
+  await store.run('classify/drop_staging');
 }

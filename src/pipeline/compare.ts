@@ -55,7 +55,7 @@ export async function classifyCompare(
     if (engine === 'sql') {
       // The same SQL twin as the rule's, bound with the second rule; only the verdict is kept.
       const { params, types } = classifySqlParams(rules, policy);
-      await store.insertFrom('classified_compare', 'classify_works', params, types, ['work_id', 'is_medical_ai']);
+      await store.insertFrom('classified_compare', 'classify_works', params, types, { columns: ['work_id', 'is_medical_ai'] });
     } else {
       await store.append('classified_compare', async (app) => {
         for await (const work of store.iterateWorks()) {

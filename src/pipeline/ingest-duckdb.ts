@@ -27,7 +27,7 @@ import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from 
 import { toBatch } from '../model/batch.js';
 import type { Authorship } from '../model/work.js';
 import { loadQuery } from '../store/queries.js';
-import { DOUBLE_LIST, VARCHAR_LIST, appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
+import { CLASSIFIED_ORDER, DOUBLE_LIST, VARCHAR_LIST, appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
@@ -253,7 +253,7 @@ const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha25
  */
 async function keepNewestCopies(store: Store, recordsRead: number): Promise<number> {
   await store.replaceTableFrom('works', 'snapshot/finish_works');
-  await store.replaceTableFrom('classified', 'snapshot/finish_classified');
+  await store.replaceTableFrom('classified', 'snapshot/finish_classified', {}, { orderBy: CLASSIFIED_ORDER });
   const [c] = await store.query<{ staged: bigint; works: bigint; work_ids: bigint; classified: bigint; classified_ids: bigint }>('snapshot/finish_check');
   const n = (v: bigint | undefined) => Number(v ?? 0n);
   // dbt's `unique` next to the model: the aggregation must leave one row per work in both tables.

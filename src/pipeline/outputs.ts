@@ -56,16 +56,10 @@ export interface VersionPair {
 }
 
 /**
- * Writes works.csv and works.parquet: the works in scope the chain lists (its WorksListing), with
- * their matched terms; and version-pairs.csv when there are more pairs than the summary names. DuckDB writes the files
- * (COPY): the works in scope grow with the data (820k at 5M works read), and passing them through
- * JavaScript took most of a minute and 4.9 GB there. They read the scope chain the counts were
- * made from (aggregate() returns it).
+ * What the works in scope add up to, for the manifest and summary.md: how many, how many listed,
+ * the medical-AI works by type, the first version pairs. Queries only: the files are writeWorks().
  */
-export async function writeWorks(chain: ScopeChain, outDir: string): Promise<ScopeTotals> {
-  await readChain(chain, 'works_csv', { path: join(outDir, 'works.csv') });
-  // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
-  await readChain(chain, 'works_export_parquet', { path: join(outDir, 'works.parquet') });
+export async function scopeTotals(chain: ScopeChain): Promise<ScopeTotals> {
   const [totals] = await readChain<{ works: number | bigint; medical_ai: number | bigint; listed: number | bigint; cells_cleaned: number | bigint }>(chain, 'works_scope_totals');
   const byType = await readChain<{ type: string; works: number | bigint }>(chain, 'medical_ai_by_type');
   const pairs = await readChain<{ kept_id: string; kept_year: number; kept_type: string | null; later_id: string; later_year: number; later_type: string | null; pairs: number | bigint }>(
@@ -73,9 +67,6 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
     'version_pairs',
     { limit: VERSION_PAIRS_LISTED },
   );
-  const versionPairCount = Number(pairs[0]?.pairs ?? 0);
-  // More than the summary and manifest list: all of them in a file of their own.
-  if (versionPairCount > VERSION_PAIRS_LISTED) await readChain(chain, 'version_pairs_csv', { path: join(outDir, VERSION_PAIRS_FILE) });
   return {
     works: Number(totals?.works ?? 0),
     medicalAi: Number(totals?.medical_ai ?? 0),
@@ -83,9 +74,24 @@ export async function writeWorks(chain: ScopeChain, outDir: string): Promise<Sco
     listed: Number(totals?.listed ?? 0),
     medicalAiByType: byType.map((r) => ({ type: r.type, works: Number(r.works) })),
     versionPairs: pairs.map((r) => ({ keptId: r.kept_id, keptYear: r.kept_year, keptType: r.kept_type, laterId: r.later_id, laterYear: r.later_year, laterType: r.later_type })),
-    versionPairCount,
+    versionPairCount: Number(pairs[0]?.pairs ?? 0),
     csvCellsCleaned: Number(totals?.cells_cleaned ?? 0),
   };
+}
+
+/**
+ * Writes works.csv and works.parquet: the works in scope the chain lists (its WorksListing), with
+ * their matched terms; and version-pairs.csv when there are more pairs than the summary names
+ * (`totals`, from scopeTotals()). DuckDB writes the files (COPY): the works in scope grow with the
+ * data (820k at 5M works read), and passing them through JavaScript took most of a minute and
+ * 4.9 GB there. They read the scope chain the counts were made from (aggregate() returns it).
+ */
+export async function writeWorks(chain: ScopeChain, outDir: string, totals: Pick<ScopeTotals, 'versionPairCount'>): Promise<void> {
+  await readChain(chain, 'works_csv', { path: join(outDir, 'works.csv') });
+  // Parquet keeps the lists and booleans typed, for analysts who load the works into a notebook.
+  await readChain(chain, 'works_export_parquet', { path: join(outDir, 'works.parquet') });
+  // More than the summary and manifest list: all of them in a file of their own.
+  if (totals.versionPairCount > VERSION_PAIRS_LISTED) await readChain(chain, 'version_pairs_csv', { path: join(outDir, VERSION_PAIRS_FILE) });
 }
 
 /** Writes rejects.jsonl (queries/rejects_jsonl.sql): every record set aside or repaired. */

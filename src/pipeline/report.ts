@@ -22,7 +22,7 @@ import type { ClassifierRecord } from './classify.js';
 import { chartWarning } from './completeness.js';
 import { coverageOf, shareDenominator } from './coverage.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
-import { VERSION_PAIRS_FILE, VERSION_PAIRS_LISTED, buildManifest, policyText, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
+import { VERSION_PAIRS_FILE, VERSION_PAIRS_LISTED, buildManifest, policyText, scopeTotals, summaryMarkdown, writeRejects, writeWorks, type Manifest } from './outputs.js';
 import { TOOL_VERSION } from './version.js';
 import { PROJECT_ROOT } from '../paths.js';
 
@@ -177,8 +177,7 @@ export async function produceReport(
   }
   const dir = options.writeTo ?? options.outDir;
   await mkdir(dir, { recursive: true });
-  const totals = await writeWorks(chain, dir);
-  await writeRejects(store, dir);
+  const totals = await scopeTotals(chain);
   const o = resolveOptions(options);
   const manifest = await buildManifest(store, { scope, metric: o.metric, version: TOOL_VERSION, now: effects.now(), totals, coverage });
   if (options.compare !== undefined) manifest.compareKeywords = { dir: options.compare.rule.dir, files: options.compare.keywordFiles };
@@ -208,7 +207,17 @@ export async function produceReport(
     },
     o,
   );
-  const files = await writeArtefacts((await renderReport(model, o)).files, dir);
+  // DuckDB writes the works and rejects files on its threads while this one draws the charts: at
+  // 5M works read, about 0.6 s and 0.5 s that no longer follow each other. Both are waited for,
+  // whichever fails; the first failure is thrown.
+  // The writes are started first: the drawing holds this thread for stretches at a time.
+  const [written, drawn] = await Promise.allSettled([
+    writeWorks(chain, dir, totals).then(() => writeRejects(store, dir)),
+    renderReport(model, o).then((r) => writeArtefacts(r.files, dir)),
+  ]);
+  if (drawn.status === 'rejected') throw drawn.reason;
+  if (written.status === 'rejected') throw written.reason;
+  const files = drawn.value;
   if ('rows' in baselines) {
     await writeFile(join(dir, 'baselines.csv'), baselinesCsv(baselines.rows));
     files.push(join(dir, 'baselines.csv'));

@@ -13,7 +13,7 @@ import { aggregate } from '../../src/pipeline/aggregate.js';
 import { CHAIN_STEPS, boundNames, buildChain, chainProblems, declaredReads, readChain, scopeParams, storedTables } from '../../src/pipeline/chain.js';
 import { classifyStore } from '../../src/pipeline/classify.js';
 import { ingestSnapshot } from '../../src/pipeline/ingest.js';
-import { writeWorks } from '../../src/pipeline/outputs.js';
+import { scopeTotals, writeWorks } from '../../src/pipeline/outputs.js';
 import { QUERIES_DIR } from '../../src/paths.js';
 import { loadQuery } from '../../src/store/queries.js';
 import { Store } from '../../src/store/store.js';
@@ -28,12 +28,15 @@ const QUERY_NAMES = readdirSync(QUERIES_DIR)
 
 /**
  * The tables a query's SQL reads, found in the text: the names after `from` and `join` that are not
- * its own CTEs, table functions or subqueries. Independent of the header, to hold the header to it.
+ * its own CTEs, table functions (other than the chain's table macro) or subqueries. Independent of the header, to hold the header to it.
  */
 function tablesInSql(sql: string): string[] {
   const code = sql.replace(/--.*$/gm, '').replace(/'[^']*'/g, "''").toLowerCase();
   const ctes = new Set([...code.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s*\(/g)].map((m) => m[1]!));
-  const names = [...code.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b(?!\s*\()/g)].map((m) => m[1]!);
+  // A call is a table function, unless it is the chain's own table macro (scope_all).
+  const names = [...code.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b(\s*\()?/g)]
+    .filter((m) => m[2] === undefined || (CHAIN_STEPS as readonly string[]).includes(m[1]!))
+    .map((m) => m[1]!);
   // An upsert reads the rows it may replace.
   if (/\bon\s+conflict\b/.test(code)) names.push(...[...code.matchAll(/\binsert\s+into\s+([a-z_][a-z0-9_]*)/g)].map((m) => m[1]!));
   return [...new Set(names.filter((n) => !ctes.has(n)))].sort();
@@ -87,13 +90,24 @@ describe('the scope chain declaration', () => {
     // The retire_vanished_works.sql window is the fetch's, not the Scope's: it reads no chain table.
     const chainFiles = QUERY_NAMES.filter((n) => isChainFile(n));
     const bindersOf = (param: string): string[] => chainFiles.filter((n) => boundNames(loadQuery(n)).includes(param));
-    expect(Object.fromEntries(scopeNames.map((p) => [p, bindersOf(p)]))).toEqual({
+    // --types and the verdict are applied by the table macro scope_all alone: its callers bind them
+    // only to pass them on, so DuckDB plans with their values (queries/scope_all_table.sql).
+    const windowCallers = ['scope_profile_table', 'scope_table', 'works_scope_table'];
+    expect(Object.fromEntries([...scopeNames, 'compare'].map((p) => [p, bindersOf(p)]))).toEqual({
+      compare: windowCallers,
       countries: ['scope_cells_table'],
       from_year: ['scope_cells_table'],
       merge_versions: ['version_map_table'],
       to_year: ['scope_cells_table'],
-      types: ['scope_filter_table'],
+      types: windowCallers,
     });
+    for (const name of windowCallers) {
+      const code = loadQuery(name).replace(/--.*$/gm, '');
+      const uses = code.match(/\$(?:types|compare)\b[^,)]*/g) ?? [];
+      const passed = code.match(/scope_all\(\$types::varchar\[\], \$compare::boolean\)/g) ?? [];
+      expect({ name, uses: uses.length }).toEqual({ name, uses: 2 * passed.length });
+      expect(passed.length).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -126,7 +140,8 @@ describe('the scope chain on the real records', () => {
   ])('counts and works.csv cover the same works: %o', async (scope) => {
     const { counts, chain } = await aggregate(store, scope, 'rule', 'all');
     const dir = mkdtempSync(join(tmpdir(), 'medai-chain-'));
-    const totals = await writeWorks(chain, dir);
+    const totals = await scopeTotals(chain);
+    await writeWorks(chain, dir, totals);
     const parse = (file: string) => Papa.parse<Record<string, string>>(readFileSync(file, 'utf8'), { header: true, skipEmptyLines: true }).data;
     const rows = parse(join(dir, 'works.csv'));
     expect(rows.length).toBe(totals.works);
@@ -146,7 +161,8 @@ describe('the scope chain on the real records', () => {
     // The default listing (--list-works medical-ai): the tagged rows of the full one, same totals.
     const counted = await aggregate(store, scope);
     const countedDir = mkdtempSync(join(tmpdir(), 'medai-chain-'));
-    const countedTotals = await writeWorks(counted.chain, countedDir);
+    const countedTotals = await scopeTotals(counted.chain);
+    await writeWorks(counted.chain, countedDir, countedTotals);
     expect(counted.counts).toEqual(counts);
     expect(parse(join(countedDir, 'works.csv'))).toEqual(rows.filter((r) => r.is_medical === 'true' && r.is_ai === 'true'));
     expect({ ...countedTotals, listing: 'all', listed: totals.listed }).toEqual(totals);

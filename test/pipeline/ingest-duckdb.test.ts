@@ -6,7 +6,7 @@
  * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
  * during the read leaving the data set incomplete until the next run finishes it.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { quietEffects } from '../../src/effects/effects.js';
 import { ExitCode } from '../../src/errors.js';
 import { ingestSnapshotDuckdb } from '../../src/pipeline/ingest-duckdb.js';
 import { chooseReader } from '../../src/pipeline/reader.js';
-import { Store } from '../../src/store/store.js';
+import { CLASSIFIED_ORDER, Store } from '../../src/store/store.js';
 import { runCliInProcess, spawnCli } from '../support/cli.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -72,6 +72,24 @@ describe('the duckdb reader on the real records', () => {
     expect(await rows(duck, CLASSIFIED)).toBe(await rows(node, CLASSIFIED));
     expect(await counts(duck)).toBe(await counts(node));
     expect(await counts(duck, ['--merge-versions'])).toBe(await counts(node, ['--merge-versions']));
+  }, 120_000);
+
+  it('lays classified out by verdict and year (CLASSIFIED_ORDER), from either reader and either engine', async () => {
+    const layout = 'select is_medical_ai, year, work_id from classified';
+    const inOrder = (db: string): Promise<string> => rows(db, `${layout} order by ${CLASSIFIED_ORDER.join(', ')}`);
+    // rowid: the order the rows were written in.
+    const asWritten = (db: string): Promise<string> => rows(db, `${layout} order by rowid`);
+    const duck = join(dir, 'duckdb.duckdb');
+    const node = join(dir, 'node.duckdb');
+    expect(await asWritten(duck)).toBe(await inOrder(duck));
+    expect(await asWritten(node)).toBe(await inOrder(node));
+    const sql = join(dir, 'sql-engine.duckdb');
+    copyFileSync(node, sql);
+    const r = await cli(['classify', '--db', sql, '--engine', 'sql']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await asWritten(sql)).toBe(await inOrder(sql));
+    // Not already in that order by accident: the works are stored by id.
+    expect(await rows(node, `${layout} order by work_id`)).not.toBe(await inOrder(node));
   }, 120_000);
 
   it('with another country policy: classify reads the snapshot again, and the counts are the node reader\'s', async () => {

@@ -1,0 +1,3 @@
+-- every row the TypeScript engine appended to classify/staging.sql, for classified
+-- reads: classified_staging
+select * from classified_staging
