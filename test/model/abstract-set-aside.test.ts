@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { abstractSetAsideReason, rebuildAbstract } from '../../src/model/abstract.js';
 import { ABSTRACT_SET_ASIDE, normalizeWork } from '../../src/model/work.js';
+import { seededRandom } from '../../src/random.js';
 import { readJsonLines } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 
@@ -83,5 +84,60 @@ describe('abstracts set aside in the real corpus', () => {
       ['W2173520866', 1977],
     ]);
     expect(kept).toBe(1458);
+  });
+});
+
+/**
+ * abstractSetAsideReason() as it was before it looked at the text's two ends first: the answer the
+ * quick look must never change.
+ */
+function setAsideBefore(text: string): string | null {
+  const lower = text.toLowerCase();
+  if (!(lower.includes('first') || lower.includes('abstract') || lower.includes('available') || lower.includes('n/a') || (lower.includes('more') && /read\s+more/.test(lower)))) {
+    return null;
+  }
+  const flat = text.replace(/\s+/g, ' ').trim().toLowerCase();
+  const bare = flat.replace(/^[\s[(]+|[\s.\])]+$/g, '');
+  const placeholders = ['first page', 'no abstract available', 'abstract not available', 'no abstract', 'not available', 'n/a'];
+  const openings = ['an abstract is not available for this content', 'a summary is not available for this content'];
+  if (placeholders.includes(bare) || openings.some((p) => flat.startsWith(p))) {
+    return `publisher placeholder, not an abstract: "${text.trim().slice(0, 60)}${text.trim().length > 60 ? '…' : ''}"`;
+  }
+  if (/(?:\.\.\.|…|\s)\s*read more[\s.…]*$/i.test(flat)) return 'landing-page teaser cut off with "Read More", a page snippet rather than the work\'s abstract';
+  return null;
+}
+
+describe('abstractSetAsideReason gives the answers it gave before its quick look at the ends', () => {
+  it('on every real abstract', () => {
+    let n = 0;
+    for (const raw of readJsonLines(WORKS_FILE) as { abstract_inverted_index?: unknown }[]) {
+      const text = rebuildAbstract(raw.abstract_inverted_index).text;
+      if (text === null) continue;
+      n++;
+      expect(abstractSetAsideReason(text), text.slice(0, 80)).toBe(setAsideBefore(text));
+    }
+    expect(n).toBe(1466);
+  });
+
+  it('on 200,000 texts made of the placeholders, teasers, brackets, dots, unicode spaces and case changes', () => {
+    const random = seededRandom(20261202);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const pieces = [
+      'First Page', 'first page', 'No abstract available', 'NO ABSTRACT', 'Abstract not available', 'Not available', 'N/A', 'n/a',
+      'An abstract is not available for this content', 'A summary is not available for this content', 'a', 'A', 'an', 'ab', 'fi', 'no', 'n/',
+      'read more', 'Read More', 'READ MORE', 'more', 'MORE', 'read\tmore', 'Deep learning', 'patients', 'İ', 'ﬁrst', 'K',
+      ' ', '  ', '\t', '\n', '\u00a0', '\u2028', '\u3000', '\ufeff', '.', '...', '…', '[', ']', '(', ')', '-', ',',
+    ];
+    let setAside = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const length = 1 + Math.floor(random() * 7);
+      let text = '';
+      for (let k = 0; k < length; k++) text += pick(pieces);
+      const before = setAsideBefore(text);
+      if (before !== null) setAside++;
+      if (abstractSetAsideReason(text) !== before) expect({ text, reason: abstractSetAsideReason(text) }).toEqual({ text, reason: before });
+    }
+    // Enough of them are set aside for the comparison to mean something.
+    expect(setAside).toBeGreaterThan(5_000);
   });
 });
