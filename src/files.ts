@@ -1,7 +1,7 @@
 /**
- * The two file operations several layers share: a file's sha256, streamed so a snapshot part of
- * gigabytes is never held whole, and a file written whole (under a temporary name, then renamed),
- * so a kill leaves the complete file or none.
+ * The file operations several layers share: a file's sha256, streamed so a snapshot part of
+ * gigabytes is never held whole; a file written whole (under a temporary name, then renamed), so a
+ * kill leaves the complete file or none; and whether a file is a Parquet part.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, writeFile } from 'node:fs/promises';
@@ -18,3 +18,6 @@ export async function writeWhole(file: string, data: string | Buffer): Promise<v
   await writeFile(tmp, data);
   await rename(tmp, file);
 }
+
+/** A Parquet part (`part_0000.snappy.parquet`): only the duckdb reader reads these. */
+export const isParquetPath = (path: string): boolean => /\.parquet$/i.test(path);

@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Papa from 'papaparse';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../errors.js';
-import { sha256Of } from '../files.js';
+import { isParquetPath, sha256Of } from '../files.js';
 import { normalizeWork, shortWorkId, type Normalized } from '../model/work.js';
 import { openMaybeGzip, splitLines } from './lines.js';
 import { JsonPrefix } from './prefix.js';
@@ -107,8 +107,12 @@ export async function findSnapshotFiles(specs: readonly string[]): Promise<Snaps
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
       // A snapshot's manifest.json lists the parts; it is not one (reconcile reads it).
-      const found = (await walk(abs)).filter((p) => WORK_FILE.test(basename(p)) && !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
-      if (found.length === 0) throw new UserError(`snapshot: no OpenAlex work files (*.json, *.jsonl, part_*, optionally .gz) under ${spec}`);
+      const walked = (await walk(abs)).filter((p) => !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
+      const json = walked.filter((p) => WORK_FILE.test(basename(p)));
+      // A snapshot root holds the same works in both formats (data/jsonl/, data/parquet/): its JSON
+      // Lines parts are read. A folder of Parquet parts alone is read as Parquet.
+      const found = json.length > 0 ? json : walked.filter((p) => isParquetPath(p));
+      if (found.length === 0) throw new UserError(`snapshot: no OpenAlex work files (*.json, *.jsonl, part_*, optionally .gz; or *.parquet) under ${spec}`);
       found.forEach((p) => paths.add(p));
     } else paths.add(abs);
   }
@@ -162,6 +166,8 @@ const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
  */
 export async function* readFileRecords(file: SnapshotFile, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<RawRecord> {
   const name = displayPath(file.path);
+  // Read as text, a Parquet file's bytes made a million "records" that are not JSON.
+  if (isParquetPath(file.path)) throw new UserError(`snapshot: ${name} is a Parquet file, which only the duckdb reader reads: run with --read duckdb`);
   const prefix = new JsonPrefix();
   let buffered: Line[] | null = [];
   let bufferedChars = 0;

@@ -24,6 +24,7 @@ import { stageClassifiedParams } from '../classify/sql.js';
 import { InvariantError, UserError } from '../errors.js';
 import { openMaybeGzip, splitLines } from '../ingest/lines.js';
 import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { isParquetPath } from '../files.js';
 import { toBatch } from '../model/batch.js';
 import type { Authorship } from '../model/work.js';
 import { loadQuery } from '../store/queries.js';
@@ -308,7 +309,7 @@ async function readParts(
 }
 
 
-const isParquet = (f: SnapshotFile): boolean => /\.parquet$/i.test(f.path);
+const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
 
 /** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
 async function readPart(

@@ -3,6 +3,8 @@
  * "duckdb" (src/pipeline/ingest-duckdb.ts, a compact data set read inside DuckDB). Apart from both
  * so the command line checks the flag without loading either.
  */
+import { UserError } from '../errors.js';
+import { isParquetPath } from '../files.js';
 import type { SnapshotReader } from './provenance.js';
 
 export type ReadChoice = SnapshotReader | 'auto';
@@ -17,9 +19,17 @@ export const DEFAULT_READ: ReadChoice = 'auto';
  */
 export const AUTO_DUCKDB_BYTES = 1_000_000_000;
 
-/** Which reader a snapshot load uses, and why, for the log. */
-export function chooseReader(choice: ReadChoice, files: readonly { bytes: number }[]): { read: SnapshotReader; why: string } {
+/**
+ * Which reader a snapshot load uses, and why, for the log. Parquet parts are read by the duckdb
+ * reader alone: `auto` picks it for them whatever their size, and `--read node` is refused.
+ */
+export function chooseReader(choice: ReadChoice, files: readonly { bytes: number; path: string }[]): { read: SnapshotReader; why: string } {
+  const parquet = files.find((f) => isParquetPath(f.path));
+  if (parquet !== undefined && choice === 'node') {
+    throw new UserError(`--read node reads JSON only, and ${parquet.path} is a Parquet part: read it with --read duckdb (or auto)`);
+  }
   if (choice !== 'auto') return { read: choice, why: `--read ${choice}` };
+  if (parquet !== undefined) return { read: 'duckdb', why: '--read auto: the snapshot has Parquet parts, which only the duckdb reader reads' };
   const total = files.reduce((n, f) => n + f.bytes, 0);
   const gb = (total / 1e9).toFixed(2);
   return total > AUTO_DUCKDB_BYTES

@@ -33,6 +33,8 @@ describe('the 2026 snapshot layout', () => {
     const parts = [`data/jsonl/works/updated_date=${RELEASE_1}/part_0000.gz`, `data/jsonl/works/updated_date=${RELEASE_1}/part_0001.gz`, `data/jsonl/works/updated_date=${RELEASE_2}/part_0000.gz`];
     expect(rel(await findSnapshotFiles([root]))).toEqual(parts);
     expect(rel(await findSnapshotFiles([worksDir(root)]))).toEqual(parts);
+    // The Parquet folder alone is read as Parquet (the root above takes the JSON Lines copy).
+    expect(rel(await findSnapshotFiles([join(root, 'data', 'parquet', 'works')]))).toEqual([`data/parquet/works/updated_date=${RELEASE_2}/part_0000.snappy.parquet`]);
     // An entity folder given by name is read as asked.
     expect(rel(await findSnapshotFiles([join(root, 'data', 'jsonl', 'authors')]))).toEqual([`data/jsonl/authors/updated_date=${RELEASE_1}/part_0000.gz`]);
     expect(partitionDate(join(root, parts[2]!))).toBe(RELEASE_2);

@@ -63,6 +63,18 @@ describe('snapshot reader', () => {
     await expect(findSnapshotFiles([dir])).rejects.toThrow(/cannot follow the link .*part_002\.gz: ENOENT/);
   });
 
+  it('refuses to read a Parquet part as text, naming it and the duckdb reader', async () => {
+    const dir = tempDir();
+    const parquet = join(dir, 'part_0000.snappy.parquet');
+    writeFileSync(parquet, Buffer.from('PAR1\n{"id":"W1"}\nPAR1'));
+    const [file] = await findSnapshotFiles([parquet]);
+    const consume = async (): Promise<void> => {
+      for await (const _ of readFileRecords(file!)) void _;
+    };
+    await expect(consume()).rejects.toThrow(UserError);
+    await expect(consume()).rejects.toThrow(/part_0000\.snappy\.parquet is a Parquet file, which only the duckdb reader reads: run with --read duckdb/);
+  });
+
   it('expands globs', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'a'));

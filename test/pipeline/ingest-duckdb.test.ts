@@ -6,7 +6,7 @@
  * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
  * during the read leaving the data set incomplete until the next run finishes it.
  */
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { runCliInProcess, spawnCli } from '../support/cli.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 import { RELEASE_1, buildFixture, partPath, tempRoot, writeRelease, type RawWork, type Release } from '../support/snapshot-release.js';
-import { sqlRows } from '../support/store-sql.js';
+import { sqlRows, sqlRun } from '../support/store-sql.js';
 import { seededRandom } from '../../src/random.js';
 
 const KEYWORDS = 'data/keywords';
@@ -128,11 +128,47 @@ describe('the duckdb reader on the real records', () => {
 });
 
 describe('--read auto', () => {
-  it('reads with DuckDB only when the files total more than 1 GB', () => {
-    expect(chooseReader('auto', [{ bytes: 600_000_000 }, { bytes: 400_000_000 }]).read).toBe('node');
-    expect(chooseReader('auto', [{ bytes: 600_000_000 }, { bytes: 400_000_001 }])).toEqual({ read: 'duckdb', why: '--read auto: the files total 1.00 GB, more than 1 GB' });
-    expect(chooseReader('node', [{ bytes: 5e9 }]).read).toBe('node');
+  const part = (bytes: number, path = 'part_0000.gz'): { bytes: number; path: string } => ({ bytes, path });
+
+  it('reads with DuckDB only when the files total more than 1 GB, or when any is Parquet; --read node refuses Parquet', () => {
+    expect(chooseReader('auto', [part(600_000_000), part(400_000_000)]).read).toBe('node');
+    expect(chooseReader('auto', [part(600_000_000), part(400_000_001)])).toEqual({ read: 'duckdb', why: '--read auto: the files total 1.00 GB, more than 1 GB' });
+    expect(chooseReader('node', [part(5e9)]).read).toBe('node');
+    expect(chooseReader('auto', [part(10), part(10, 'w/part_0001.snappy.parquet')]).read).toBe('duckdb');
+    expect(() => chooseReader('node', [part(10), part(10, 'w/part_0001.snappy.parquet')])).toThrow(/--read node reads JSON only, and w\/part_0001\.snappy\.parquet is a Parquet part/);
   });
+
+  it('a folder of Parquet parts: read by the duckdb reader with the counts of the JSON Lines; --read node exits 2 naming the part', async () => {
+    const root = tempRoot('medai-parquet-folder-');
+    const works = join(root, 'data', 'parquet', 'works');
+    const partition = join(works, 'updated_date=2026-06-01');
+    mkdirSync(partition, { recursive: true });
+    const parquet = join(partition, 'part_0000.snappy.parquet');
+    const store = await Store.open(':memory:');
+    try {
+      await sqlRun(
+        store,
+        `copy (select * from read_json('${WORKS_FILE}', format = 'newline_delimited', records = true, columns = {
+          id: 'VARCHAR', publication_year: 'BIGINT', title: 'VARCHAR', display_name: 'VARCHAR',
+          authorships: 'STRUCT(author_position VARCHAR, countries VARCHAR[], institutions STRUCT(id VARCHAR, country_code VARCHAR)[])[]',
+          abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
+        })) to '${parquet}' (format parquet)`,
+      );
+    } finally {
+      store.close();
+    }
+    const fromParquet = await cli(['fetch', '--snapshot', works, '--db', join(root, 'parquet.duckdb')]);
+    expect(fromParquet.code, fromParquet.stderr).toBe(0);
+    expect(fromParquet.stderr).toContain('snapshot reader: duckdb (--read auto: the snapshot has Parquet parts, which only the duckdb reader reads)');
+    expect(fromParquet.stderr).toContain('read 2290 records from 1 file(s)');
+    const fromJson = await cli(['fetch', '--snapshot', WORKS_FILE, '--read', 'duckdb', '--db', join(root, 'jsonl.duckdb')]);
+    expect(fromJson.code, fromJson.stderr).toBe(0);
+    expect(await counts(join(root, 'parquet.duckdb'))).toBe(await counts(join(root, 'jsonl.duckdb')));
+    // Read as text, the Parquet bytes once made a million records that are not JSON, and exit 0.
+    const node = await cli(['fetch', '--snapshot', works, '--read', 'node', '--db', join(root, 'node.duckdb')]);
+    expect(node.code).toBe(ExitCode.usage);
+    expect(node.stderr).toContain(`--read node reads JSON only, and ${parquet} is a Parquet part`);
+  }, 120_000);
 });
 
 /** The fixture's records without abstracts, so the reader's SQL (not its fallback) reads them. */
