@@ -17,7 +17,7 @@ import { normalizeWork } from '../../src/model/work.js';
 import { readPartRows } from '../../src/pipeline/read-part.js';
 import { Store } from '../../src/store/store.js';
 import { WORKS_FILE } from '../support/paths.js';
-import { sqlRows, sqlRun, storeConnection } from '../support/store-sql.js';
+import { sqlRows, sqlRun, storeConnection, writeRealRecordsParquet } from '../support/store-sql.js';
 
 interface ReadRow {
   line: number;
@@ -199,14 +199,7 @@ describe('DuckDB snapshot reader SQL', () => {
   it('reads the same records from Parquet as from JSON Lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medai-duckdb-reader-'));
     const parquet = join(dir, 'part_0000.parquet');
-    await sqlRun(
-      store,
-      `copy (select * from read_json('${WORKS_FILE}', format = 'newline_delimited', records = true, columns = {
-        id: 'VARCHAR', publication_year: 'BIGINT', title: 'VARCHAR', display_name: 'VARCHAR',
-        authorships: 'STRUCT(author_position VARCHAR, countries VARCHAR[], institutions STRUCT(id VARCHAR, country_code VARCHAR)[])[]',
-        abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
-      })) to '${parquet}' (format parquet)`,
-    );
+    await writeRealRecordsParquet(store, parquet);
     // One policy: the country steps are shared with the JSON Lines read, tested under both above.
     for (const policy of ['fold-hk-mo'] as const) {
       const fromJson = corpusRows.get(policy) ?? (await readSql(WORKS_FILE, policy));

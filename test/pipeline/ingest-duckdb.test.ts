@@ -20,7 +20,7 @@ import { runCliInProcess, spawnCli } from '../support/cli.js';
 import { readJsonLineTexts } from '../support/openalex-data.js';
 import { WORKS_FILE } from '../support/paths.js';
 import { RELEASE_1, buildFixture, partPath, tempRoot, writeRelease, type RawWork, type Release } from '../support/snapshot-release.js';
-import { sqlRows, sqlRun } from '../support/store-sql.js';
+import { sqlRows, writeRealRecordsParquet } from '../support/store-sql.js';
 import { seededRandom } from '../../src/random.js';
 
 const KEYWORDS = 'data/keywords';
@@ -146,14 +146,7 @@ describe('--read auto', () => {
     const parquet = join(partition, 'part_0000.snappy.parquet');
     const store = await Store.open(':memory:');
     try {
-      await sqlRun(
-        store,
-        `copy (select * from read_json('${WORKS_FILE}', format = 'newline_delimited', records = true, columns = {
-          id: 'VARCHAR', publication_year: 'BIGINT', title: 'VARCHAR', display_name: 'VARCHAR',
-          authorships: 'STRUCT(author_position VARCHAR, countries VARCHAR[], institutions STRUCT(id VARCHAR, country_code VARCHAR)[])[]',
-          abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
-        })) to '${parquet}' (format parquet)`,
-      );
+      await writeRealRecordsParquet(store, parquet);
     } finally {
       store.close();
     }

@@ -9,6 +9,7 @@ import type { KeywordRules } from '../../src/classify/keywords.js';
 import { classifySqlParams } from '../../src/classify/sql.js';
 import type { Work } from '../../src/model/work.js';
 import { Store, StoreConnection, type StoreOptions } from '../../src/store/store.js';
+import { WORKS_FILE } from './paths.js';
 
 interface Inside {
   connection: DuckDBConnection;
@@ -56,4 +57,19 @@ export interface SqlClassification {
 export async function classifyWorksInDatabase(store: Store, rules: KeywordRules, policy: CountryPolicy = 'separate'): Promise<SqlClassification[]> {
   const { params, types } = classifySqlParams(rules, policy);
   return store.query<SqlClassification>('classify_works', params, types);
+}
+
+/**
+ * The real records (WORKS_FILE) written as one Parquet part at `path`, in the column types of
+ * OpenAlex's Parquet snapshot (typed authorships, the abstract index as JSON), by `store`'s DuckDB.
+ */
+export async function writeRealRecordsParquet(store: Store, path: string): Promise<void> {
+  await sqlRun(
+    store,
+    `copy (select * from read_json('${WORKS_FILE}', format = 'newline_delimited', records = true, columns = {
+      id: 'VARCHAR', publication_year: 'BIGINT', title: 'VARCHAR', display_name: 'VARCHAR',
+      authorships: 'STRUCT(author_position VARCHAR, countries VARCHAR[], institutions STRUCT(id VARCHAR, country_code VARCHAR)[])[]',
+      abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
+    })) to '${path}' (format parquet)`,
+  );
 }
