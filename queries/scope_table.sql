@@ -1,5 +1,5 @@
 -- one row per medical-AI work in the Scope (scope_all_table.sql): the works every count reads
--- reads: scope_all, scope_filter, works
+-- reads: scope_all, works
 -- Tagged works only: the counts, the version pairs and works.csv's default listing need no other;
 -- the baselines read scope_profile_table.sql, and --list-works all scope_all itself.
 -- The stored work's type and title are joined here, once, for the version pairs and works.csv: each
@@ -9,10 +9,9 @@ with
 
 final as (
   select
+    -- With has_selected_country: works.csv lists the works with a selected country; the counts take
+    -- every country, for the world totals.
     scope_all.*,
-    -- works.csv lists the works with a selected country; the counts take every country, for the
-    -- world totals.
-    list_has_any(scope_all.countries, (select countries from scope_filter)) as has_selected_country,
     works.type,
     works.title
   from scope_all($types::varchar[], $compare::boolean) as scope_all

@@ -1,6 +1,6 @@
 -- one row per work in scope with a selected country: the works.csv rows; the medical-AI works (the
 -- papers behind the counts), or with $list_all (--list-works all) every work, tagged or not
--- reads: scope, scope_all, scope_filter, version_map, works
+-- reads: scope, scope_all, version_map, works
 create or replace temp table works_scope as
 with
 
@@ -11,7 +11,7 @@ listed as (
   from scope
   where not $list_all
   union all
-  select a.work_id, a.year, w.type, w.title, a.countries, a.is_medical, a.is_ai, a.is_medical_ai, a.matched_terms, list_has_any(a.countries, (select countries from scope_filter))
+  select a.work_id, a.year, w.type, w.title, a.countries, a.is_medical, a.is_ai, a.is_medical_ai, a.matched_terms, a.has_selected_country
   from scope_all($types::varchar[], $compare::boolean) a
   left join works w on w.work_id = a.work_id
   where $list_all
