@@ -27,6 +27,8 @@ texts as (
     -- The same joined text as searchableText(); mask phrases become one space, as in the TS twin.
     select
         work_id,
+        type,
+        title,
         case
             when $mask = '' then coalesce(title, '') || $joiner || coalesce(abstract, '')
             else regexp_replace(coalesce(title, '') || $joiner || coalesce(abstract, ''), $mask, ' ', 'g')
@@ -182,7 +184,7 @@ work_countries as (
     )
 ),
 
-final as (
+verdicts as (
     select
         texts.work_id,
         work_countries.year,
@@ -191,11 +193,19 @@ final as (
         coalesce(list_has_all(matched_groups.matched_groups, $require::varchar[]), false) as is_medical_ai,
         coalesce(per_work.matched_terms, []::varchar[]) as matched_terms,
         work_countries.countries,
-        work_countries.weights
+        work_countries.weights,
+        texts.type,
+        texts.title as work_title
     from texts
     inner join work_countries on texts.work_id = work_countries.work_id
     left join per_work on texts.work_id = per_work.work_id
     left join matched_groups on texts.work_id = matched_groups.work_id
+),
+
+final as (
+    -- The title only where the rule tags the work (schema/classified.sql says why).
+    select * exclude (work_title), case when is_medical_ai then work_title end as title
+    from verdicts
 )
 
 select * from final

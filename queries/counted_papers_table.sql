@@ -5,12 +5,19 @@
 create or replace temp table counted_papers as
 with
 
+merging as (
+  -- The works a merge touches: each later version, and the earliest one it joins.
+  select later_id as work_id from version_map
+  union
+  select kept_id from version_map
+),
+
 versions as (
   select coalesce(m.kept_id, s.work_id) as work_id, coalesce(m.kept_year, s.year) as year, s.countries, s.weights
   from scope s
   left join version_map m on m.later_id = s.work_id
   -- The keyword rule's verdict (both a medical and an AI keyword by default; see src/classify/).
-  where s.is_medical_ai
+  where s.is_medical_ai and s.work_id in (select work_id from merging)
 ),
 
 papers as (
@@ -27,7 +34,7 @@ papers as (
   group by work_id, year
 ),
 
-final as (
+merged as (
   select
     work_id,
     year,
@@ -45,6 +52,17 @@ final as (
       )
     end as weights
   from papers
+),
+
+final as (
+  -- Every other work is a paper of one version, kept as stored, as `merged` would make it: grouping
+  -- every paper by its id took 0.1-0.15 s at 5M works read, for the few (none without
+  -- --merge-versions) that have more than one version.
+  select work_id, year, countries, weights
+  from scope
+  where is_medical_ai and work_id not in (select work_id from merging)
+  union all
+  select * from merged
 )
 
 select * from final

@@ -6,14 +6,17 @@
 -- (scope_profile_table.sql); works.csv lists its rows only with --list-works all (works_scope_table.sql).
 -- The window, the types and the verdict are applied here once. Its callers bind --types ($types) and
 -- the verdict counted ($compare) and pass them on unchanged: a bound value is a constant to DuckDB's
--- planner, so a Scope of every type never joins `works` and the rule's own verdict never joins
--- classified_compare, and `where is_medical_ai` reaches the scan of `classified`, laid out by
--- verdict and year (CLASSIFIED_ORDER in src/store/store.ts). At 5M works read, as a view reading
--- its values from a table (which DuckDB cannot fold) the window's totals took 0.6-0.9 s and its
--- medical-AI works 0.3-0.5 s; bound, 0.4 s and 0.06 s.
+-- planner, so the rule's own verdict never joins classified_compare or `works`, and `where
+-- is_medical_ai` reaches the scan of `classified`, laid out by verdict and year (CLASSIFIED_ORDER in
+-- src/store/store.ts). At 5M works read, as a view reading its values from a table (which DuckDB
+-- cannot fold) the window's totals took 0.6-0.9 s and its medical-AI works 0.3-0.5 s; bound, 0.4 s
+-- and 0.06 s.
 -- The country policy was applied when classifying (classified.countries, src/classify/countries.ts);
--- --merge-versions is applied in version_map_table.sql. The stored work's type and title are joined
--- later, to the medical-AI works (scope_table.sql) or the works listed (works_scope_table.sql).
+-- --merge-versions is applied in version_map_table.sql. Each work's type and the rule's medical-AI
+-- works' titles are columns of `classified`: a join with `works` read every title of the data set
+-- for the few the report lists (0.2-0.6 s at the 5M-work bench; 460M titles on the full snapshot).
+-- Only the second rule's verdict tags works whose titles `classified` lacks: with `compare`, titles
+-- come from `works`. works_scope_table.sql reads the others' for --list-works all.
 create or replace temp macro scope_all(types, compare) as table
 with
 
@@ -28,9 +31,12 @@ classified_works as (
     c.is_medical,
     c.is_ai,
     case when compare then coalesce(cc.is_medical_ai, false) else c.is_medical_ai end as is_medical_ai,
-    c.matched_terms
+    c.matched_terms,
+    c.type,
+    case when compare then w.title else c.title end as title
   from classified c
   left join classified_compare cc on compare and cc.work_id = c.work_id
+  left join works w on compare and w.work_id = c.work_id
 ),
 
 final as (
@@ -42,10 +48,9 @@ final as (
     list_has_any(classified_works.countries, (select countries from scope_filter)) as has_selected_country
   from classified_works
   where classified_works.year in (select year from scope_cells)
-    -- --types: only works of these OpenAlex types (an empty list: every type).
-    -- The `len(types) > 0` inside as well: DuckDB plans the subquery before it folds the `or`, and
-    -- only there does a bound empty list make it read nothing of `works`.
-    and (len(types) = 0 or classified_works.work_id in (select work_id from works where len(types) > 0 and list_contains(types, works.type)))
+    -- --types: only works of these OpenAlex types (an empty list: every type); classified holds
+    -- each work's type, so no Scope reads `works`.
+    and (len(types) = 0 or list_contains(types, classified_works.type))
 )
 
 select * from final

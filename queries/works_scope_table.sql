@@ -6,12 +6,13 @@ with
 
 listed as (
   -- The medical-AI works are in scope_table.sql, with their type and title; every work (--list-works
-  -- all) only in scope_all, joined with `works` here. $list_all is bound, so DuckDB plans one branch.
+  -- all) only in scope_all, their titles joined from `works` here (classified holds only the tagged
+  -- works' titles). $list_all is bound, so DuckDB plans one branch.
   select work_id, year, type, title, countries, is_medical, is_ai, is_medical_ai, matched_terms, has_selected_country
   from scope
   where not $list_all
   union all
-  select a.work_id, a.year, w.type, w.title, a.countries, a.is_medical, a.is_ai, a.is_medical_ai, a.matched_terms, a.has_selected_country
+  select a.work_id, a.year, a.type, w.title, a.countries, a.is_medical, a.is_ai, a.is_medical_ai, a.matched_terms, a.has_selected_country
   from scope_all($types::varchar[], $compare::boolean) a
   left join works w on w.work_id = a.work_id
   where $list_all

@@ -10,5 +10,11 @@ create table if not exists classified (
   countries varchar[] not null,
   -- Fractional counting (src/classify/countries.ts fractionalWeights): the weight of countries[i],
   -- all > 0, adding up to 1 for a paper with any country.
-  weights double[] not null
+  weights double[] not null,
+  -- The work's OpenAlex type (null: none), and the title of the works the rule tags as medical AI
+  -- (null for the others): what the report lists and pairs, so it reads no other work's title.
+  -- Copied from `works` by every writer of this table; a table made before them gains them empty
+  -- and filled (schema/classified_work_fields.sql).
+  type varchar,
+  title varchar
 )

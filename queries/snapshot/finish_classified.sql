@@ -8,5 +8,7 @@ select
   is_medical_ai,
   matched_terms,
   countries,
-  weights
+  weights,
+  type,
+  case when is_medical_ai then title end as title
 from snapshot_newest_copies()

@@ -4,7 +4,8 @@
  * alone it was the reader's slowest step while DuckDB's threads waited; the pool's workers run the
  * batches of all parts being read at once (how many: ABSTRACT_WORKERS in ingest-duckdb.ts).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../threads.js';
 import { abstractOfJson, type KeptAbstract } from '../model/work.js';
 
 export interface RebuildRequest {
@@ -53,13 +54,8 @@ export class AbstractPool implements AbstractRebuilder {
   private failure: Error | null = null;
 
   constructor(size: number) {
-    // Compiled, the worker is the .js beside this file; run from the TypeScript (tsx, tests), the .ts,
-    // loaded through tsx's loader registered in the worker first.
-    const typescript = import.meta.url.endsWith('.ts');
-    const url = new URL(typescript ? './abstract-worker.ts' : './abstract-worker.js', import.meta.url);
-    const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = typescript ? new Worker(boot, { eval: true }) : new Worker(url);
+      const worker = startWorker(import.meta.url, 'abstract-worker');
       worker.on('message', (r: RebuildResult) => {
         const w = this.waiting.get(r.id);
         if (w === undefined) return;

@@ -6,7 +6,7 @@ import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import { searchTerms, type Group, type GroupStrength, type KeywordRules } from '../classify/keywords.js';
 import { insertClassificationsInDatabase } from '../classify/sql.js';
-import { CLASSIFIED_ORDER, DOUBLE_LIST, VARCHAR_LIST, type Store } from '../store/store.js';
+import { CLASSIFIED_ORDER, DOUBLE_LIST, VARCHAR_LIST, appendNullable, type Store } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import type { ClassifyEngine } from './engine.js';
 
@@ -93,6 +93,8 @@ async function appendClassifications(store: Store, rules: KeywordRules, policy: 
       const shares = countryShares(work.authorships, policy);
       app.appendList(shares.countries, VARCHAR_LIST);
       app.appendList(shares.weights, DOUBLE_LIST);
+      appendNullable(app, work.type);
+      appendNullable(app, c.isMedicalAi ? work.title : null);
       app.endRow();
     }
   }, { temp: true });

@@ -7,7 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Group } from '../classify/keywords.js';
 import { UserError } from '../errors.js';
-import { buildReportModel, preloadReport, renderReport, resolveOptions, writeArtefacts } from '../report/index.js';
+import { buildReportModel, resolveOptions } from '../report/index.js';
+import { ChartDrawer } from '../report/drawer.js';
 import type { ReportModel } from '../report/model.js';
 import { printPdfs, type PdfSettings } from '../report/pdf.js';
 import type { ReportOptions, RuleComparison } from '../report/types.js';
@@ -149,7 +150,22 @@ export async function produceReport(
   options: ReportOptions & { writeTo?: string; compare?: CompareRecord; listWorks?: WorksListing },
   effects: Effects = quietEffects,
 ): Promise<ReportRun> {
-  preloadReport();
+  // Started first, so vega loads on the drawing's own thread while the queries run on this one.
+  const drawer = new ChartDrawer();
+  try {
+    return await reportWith(drawer, store, scope, options, effects);
+  } finally {
+    await drawer.close();
+  }
+}
+
+async function reportWith(
+  drawer: ChartDrawer,
+  store: Store,
+  scope: Scope,
+  options: Parameters<typeof produceReport>[2],
+  effects: Effects,
+): Promise<ReportRun> {
   // What the counts cover (checked by requireCovered) and what a share of them divides by.
   const coverage = await coverageOf(store);
   // The second rule's chain first: aggregate's chain is the one works.csv and the baselines then read.
@@ -179,45 +195,47 @@ export async function produceReport(
   await mkdir(dir, { recursive: true });
   const totals = await scopeTotals(chain);
   const o = resolveOptions(options);
+  // The manifest's queries before the files' writes, which hold the connection for about 0.7 s at
+  // 5M works read: the model, and so the drawing, wait for the manifest.
   const manifest = await buildManifest(store, { scope, metric: o.metric, version: TOOL_VERSION, now: effects.now(), totals, coverage });
   if (options.compare !== undefined) manifest.compareKeywords = { dir: options.compare.rule.dir, files: options.compare.keywordFiles };
-  const dataWarning = chartWarning(manifest.completeness);
-  // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
-  const model = buildReportModel(
-    {
-      counts,
-      collaboration,
-      // No totals where a share is refused, so report.html does not offer one either.
-      worldTotals: refusal === undefined ? worldTotals : [],
-      from: scope.from,
-      to: scope.to,
-      countries: [...scope.countries],
-      dataDate: manifest.source?.dataDate ?? 'unknown',
-      sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
-      countryPolicy: policyText(manifest.parameters.countryPolicy),
-      method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
-      ...('rows' in baselines
-        ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
-        : { perThousandRefusal }),
-      manifest,
-      ...(dataWarning === undefined ? {} : { dataWarning }),
-      // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
-      denominator,
-      ...(comparison === undefined ? {} : { compare: comparison }),
-    },
-    o,
-  );
-  // DuckDB writes the works and rejects files on its threads while this one draws the charts: at
-  // 5M works read, about 0.5 s and 0.4 s that no longer follow each other. The writes start first,
-  // as the drawing holds this thread for stretches at a time. Both are waited for, whichever fails,
-  // and then a failure is thrown (the drawing's first).
-  const [written, drawn] = await Promise.allSettled([
-    writeWorks(chain, dir, totals).then(() => writeRejects(store, dir)),
-    renderReport(model, o).then((r) => writeArtefacts(r.files, dir)),
-  ]);
+  const draw = async (): Promise<{ model: ReportModel; files: string[] }> => {
+    const dataWarning = chartWarning(manifest.completeness);
+    // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
+    const model = buildReportModel(
+      {
+        counts,
+        collaboration,
+        // No totals where a share is refused, so report.html does not offer one either.
+        worldTotals: refusal === undefined ? worldTotals : [],
+        from: scope.from,
+        to: scope.to,
+        countries: [...scope.countries],
+        dataDate: manifest.source?.dataDate ?? 'unknown',
+        sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
+        countryPolicy: policyText(manifest.parameters.countryPolicy),
+        method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
+        ...('rows' in baselines
+          ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
+          : { perThousandRefusal }),
+        manifest,
+        ...(dataWarning === undefined ? {} : { dataWarning }),
+        // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
+        denominator,
+        ...(comparison === undefined ? {} : { compare: comparison }),
+      },
+      o,
+    );
+    // The charts and pages are drawn and written on the drawer's thread.
+    return { model, files: await drawer.draw(model, o, dir) };
+  };
+  // DuckDB writes the works and rejects files while this thread builds the model and the drawer
+  // draws. Both are waited for whatever happens, and a failure is thrown once both are done (the
+  // drawing's or the model's first).
+  const [written, drawn] = await Promise.allSettled([writeWorks(chain, dir, totals).then(() => writeRejects(store, dir)), draw()]);
   if (drawn.status === 'rejected') throw drawn.reason;
   if (written.status === 'rejected') throw written.reason;
-  const files = drawn.value;
+  const { model, files } = drawn.value;
   if ('rows' in baselines) {
     await writeFile(join(dir, 'baselines.csv'), baselinesCsv(baselines.rows));
     files.push(join(dir, 'baselines.csv'));

@@ -11,6 +11,14 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
 
+/**
+ * Each work's type and the medical-AI works' titles, copied into classified from the works rows a
+ * test inserted after it, as every writer of classified copies them (schema/classified.sql).
+ */
+async function copyWorkFields(s: Store): Promise<void> {
+  await s.run('classified_work_fields_fill');
+}
+
 /** A store whose classified table holds the given constructed rows. */
 async function withClassified(rows: [string, number, boolean, boolean, string[], number[]?][]): Promise<Store> {
   const s = await Store.open(':memory:');
@@ -20,7 +28,7 @@ async function withClassified(rows: [string, number, boolean, boolean, string[],
     const weights = given ?? countries.map(() => 1 / countries.length);
     await sqlRun(
       s,
-      `insert into classified values ($id, $year, $med, $ai, $med and $ai, [], ${countries.length === 0 ? '[]::varchar[]' : `[${countries.map((c) => `'${c}'`).join(',')}]`}, ${weights.length === 0 ? '[]::double[]' : `[${weights.join(',')}]::double[]`})`,
+      `insert into classified (work_id, year, is_medical, is_ai, is_medical_ai, matched_terms, countries, weights) values ($id, $year, $med, $ai, $med and $ai, [], ${countries.length === 0 ? '[]::varchar[]' : `[${countries.map((c) => `'${c}'`).join(',')}]`}, ${weights.length === 0 ? '[]::double[]' : `[${weights.join(',')}]::double[]`})`,
       { id, year, med, ai },
     );
   }
@@ -66,6 +74,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
     ]) {
       await sqlRun(s, `insert into works (work_id, year, type, origin) values ($id, 2020, $type, 'test')`, { id: id as string, type: type as string });
     }
+    await copyWorkFields(s);
     const window = scopeOf({ from: 2020, to: 2020, countries: ['US', 'CN'] });
     const all = await aggregate(s, window);
     expect(all.counts).toEqual([
@@ -123,6 +132,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
     ] as const) {
       await sqlRun(s, `insert into works (work_id, year, title, type, origin) values ($id, $year, $title, $type, 'test')`, { id, year, title, type });
     }
+    await copyWorkFields(s);
     const scope = scopeOf({ from: 2020, to: 2021, countries: ['US', 'CN'] });
     const merged = await aggregate(s, { ...scope, mergeVersions: true });
     expect(merged.counts).toEqual([
@@ -162,6 +172,7 @@ describe('aggregate (DuckDB, queries/counts_by_year_country.sql)', () => {
     for (const [id, year, type, title] of versions) {
       await sqlRun(s, `insert into works (work_id, year, title, type, origin) values ($id, $year, $title, $type, 'test')`, { id, year, title, type });
     }
+    await copyWorkFields(s);
     const { chain } = await aggregate(s, scopeOf({ from: 2010, to: 2021, countries: ['US'] }));
     const pairs = await readChain<{ kept_id: string; later_id: string }>(chain, 'version_pairs', { limit: 1000 });
     const later = Object.fromEntries(pairs.map((p) => [p.later_id, p.kept_id]));
