@@ -4,7 +4,8 @@
  * font files we name, so text looks the same on every machine and never silently disappears.
  */
 import { existsSync } from 'node:fs';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.js';
 
@@ -13,6 +14,17 @@ const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map(
   (f) => `${FONT_DIR}/${f}`,
 );
+
+let resvg: typeof import('@resvg/resvg-js') | undefined;
+
+/**
+ * resvg's native addon, loaded with the first PNG: the report's main thread, which draws nothing
+ * (src/report/drawer.ts), and the commands that draw nothing never load it (about 50 ms).
+ */
+function resvgAddon(): typeof import('@resvg/resvg-js') {
+  resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
+  return resvg;
+}
 
 let libraries: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
 
@@ -44,7 +56,7 @@ export function renderPng(svg: string, scale: number, fontFiles: readonly string
         'On Debian or Ubuntu: apt-get install fonts-dejavu-core.',
     );
   }
-  return new Resvg(svg, resvgOptions(scale, fontFiles)).render().asPng();
+  return new (resvgAddon().Resvg)(svg, resvgOptions(scale, fontFiles)).render().asPng();
 }
 
 /** System fonts are never loaded: the PNG must look the same on every machine. */
