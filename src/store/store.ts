@@ -45,8 +45,13 @@ function orderClause(orderBy: readonly string[] | undefined): string {
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare', 'compact_stage', 'compact_parts'];
+/**
+ * The columns classified gained when it began to carry each work's type and the tagged works'
+ * titles: an older database gains them filled (Store.open), not as unknowns.
+ */
+const CLASSIFIED_WORK_FIELDS = ['classified_type', 'classified_title'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
-const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries', 'classified_type', 'classified_title'];
+const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries', ...CLASSIFIED_WORK_FIELDS];
 /**
  * Macros the queries share (one statement of a rule used by several queries), made on every
  * connection as it opens. Temporary, so they live with the connection and never in the file:
@@ -115,10 +120,16 @@ export class Store implements WorkSink {
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection, threads);
-    // A classified table made before it carried types and titles gains them filled, once.
+    // A classified table made before it carried types and titles gains them filled, once: the
+    // columns and their values in one transaction, so a kill between them cannot leave them empty.
     const lacks = (await connection.runAndReadAll(loadQuery('classified_lacks_work_fields'))).getRowObjectsJS()[0]?.lacks === true;
+    if (lacks) {
+      await connection.run('begin transaction');
+      for (const name of CLASSIFIED_WORK_FIELDS) await connection.run(loadQuery(`schema/${name}`));
+      await connection.run(loadQuery('classified_work_fields_fill'));
+      await connection.run('commit');
+    }
     for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY]) await connection.run(loadQuery(`schema/${name}`));
-    if (lacks) await connection.run(loadQuery('classified_work_fields_fill'));
     await createMacros(connection);
     return store;
   }
