@@ -202,43 +202,39 @@ async function reportWith(
   // 5M works read: the model, and so the drawing, wait for the manifest.
   const manifest = await buildManifest(store, { scope, metric: o.metric, version: TOOL_VERSION, now: effects.now(), totals, coverage });
   if (options.compare !== undefined) manifest.compareKeywords = { dir: options.compare.rule.dir, files: options.compare.keywordFiles };
-  const draw = async (): Promise<{ model: ReportModel; files: string[] }> => {
-    const dataWarning = chartWarning(manifest.completeness);
-    // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
-    const model = buildReportModel(
-      {
-        counts,
-        collaboration,
-        // No totals where a share is refused, so report.html does not offer one either.
-        worldTotals: refusal === undefined ? worldTotals : [],
-        from: scope.from,
-        to: scope.to,
-        countries: [...scope.countries],
-        dataDate: manifest.source?.dataDate ?? 'unknown',
-        sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
-        countryPolicy: policyText(manifest.parameters.countryPolicy),
-        method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
-        ...('rows' in baselines
-          ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
-          : { perThousandRefusal }),
-        manifest,
-        ...(dataWarning === undefined ? {} : { dataWarning }),
-        // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
-        denominator,
-        ...(comparison === undefined ? {} : { compare: comparison }),
-      },
-      o,
-    );
-    // The charts and pages are drawn and written on the drawer's thread.
-    return { model, files: await drawer.draw(model, o, dir) };
-  };
-  // DuckDB writes the works and rejects files while this thread builds the model and the drawer
-  // draws. Both are waited for whatever happens, and a failure is thrown once both are done (the
-  // drawing's or the model's first).
-  const [written, drawn] = await Promise.allSettled([writeWorks(chain, dir, totals).then(() => writeRejects(store, dir)), draw()]);
+  const dataWarning = chartWarning(manifest.completeness);
+  // One model of the numbers; the charts, pages, CSVs and summary.md are all renderings of it.
+  const model = buildReportModel(
+    {
+      counts,
+      collaboration,
+      // No totals where a share is refused, so report.html does not offer one either.
+      worldTotals: refusal === undefined ? worldTotals : [],
+      from: scope.from,
+      to: scope.to,
+      countries: [...scope.countries],
+      dataDate: manifest.source?.dataDate ?? 'unknown',
+      sourceLabel: manifest.source?.kind === 'api' ? 'OpenAlex API' : 'OpenAlex snapshot files',
+      countryPolicy: policyText(manifest.parameters.countryPolicy),
+      method: `${methodText(classifier?.rule, scope.types, scope.mergeVersions)} ${'rows' in baselines ? baselines.note : `No baselines: ${baselines.missing}.`}`,
+      ...('rows' in baselines
+        ? { allWorks: baselines.rows.filter((r) => r.country !== 'WORLD') }
+        : { perThousandRefusal }),
+      manifest,
+      ...(dataWarning === undefined ? {} : { dataWarning }),
+      // world_totals.sql counts the medical-AI papers in the local data; the coverage says of what.
+      denominator,
+      ...(comparison === undefined ? {} : { compare: comparison }),
+    },
+    o,
+  );
+  // DuckDB writes the works and rejects files while the drawer draws the charts and pages and
+  // writes them. Both are waited for whatever happens, and a failure is thrown once both are done
+  // (the drawing's first).
+  const [written, drawn] = await Promise.allSettled([writeWorks(chain, dir, totals).then(() => writeRejects(store, dir)), drawer.draw(model, o, dir)]);
   if (drawn.status === 'rejected') throw drawn.reason;
   if (written.status === 'rejected') throw written.reason;
-  const { model, files } = drawn.value;
+  const files = drawn.value;
   if ('rows' in baselines) {
     await writeFile(join(dir, 'baselines.csv'), baselinesCsv(baselines.rows));
     files.push(join(dir, 'baselines.csv'));
