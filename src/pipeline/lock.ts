@@ -1,11 +1,12 @@
 /**
  * One run at a time: a holder file beside what a run writes (the database, --out). The file is
- * created with O_EXCL, so of two runs exactly one gets it, and names its holder
- * ({"pid", "host", "startedAt", "command"}) so the other can say who has it. It goes when the
+ * created only where none exists, so of two runs exactly one gets it, and it names its holder
+ * ({"pid", "host", "startedAt", "command"}) from its first instant, so the other can say who has it. It goes when the
  * holder ends, process.exit included; a holder killed with -9 leaves it behind, and the next run
  * finds its pid gone on this host and takes it over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ExitCode, UserError, fsReason } from '../errors.js';
@@ -131,14 +132,38 @@ function readHolder(path: string): LockHolder | null {
   return null;
 }
 
-/** Creates `path` with O_EXCL; false when it exists. Any other failure is the user's to fix (exit 2). */
+/**
+ * Creates `path` holding `content`, only if it does not exist; false when it does. Any other failure
+ * is the user's to fix (exit 2). The content is written to a file of this process's own first and
+ * hard-linked into place (link() fails when the name exists, as O_EXCL does), so a run that finds
+ * the lock always finds its holder named in it: created with O_EXCL and then written, a run starting
+ * in the same instant read it empty and could only say "a run that is just starting". Where the
+ * file system has no hard links, it is created with O_EXCL and written.
+ */
 function createExclusive(path: string, action: string, content: string): boolean {
+  const cannot = (e: unknown): UserError => new UserError(`cannot ${action}: cannot create the lock file ${path} (${fsReason(e)})`);
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    writeFileSync(aside, content, { flag: 'wx' });
+  } catch (e) {
+    throw cannot(e);
+  }
+  try {
+    linkSync(aside, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw cannot(e);
+  } finally {
+    rmSync(aside, { force: true });
+  }
   let fd: number;
   try {
     fd = openSync(path, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new UserError(`cannot ${action}: cannot create the lock file ${path} (${fsReason(e)})`);
+    throw cannot(e);
   }
   try {
     writeSync(fd, content);

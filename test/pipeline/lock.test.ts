@@ -4,10 +4,10 @@
  * one process and across processes, --wait's polling, and a folder where no lock can be made.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../src/errors.js';
 import {
@@ -148,13 +148,10 @@ describe('tryLock', () => {
     expect(JSON.parse(readFileSync(r.path, 'utf8')).pid).toBe(winner);
   });
 
-  it('of processes racing for one stale lock, exactly one takes it over; it goes when that process exits', async () => {
-    const r = await request();
-    writeHolder(r.path, OTHER_PID);
-    // OTHER_PID must really not run here for this test: the children check for real.
-    expect(defaultLockEffects.isAlive(OTHER_PID)).toBe(false);
+  /** Six processes trying the lock `path` at one agreed moment: what each printed (see lock-child.ts). */
+  async function race(path: string): Promise<string[]> {
     const children = Array.from({ length: 6 }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/support/lock-child.ts'), r.path, '1500'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/support/lock-child.ts'), path, '1500'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
       const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.startsWith('ready\n') && resolve())));
       const done = new Promise<string>((resolve, reject) => {
@@ -167,8 +164,24 @@ describe('tryLock', () => {
     // Every contender loaded and spinning towards one moment.
     const startAt = Date.now() + 200;
     for (const c of children) c.child.stdin.end(`${startAt}\n`);
-    const outputs = await Promise.all(children.map((c) => c.done));
-    expect(outputs.sort()).toEqual(['busy', 'busy', 'busy', 'busy', 'busy', 'won']);
+    return (await Promise.all(children.map((c) => c.done))).sort();
+  }
+
+  it('of processes racing for a free lock, exactly one wins and every other names it; nothing is left behind', async () => {
+    const r = await request();
+    // The lock file is never seen without its holder: it is written aside and linked into place.
+    expect(await race(r.path)).toEqual(['busy', 'busy', 'busy', 'busy', 'busy', 'won']);
+    expect(readdirSync(dirname(r.path))).toEqual([]);
+  }, 30_000);
+
+  it('of processes racing for one stale lock, exactly one takes it over; it goes when that process exits', async () => {
+    const r = await request();
+    writeHolder(r.path, OTHER_PID);
+    // OTHER_PID must really not run here for this test: the children check for real.
+    expect(defaultLockEffects.isAlive(OTHER_PID)).toBe(false);
+    // A loser may look while the stale file is being replaced, and then names no holder.
+    const outputs = (await race(r.path)).map((o) => o.replace(' unnamed', ''));
+    expect(outputs).toEqual(['busy', 'busy', 'busy', 'busy', 'busy', 'won']);
     expect(existsSync(r.path)).toBe(false);
     expect(existsSync(`${r.path}.takeover`)).toBe(false);
   }, 30_000);
