@@ -204,7 +204,7 @@ verdicts as (
 
 final as (
     -- The title only where the rule tags the work (schema/classified.sql says why).
-    select * exclude (work_title), case when is_medical_ai then work_title end as title
+    select * exclude (work_title), case when is_medical_ai then work_title end as title, country_set(countries) as country_set
     from verdicts
 )
 

@@ -27,6 +27,7 @@ classified_works as (
     c.work_id,
     c.year,
     c.countries,
+    c.country_set,
     c.weights,
     c.is_medical,
     c.is_ai,

@@ -8,16 +8,30 @@
 create or replace temp table scope_profile as
 with
 
-final as (
+profile as (
+  -- By the country set as text (schema/country_set.sql): at 5M works read, 0.04 s against 0.15-0.2 s
+  -- by the list, whose strings DuckDB reads for each of the window's 2.4M works.
   select
     year,
-    countries,
+    country_set,
     count(*)::bigint as works,
     count(*) filter (where is_ai)::bigint as ai,
     count(*) filter (where is_medical)::bigint as medical,
     count(*) filter (where is_medical_ai)::bigint as medical_ai
   from scope_all($types::varchar[], $compare::boolean)
-  group by year, countries
+  group by year, country_set
+),
+
+final as (
+  -- The list again: ISO 3166-1 alpha-2 codes hold no comma.
+  select
+    year,
+    case when country_set = '' then []::varchar[] else string_split(country_set, ',') end as countries,
+    works,
+    ai,
+    medical,
+    medical_ai
+  from profile
 )
 
 select * from final

@@ -16,5 +16,7 @@ create table if not exists classified (
   -- Copied from `works` by every writer of this table; a table made before them gains them empty
   -- and filled (schema/classified_work_fields.sql).
   type varchar,
-  title varchar
+  title varchar,
+  -- The countries as one text ('CN,US'), for grouping (schema/country_set.sql).
+  country_set varchar
 )

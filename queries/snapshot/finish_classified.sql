@@ -10,5 +10,6 @@ select
   countries,
   weights,
   type,
-  case when is_medical_ai then title end as title
+  case when is_medical_ai then title end as title,
+  country_set(countries) as country_set
 from snapshot_newest_copies()

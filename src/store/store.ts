@@ -46,12 +46,12 @@ function orderClause(orderBy: readonly string[] | undefined): string {
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
 const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare', 'compact_stage', 'compact_parts'];
 /**
- * The columns classified gained when it began to carry each work's type and the tagged works'
- * titles: an older database gains them filled (Store.open), not as unknowns.
+ * The columns classified gained later (each work's type, the tagged works' titles, the country set):
+ * an older database gains them filled, in one transaction (Store.open), not as unknowns.
  */
-const CLASSIFIED_WORK_FIELDS = ['classified_type', 'classified_title'];
+const CLASSIFIED_WORK_FIELDS = ['classified_type', 'classified_title', 'classified_country_set'];
 /** Columns added since a table was first made, run after SCHEMA so an older database gains them (as unknowns). */
-const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries', ...CLASSIFIED_WORK_FIELDS];
+const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_slice_countries', 'works_stage_slice_countries'];
 /**
  * Macros the queries share (one statement of a rule used by several queries), made on every
  * connection as it opens. Temporary, so they live with the connection and never in the file:
@@ -59,7 +59,7 @@ const MIGRATIONS = ['checkpoints_expected', 'checkpoints_fetched_at', 'works_sli
  * of each command on a 5M-work database (`report` included). A database an older version wrote
  * still holds persistent copies; the temporary ones come first in DuckDB's search path.
  */
-const MACROS = ['slice_countries', 'csv_dirty', 'csv_cleaned', 'csv_cell', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet', 'snapshot_newest_copies'];
+const MACROS = ['slice_countries', 'country_set', 'csv_dirty', 'csv_cleaned', 'csv_cell', 'snapshot_json_text', 'snapshot_work_id', 'snapshot_year_ok', 'snapshot_reject', 'snapshot_reject_inexact', 'snapshot_author_sets', 'snapshot_weights', 'snapshot_codes_clean', 'snapshot_slice_countries', 'snapshot_jsonl', 'snapshot_parquet', 'snapshot_newest_copies'];
 /**
  * The run history (src/pipeline/runs.ts): kept apart from SCHEMA because it outlives the data set
  * (a new snapshot empties SCHEMA, and the next run still diffs against the last one published).
@@ -120,17 +120,17 @@ export class Store implements WorkSink {
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection, threads);
-    // A classified table made before it carried types and titles gains them filled, once: the
-    // columns and their values in one transaction, so a kill between them cannot leave them empty.
     const lacks = (await connection.runAndReadAll(loadQuery('classified_lacks_work_fields'))).getRowObjectsJS()[0]?.lacks === true;
+    for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY]) await connection.run(loadQuery(`schema/${name}`));
+    await createMacros(connection);
     if (lacks) {
+      // A classified table made before gains the later columns filled, once: the columns and their
+      // values in one transaction, so a kill between them cannot leave them empty for good.
       await connection.run('begin transaction');
       for (const name of CLASSIFIED_WORK_FIELDS) await connection.run(loadQuery(`schema/${name}`));
       await connection.run(loadQuery('classified_work_fields_fill'));
       await connection.run('commit');
     }
-    for (const name of [...SCHEMA, ...MIGRATIONS, ...HISTORY]) await connection.run(loadQuery(`schema/${name}`));
-    await createMacros(connection);
     return store;
   }
 

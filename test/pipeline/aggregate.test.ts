@@ -13,7 +13,8 @@ afterEach(() => {
 
 /**
  * Each work's type and the medical-AI works' titles, copied into classified from the works rows a
- * test inserted after it, as every writer of classified copies them (schema/classified.sql).
+ * test inserted after it, and the country sets, as every writer of classified makes them
+ * (schema/classified.sql).
  */
 async function copyWorkFields(s: Store): Promise<void> {
   await s.run('classified_work_fields_fill');
@@ -32,6 +33,7 @@ async function withClassified(rows: [string, number, boolean, boolean, string[],
       { id, year, med, ai },
     );
   }
+  await copyWorkFields(s);
   return s;
 }
 

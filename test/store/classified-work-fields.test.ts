@@ -1,6 +1,7 @@
 /**
- * `classified` carries each work's type and the title of the works the rule tags as medical AI
- * (schema/classified.sql), so the report reads no other title. Every writer copies them from the
+ * `classified` carries each work's type, the title of the works the rule tags as medical AI and
+ * the country set as text (schema/classified.sql), so the report reads no other title and groups
+ * the window's works by a text. Every writer copies them from the
  * works it classified, and a database made before them gains them filled when it is opened.
  * The real corpus, real DuckDB files.
  */
@@ -36,6 +37,7 @@ async function copies(store: Store): Promise<{ rows: number; tagged: number; tit
        count(*) filter (
          where c.type is distinct from w.type
             or c.title is distinct from (case when c.is_medical_ai then w.title end)
+            or c.country_set is distinct from array_to_string(c.countries, ',')
        )::integer as wrong
      from classified c
      left join works w on w.work_id = c.work_id`,
@@ -78,15 +80,16 @@ describe("classified's copies of the works' types and titles", () => {
     const made = await Store.open(path);
     await loadFromSnapshot(made, [WORKS_FILE]);
     await classifyStore(made, await loadKeywordRules(DEFAULT_KEYWORDS_DIR), 'separate', 'sql');
-    const expected = await sqlRows(made, 'select work_id, type, title from classified order by work_id');
-    // The table as an older version left it: no type, no title.
+    const expected = await sqlRows(made, 'select work_id, type, title, country_set from classified order by work_id');
+    // The table as an older version left it: no type, title or country set.
+    await sqlRun(made, 'alter table classified drop column country_set');
     await sqlRun(made, 'alter table classified drop column title');
     await sqlRun(made, 'alter table classified drop column type');
     made.close();
 
     const opened = await Store.open(path);
     try {
-      expect(await sqlRows(opened, 'select work_id, type, title from classified order by work_id')).toEqual(expected);
+      expect(await sqlRows(opened, 'select work_id, type, title, country_set from classified order by work_id')).toEqual(expected);
       expect((await copies(opened)).wrong).toBe(0);
       // Filled once: a later change to `works` is not copied again at the next open (the writers copy it).
       await sqlRun(opened, "update works set title = 'changed' where work_id in (select work_id from classified where is_medical_ai)");
