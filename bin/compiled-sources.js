@@ -27,21 +27,20 @@ const STALE_MS = 24 * 60 * 60 * 1000;
  */
 const WORKER_BUNDLES = ['report/draw-worker'];
 
+/** How every file is built, alone or bundled. */
+const BUILD = { format: 'esm', platform: 'node', target: 'node20', sourcemap: true, logLevel: 'silent' };
+
 async function bundleWorkers(build, tmp) {
   for (const name of WORKER_BUNDLES) {
     try {
       await build({
+        ...BUILD,
         entryPoints: [join(SRC, `${name}.ts`)],
         outfile: join(tmp, 'src', `${name}.js`),
         bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        sourcemap: true,
         external: ['@resvg/resvg-js', 'canvas'],
         // CommonJS dependencies bundled into ESM call require().
         banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-        logLevel: 'silent',
       });
     } catch {
       // The file compiled alone still runs, only slower to load.
@@ -85,16 +84,7 @@ export async function compiledMain() {
     // Built aside and renamed into place whole, so two runs starting together never see half a build.
     const tmp = join(CACHE, `.tmp-${process.pid}-${Date.now()}`);
     try {
-      await build({
-        entryPoints: files,
-        outbase: SRC,
-        outdir: join(tmp, 'src'),
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        sourcemap: true,
-        logLevel: 'silent',
-      });
+      await build({ ...BUILD, entryPoints: files, outbase: SRC, outdir: join(tmp, 'src') });
       await bundleWorkers(build, tmp);
       for (const name of BESIDE) symlinkSync(join(ROOT, name), join(tmp, name));
     } catch (err) {

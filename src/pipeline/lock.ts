@@ -1,9 +1,9 @@
 /**
  * One run at a time: a holder file beside what a run writes (the database, --out). The file is
  * created only where none exists, so of two runs exactly one gets it, and it names its holder
- * ({"pid", "host", "startedAt", "command"}) from its first instant, so the other can say who has it. It goes when the
- * holder ends, process.exit included; a holder killed with -9 leaves it behind, and the next run
- * finds its pid gone on this host and takes it over.
+ * ({"pid", "host", "startedAt", "command"}) from its first instant, so the other can say who has
+ * it. It goes when the holder ends, process.exit included; a holder killed with -9 leaves it
+ * behind, and the next run finds its pid gone on this host and takes it over.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';

@@ -126,10 +126,10 @@ export class Store implements WorkSink {
     if (lacks) {
       // A classified table made before gains the later columns filled, once: the columns and their
       // values in one transaction, so a kill between them cannot leave them empty for good.
-      await connection.run('begin transaction');
-      for (const name of CLASSIFIED_WORK_FIELDS) await connection.run(loadQuery(`schema/${name}`));
-      await connection.run(loadQuery('classified_work_fields_fill'));
-      await connection.run('commit');
+      await inTransaction(connection, async () => {
+        for (const name of CLASSIFIED_WORK_FIELDS) await connection.run(loadQuery(`schema/${name}`));
+        await connection.run(loadQuery('classified_work_fields_fill'));
+      });
     }
     return store;
   }
