@@ -1,13 +1,13 @@
 /**
  * The DuckDB reader's cost against DuckDB's bare read of the same fields, side by side in one run:
  * the JSON Lines parts of a scale folder at once (one connection per file, as the reader runs
- * them), first the bare read_json, then readPartRows() (the read, the abstracts rebuilt in
- * TypeScript, the rows made in SQL) into the temp table it fills. Not a test.
+ * them), first the bare read_json, then readPartSlices() (the read, the abstracts rebuilt in
+ * TypeScript, the rows made in SQL, slice by slice) into the temp table it fills. Not a test.
  *   npx tsx bench/duckdb-reader.ts [/tmp/scale-100k] [rounds]
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPartRows } from '../src/pipeline/read-part.js';
+import { readPartSlices } from '../src/pipeline/read-part.js';
 import { Store, type StoreConnection } from '../src/store/store.js';
 
 const root = process.argv[2] ?? '/tmp/scale-100k';
@@ -37,7 +37,7 @@ async function timed(step: (c: StoreConnection, file: string) => Promise<void>):
 console.log(`${files.length} files under ${worksDir}`);
 for (let i = 0; i < rounds; i++) {
   const a = await timed((c, file) => c.runSql(bare, { file }));
-  const b = await timed((c, file) => readPartRows(c, file, 'jsonl', 'separate'));
-  console.log(`bare read_json ${(a / 1000).toFixed(1)} s, readPartRows ${(b / 1000).toFixed(1)} s, ratio ${(b / a).toFixed(2)}`);
+  const b = await timed((c, file) => readPartSlices(c, file, 'jsonl', 'separate', async () => {}));
+  console.log(`bare read_json ${(a / 1000).toFixed(1)} s, readPartSlices ${(b / 1000).toFixed(1)} s, ratio ${(b / a).toFixed(2)}`);
 }
 store.close();

@@ -1,8 +1,9 @@
--- Temp table snapshot_read: one row per record of the part in temp table snapshot_source (read by
--- schema/snapshot_jsonl.sql or snapshot_parquet.sql) with its abstract from temp table
--- snapshot_text: the work as normalizeWork() (src/model/work.ts) reads it, its countries as
--- countryShares() (src/classify/countries.ts) counts them under $fold_hk_mo, or why it cannot be
--- used; `precise` where SQL does not reproduce that exactly and the node reader reads the record.
+-- Temp table snapshot_read: one row per record from line $from to line $to of the part in temp table
+-- snapshot_source (read by schema/snapshot_jsonl.sql or snapshot_parquet.sql; a slice, see
+-- src/pipeline/read-part.ts) with its abstract from temp table snapshot_text: the work as
+-- normalizeWork() (src/model/work.ts) reads it, its countries as countryShares()
+-- (src/classify/countries.ts) counts them under $fold_hk_mo, or why it cannot be used; `precise`
+-- where SQL does not reproduce that exactly and the node reader reads the record.
 -- reads: snapshot_source, snapshot_text
 create or replace temp table snapshot_read as
 with placed as (
@@ -15,6 +16,7 @@ with placed as (
     snapshot_reject(s.id, s.year, s.title) as reject
   from snapshot_source s
   left join snapshot_text t on t.line = s.line
+  where s.line between $from and $to
 ),
 graded as (
   select *, list_sort(list_distinct(flatten(author_sets))) as countries from placed

@@ -36,7 +36,7 @@ import { commandLine } from './completeness.js';
 import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
-import { readPartRows } from './read-part.js';
+import { SLICE_LINES, readPartSlices } from './read-part.js';
 
 /**
  * DuckDB's memory while it reads: the aggregation and the parts' temp tables spill to the
@@ -79,6 +79,8 @@ export interface DuckdbIngestOptions {
   parallel?: number;
   /** Worker threads rebuilding abstracts; 0: on the main thread. Default ABSTRACT_WORKERS. */
   abstractWorkers?: number;
+  /** Lines of a part made into rows and classified at once; default SLICE_LINES (read-part.ts). */
+  sliceLines?: number;
 }
 
 export interface DuckdbIngestSummary extends IngestSummary {
@@ -175,7 +177,9 @@ export async function ingestSnapshotDuckdb(
   const threads = String(Math.max(1, Math.floor(Number(await store.setting('threads')) / parallel)));
   const parts = [
     ...resumed,
-    ...(await store.withSettings({ memory_limit: limit, threads }, () => readParts(store, toRead, rules, policy, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, effects))),
+    ...(await store.withSettings({ memory_limit: limit, threads }, () =>
+      readParts(store, toRead, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, { rules, policy, sliceLines: options.sliceLines ?? SLICE_LINES, effects }),
+    )),
   ];
   const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
   if (failed.length > 0) {
@@ -267,16 +271,17 @@ async function keepNewestCopies(store: Store, recordsRead: number): Promise<numb
   return n(c.works);
 }
 
+/** What every part of one read is read with. */
+interface PartReading {
+  rules: KeywordRules;
+  policy: CountryPolicy;
+  /** Lines of a part made into rows at once. */
+  sliceLines: number;
+  effects: Effects;
+}
+
 /** Reads every part, `parallel` at once, largest first (so a large one does not start last). */
-async function readParts(
-  store: Store,
-  files: readonly SnapshotFile[],
-  rules: KeywordRules,
-  policy: CountryPolicy,
-  parallel: number,
-  workers: number,
-  effects: Effects,
-): Promise<PartRead[]> {
+async function readParts(store: Store, files: readonly SnapshotFile[], parallel: number, workers: number, reading: PartReading): Promise<PartRead[]> {
   const order = new Map(files.map((f, i) => [f.path, i]));
   const queue = [...files].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
   const out: PartRead[] = [];
@@ -289,7 +294,7 @@ async function readParts(
     try {
       for (let f = queue.shift(); f !== undefined && bug === null; f = queue.shift()) {
         try {
-          out.push(await readPart(conn, f, order.get(f.path)!, rules, policy, rebuilder, effects));
+          out.push(await readPart(conn, f, order.get(f.path)!, rebuilder, reading));
         } catch (err) {
           if (!(err instanceof UserError)) bug = err;
           else out.push({ file: f, records: -1, via: 'node', why: whyReadingStopped(err) });
@@ -312,42 +317,42 @@ async function readParts(
 const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
 
 /** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
-async function readPart(
-  conn: StoreConnection,
-  f: SnapshotFile,
-  fileOrder: number,
-  rules: KeywordRules,
-  policy: CountryPolicy,
-  rebuilder: AbstractRebuilder,
-  effects: Effects,
-): Promise<PartRead> {
+async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading): Promise<PartRead> {
+  const { rules, policy, effects } = reading;
   effects.log(`reading ${f.path}`);
   const name = displayPath(f.path);
   let why: string;
   try {
     const records = await conn.transaction(async () => {
-      await readPartRows(conn, f.path, isParquet(f) ? 'parquet' : 'jsonl', policy, rebuilder);
-      const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
-      const precise = c?.precise ?? 0;
-      if (precise > MAX_PRECISE_LINES) throw new NeedsNodeReader(`${precise} record(s) need the node reader's exact reading`);
-      if (precise > 0 && isParquet(f)) {
-        // No node reader reads Parquet: SQL's reading stands, and the log says how many records it covers.
-        effects.warn(`${name}: ${precise} record(s) read by SQL where the node reader could differ in a detail (a repair note, a rare abstract shape); Parquet has no node reader to read them instead`);
-      } else if (precise > 0) {
-        // The few records SQL cannot read exactly are read by the node reader, line by line; the rest stay SQL's.
-        const lines = new Set((await conn.query<{ line: number }>('snapshot/precise_lines')).map((r) => Number(r.line)));
-        await readLinesNode(conn, f, lines, fileOrder, rules, policy);
-        await conn.run('snapshot/drop_precise');
-      }
+      let records = 0;
+      // Records SQL cannot read exactly: in JSON Lines, their lines, for the node reader; in Parquet, their number.
+      const precise = new Set<number>();
+      let inexact = 0;
       const { params, types } = stageClassifiedParams(rules, `${name}:`, fileOrder);
-      await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...bound('snapshot/stage_classified', params, types));
-      // A whole statement of its own (insert into rejects …): origins are `<display path>:<line>`.
-      await conn.run('snapshot/stage_rejects', { display_path: name });
-      const records = c?.records ?? 0;
+      const staged = bound('snapshot/stage_classified', params, types);
+      await readPartSlices(conn, f.path, isParquet(f) ? 'parquet' : 'jsonl', policy, async () => {
+        const [c] = await conn.query<{ records: number; precise: number }>('snapshot/read_summary');
+        records += c?.records ?? 0;
+        if ((c?.precise ?? 0) > 0) {
+          if (isParquet(f)) inexact += c?.precise ?? 0;
+          else for (const r of await conn.query<{ line: number }>('snapshot/precise_lines')) precise.add(Number(r.line));
+          if (precise.size + inexact > MAX_PRECISE_LINES) throw new NeedsNodeReader(`more than ${MAX_PRECISE_LINES} record(s) need the node reader's exact reading`);
+          // Parquet has no node reader: SQL's reading of those records stands (the warning below).
+          if (!isParquet(f)) await conn.run('snapshot/drop_precise');
+        }
+        await conn.insertFrom('compact_stage', 'snapshot/stage_classified', ...staged);
+        // A whole statement of its own (insert into rejects …): origins are `<display path>:<line>`.
+        await conn.run('snapshot/stage_rejects', { display_path: name });
+      }, { rebuilder, sliceLines: reading.sliceLines });
+      if (inexact > 0) {
+        effects.warn(`${name}: ${inexact} record(s) read by SQL where the node reader could differ in a detail (a repair note, a rare abstract shape); Parquet has no node reader to read them instead`);
+      }
+      // The few records SQL cannot read exactly are read by the node reader, line by line, once the
+      // slices are staged (one pass over the file); the rest stay SQL's.
+      if (precise.size > 0) await readLinesNode(conn, f, precise, fileOrder, rules, policy);
       await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
       return records;
     });
-    await conn.runSql('drop table if exists snapshot_read');
     return { file: f, records, via: 'duckdb' };
   } catch (err) {
     // Only DuckDB's own errors on the part (a line it cannot parse or type, memory) send it to the
@@ -355,7 +360,8 @@ async function readPart(
     if (!(err instanceof Error) || !(err instanceof NeedsNodeReader || DUCKDB_ERROR.test(err.message))) throw err;
     why = err instanceof NeedsNodeReader ? err.message : `DuckDB could not read it: ${err.message.split('\n')[0]}`;
   }
-  await conn.runSql('drop table if exists snapshot_read');
+  // A rollback undoes the part's temp tables with the rest; these are for an error outside it.
+  for (const t of ['snapshot_source', 'snapshot_text', 'snapshot_read']) await conn.runSql(`drop table if exists ${t}`);
   if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);
   effects.log(`${name}: read by the node reader (${why})`);
   const records = await conn.transaction(() => readPartNode(conn, f, fileOrder, rules, policy));

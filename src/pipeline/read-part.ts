@@ -1,9 +1,16 @@
 /**
- * How the duckdb snapshot reader reads one part into the temp table `snapshot_read` of a connection:
- * DuckDB reads the fields it needs (queries/snapshot/read_jsonl.sql, read_parquet.sql into
- * `snapshot_source`), TypeScript rebuilds the abstracts with the node reader's own abstractOf()
- * (into `snapshot_text`), and SQL makes the rows: rejects, countries under the policy, and `precise`
- * where the node reader must read a record (queries/snapshot/read_part.sql).
+ * How the duckdb snapshot reader reads one part, slice by slice, into the temp table `snapshot_read`
+ * of a connection: DuckDB reads the fields it needs (queries/snapshot/read_jsonl.sql,
+ * read_parquet.sql into `snapshot_source`), then for each slice of the part's lines TypeScript
+ * rebuilds the abstracts with the node reader's own abstractOf() (into `snapshot_text`), and SQL
+ * makes the rows: rejects, countries under the policy, and `precise` where the node reader must read
+ * a record (queries/snapshot/read_part.sql).
+ *
+ * Why slices: OpenAlex writes up to 400,000 records per part (about 1.3 GB gzipped). Made into rows
+ * and classified whole, such a part ran out of the reader's 400 MB of DuckDB memory ("failed to pin
+ * block") and went to the node reader, several times slower; only `snapshot_source`, a plain temp
+ * table, spills to disk whole. A slice's rows, abstracts and classifier state are the same size
+ * whatever the part's.
  *
  * Why the abstracts are rebuilt here and not in SQL: DuckDB's list functions (sort the positions,
  * pick the words, join them) took about four times the part's own read, and reproducing
@@ -21,35 +28,58 @@ import { inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
 const TEXT_BATCH = 5_000n;
 
 /**
- * Fills temp table `snapshot_read` of `conn` from the snapshot part `file`, the abstracts rebuilt by
- * `rebuilder` (an AbstractPool's worker threads, or this thread). Call in a transaction of `conn`:
- * a DuckDB error (a line it cannot parse or type) leaves nothing behind on rollback.
+ * Lines of a part made into rows at once (see above): the size of the bench's parts, whose two
+ * side by side stay within the reader's memory limit.
  */
-export async function readPartRows(
+export const SLICE_LINES = 50_000;
+
+export interface PartSlice {
+  /** The slice's first and last line (1-based, inclusive); `snapshot_read` holds its records. */
+  from: bigint;
+  to: bigint;
+}
+
+/**
+ * Reads the snapshot part `file` and, for each slice of up to `sliceLines` of its lines in order,
+ * fills temp table `snapshot_read` of `conn` with that slice's rows (the abstracts rebuilt by
+ * `rebuilder`: an AbstractPool's worker threads, or this thread) and awaits `each`, which may change
+ * the table; it is dropped after. Call in a transaction of `conn`: a DuckDB error (a line it cannot
+ * parse or type) leaves nothing behind on rollback.
+ */
+export async function readPartSlices(
   conn: StoreConnection,
   file: string,
   format: 'jsonl' | 'parquet',
   policy: CountryPolicy,
-  rebuilder: AbstractRebuilder = inlineRebuilder,
+  each: (slice: PartSlice) => Promise<void>,
+  options: { rebuilder?: AbstractRebuilder; sliceLines?: number } = {},
 ): Promise<void> {
+  const rebuilder = options.rebuilder ?? inlineRebuilder;
+  const size = BigInt(options.sliceLines ?? SLICE_LINES);
   await conn.run(format === 'parquet' ? 'snapshot/read_parquet' : 'snapshot/read_jsonl', { file });
-  await rebuildAbstracts(conn, rebuilder);
-  await conn.run('snapshot/read_part', { fold_hk_mo: policy === 'fold-hk-mo' });
+  const [end] = await conn.query<{ last: bigint }>('snapshot/source_lines');
+  const last = end?.last ?? 0n;
+  // An empty part is one empty slice: `each` still sees its (empty) rows.
+  for (let from = 1n; from === 1n || from <= last; from += size) {
+    const slice = { from, to: from + size - 1n < last ? from + size - 1n : last };
+    await rebuildAbstracts(conn, rebuilder, slice);
+    await conn.run('snapshot/read_part', { fold_hk_mo: policy === 'fold-hk-mo', from: slice.from, to: slice.to });
+    await conn.runSql('drop table snapshot_text');
+    await each(slice);
+    await conn.runSql('drop table snapshot_read');
+  }
   await conn.runSql('drop table snapshot_source');
-  await conn.runSql('drop table snapshot_text');
 }
 
 /**
- * Temp table `snapshot_text`: each record's abstract and its repair notes, as normalizeWork() gives
- * them. An index JSON.parse cannot read as DuckDB wrote it is marked `precise`: the node reader
- * reads that record from the file.
+ * Temp table `snapshot_text`: the abstract and repair notes of each record of `slice`, as
+ * normalizeWork() gives them. An index JSON.parse cannot read as DuckDB wrote it is marked
+ * `precise`: the node reader reads that record from the file.
  */
-async function rebuildAbstracts(conn: StoreConnection, rebuilder: AbstractRebuilder): Promise<void> {
+async function rebuildAbstracts(conn: StoreConnection, rebuilder: AbstractRebuilder, slice: PartSlice): Promise<void> {
   await conn.run('snapshot/create_text');
-  const [end] = await conn.query<{ last: bigint }>('snapshot/source_lines');
-  const last = end?.last ?? 0n;
-  for (let from = 1n; from <= last; from += TEXT_BATCH) {
-    const rows = await conn.query<{ line: bigint; aii: string }>('snapshot/source_indexes', { from, to: from + TEXT_BATCH - 1n });
+  for (let from = slice.from; from <= slice.to; from += TEXT_BATCH) {
+    const rows = await conn.query<{ line: bigint; aii: string }>('snapshot/source_indexes', { from, to: from + TEXT_BATCH - 1n < slice.to ? from + TEXT_BATCH - 1n : slice.to });
     if (rows.length === 0) continue;
     const rebuilt = await rebuilder.rebuild(rows.map((r) => r.aii));
     await conn.append(

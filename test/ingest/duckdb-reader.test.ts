@@ -14,7 +14,7 @@ import { countryShares, type CountryPolicy } from '../../src/classify/countries.
 import { displayPath, findSnapshotFiles, readFileRecords } from '../../src/ingest/snapshot.js';
 import { toBatch, type ReadRecord } from '../../src/model/batch.js';
 import { normalizeWork } from '../../src/model/work.js';
-import { readPartRows } from '../../src/pipeline/read-part.js';
+import { readPartSlices } from '../../src/pipeline/read-part.js';
 import { Store } from '../../src/store/store.js';
 import { WORKS_FILE } from '../support/paths.js';
 import { sqlRows, sqlRun, storeConnection, writeRealRecordsParquet } from '../support/store-sql.js';
@@ -46,10 +46,13 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-async function readSql(file: string, policy: CountryPolicy, format: 'jsonl' | 'parquet' = 'jsonl'): Promise<ReadRow[]> {
-  await readPartRows(storeConnection(store), file, format, policy);
-  const rows = await sqlRows(store, `select ${COLUMNS} from snapshot_read order by line`);
-  return rows.map((r) => ({ ...r, line: Number(r.line) }) as ReadRow);
+/** Every slice's rows, in line order; `sliceLines` as the reader's option. */
+async function readSql(file: string, policy: CountryPolicy, format: 'jsonl' | 'parquet' = 'jsonl', sliceLines?: number): Promise<ReadRow[]> {
+  const rows: ReadRow[] = [];
+  await readPartSlices(storeConnection(store), file, format, policy, async () => {
+    for (const r of await sqlRows(store, `select ${COLUMNS} from snapshot_read order by line`)) rows.push({ ...r, line: Number(r.line) } as ReadRow);
+  }, { sliceLines });
+  return rows;
 }
 
 /** The real corpus as each reader reads it, read once for all tests (a read takes seconds). */
@@ -127,10 +130,17 @@ describe('DuckDB snapshot reader SQL', () => {
     // The pre-2023 wrapper shape is among the real records and rebuilt by the reader.
     expect(records.filter((r) => 'raw' in r && JSON.stringify((r.raw as Record<string, unknown>).abstract_inverted_index ?? null).includes('"InvertedIndex"')).length).toBeGreaterThan(0);
     if (policy !== 'separate') return;
-    // The repair notes staged from this read (temp table snapshot_read) are toBatch()'s.
+    // Read in slices of any size, the rows are the same: 2,290 lines in slices of 700 (the last one short).
+    expect(await readSql(WORKS_FILE, policy, 'jsonl', 700)).toEqual(rows);
+    // The repair notes staged from this read (temp table snapshot_read, slice by slice) are toBatch()'s.
     const preciseLines = new Set(precise);
     await sqlRun(store, 'delete from rejects');
-    await store.run('snapshot/stage_rejects', { display_path: displayPath(WORKS_FILE) });
+    const slices: bigint[][] = [];
+    await readPartSlices(storeConnection(store), WORKS_FILE, 'jsonl', policy, async ({ from, to }) => {
+      slices.push([from, to]);
+      await store.run('snapshot/stage_rejects', { display_path: displayPath(WORKS_FILE) });
+    }, { sliceLines: 1000 });
+    expect(slices).toEqual([[1n, 1000n], [1001n, 2000n], [2001n, 2290n]]);
     const staged = await sqlRows(store, 'select kind, origin, work_id, reason, raw from rejects order by rowid');
     const want = toBatch(records)
       .rejects.filter((r) => !preciseLines.has(lineOf(r.origin)))
@@ -172,6 +182,8 @@ describe('DuckDB snapshot reader SQL', () => {
     for (const policy of ['separate', 'fold-hk-mo'] as const) {
       const rows = await readSql(file, policy);
       const precise = compare(rows, records, policy);
+      // Slices of 4 lines, one of them the last alone: the same rows.
+      expect(await readSql(file, policy, 'jsonl', 4)).toEqual(rows);
       // Rejected records: the reason is still exact, but only the node reader keeps their text.
       const rejected = rows.filter((r) => r.reject !== null);
       for (const r of rejected) {
