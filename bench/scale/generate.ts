@@ -21,7 +21,11 @@ import { WORKS_FILE } from '../../test/support/paths.js';
 /** The partition every generated part sits in (one release). */
 export const PARTITION = 'updated_date=2026-06-01';
 
-/** Parts this size at most: OpenAlex's own parts are of this order, and a gz part is read by one thread. */
+/**
+ * Parts this size at most by default, so that even 100k works make one part per core (a gz part is
+ * read by one thread). OpenAlex's own export writes up to 400,000 records per part (`--part 400000`
+ * makes parts of that size; the reader takes any part in slices of 50,000 lines).
+ */
 export const DEFAULT_PART = 50_000;
 
 export interface Part {

@@ -217,6 +217,16 @@ describe('DuckDB snapshot reader SQL', () => {
       const fromJson = corpusRows.get(policy) ?? (await readSql(WORKS_FILE, policy));
       const fromParquet = await readSql(parquet, policy, 'parquet');
       expect(fromParquet.map(({ raw: _r, ...rest }) => rest)).toEqual(fromJson.map(({ raw: _r, ...rest }) => rest));
+      // A part of several row groups is read one row group at a time (parquet_row_groups.sql), in
+      // slices that do not fall on their edges: the same rows.
+      const grouped = join(dir, 'part_0001.parquet');
+      await writeRealRecordsParquet(store, grouped, 1000);
+      const groups = await store.query<{ first_line: bigint; last_line: bigint }>('snapshot/parquet_row_groups', { file: grouped });
+      expect(groups.length).toBeGreaterThanOrEqual(2);
+      expect(groups[0]!.first_line).toBe(1n);
+      expect(groups.at(-1)!.last_line).toBe(2290n);
+      const sliced = await readSql(grouped, policy, 'parquet', 700);
+      expect(sliced.map(({ raw: _r, ...rest }) => rest)).toEqual(fromJson.map(({ raw: _r, ...rest }) => rest));
     }
   }, 60_000);
 });

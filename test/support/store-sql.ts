@@ -63,13 +63,13 @@ export async function classifyWorksInDatabase(store: Store, rules: KeywordRules,
  * The real records (WORKS_FILE) written as one Parquet part at `path`, in the column types of
  * OpenAlex's Parquet snapshot (typed authorships, the abstract index as JSON), by `store`'s DuckDB.
  */
-export async function writeRealRecordsParquet(store: Store, path: string): Promise<void> {
+export async function writeRealRecordsParquet(store: Store, path: string, rowGroupSize?: number): Promise<void> {
   await sqlRun(
     store,
     `copy (select * from read_json('${WORKS_FILE}', format = 'newline_delimited', records = true, columns = {
       id: 'VARCHAR', publication_year: 'BIGINT', title: 'VARCHAR', display_name: 'VARCHAR',
       authorships: 'STRUCT(author_position VARCHAR, countries VARCHAR[], institutions STRUCT(id VARCHAR, country_code VARCHAR)[])[]',
       abstract_inverted_index: 'JSON', type: 'VARCHAR', language: 'VARCHAR', updated_date: 'VARCHAR', is_authors_truncated: 'BOOLEAN'
-    })) to '${path}' (format parquet)`,
+    })) to '${path}' (format parquet${rowGroupSize === undefined ? '' : `, row_group_size ${rowGroupSize}`})`,
   );
 }
