@@ -14,7 +14,7 @@
  * memory limit), and the id lists, the manifest's counts and the load's completion follow as for
  * the node reader.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
@@ -39,13 +39,27 @@ import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstrac
 import { SLICE_LINES, readPartSlices } from './read-part.js';
 
 /**
- * DuckDB's memory while it reads: the aggregation and the parts' temp tables spill to the
- * temp_directory beside the database past it. Measured on the 100k resample (two 50k-work parts
- * side by side, abstracts rebuilt in TypeScript): 1 GB gave a peak RSS of 1.3-1.5 GB, 300 MB 0.7 GB
- * at about 10% more time, 200 MB ran out of memory (the part then went to the node reader, 2x
- * slower). 400 MB keeps a margin over that.
+ * DuckDB's memory while it reads JSON Lines, per part read at once: the aggregation and the parts'
+ * temp tables spill to the temp_directory beside the database past it. Measured on the 100k resample
+ * (two 50k-work parts side by side, abstracts rebuilt in TypeScript): 1 GB for the two gave a peak
+ * RSS of 1.3-1.5 GB, 300 MB 0.7 GB at about 10% more time, 200 MB ran out of memory (the part then
+ * went to the node reader, 2x slower); 400 MB kept a margin over that. Per part, because a limit
+ * for the whole read does not grow with the cores: four parts at once under 400 MB (as a 4-core
+ * machine reads them) sent three of the four to the node reader, out of memory.
  */
-export const READ_MEMORY_LIMIT = '400MB';
+export const READ_MEMORY_PER_PART_MB = 200;
+
+/**
+ * Peak RSS a JSON Lines part being read adds, DuckDB's share included (measured: 1.0-1.2 GB for two
+ * parts of 50k or 400k works at once, of which about 100 MB is the idle process). Parts read at once
+ * are as many as the cores, and no more than half the machine's memory holds at this size.
+ */
+const PART_PEAK_MB = 550;
+
+/** JSON Lines parts read at once: one per core (a gz part is one DuckDB thread), within memory (PART_PEAK_MB). */
+function jsonlPartsAtOnce(): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 / (PART_PEAK_MB * 2 ** 20))));
+}
 
 /**
  * For Parquet parts, read one at a time: a part's row groups are decompressed whole, and a 50k-work
@@ -166,11 +180,12 @@ export async function ingestSnapshotDuckdb(
   const toRead = files.filter((f) => !done.has(f.path));
 
   const parquet = files.some(isParquet);
-  const limit = parquet ? PARQUET_MEMORY_LIMIT : READ_MEMORY_LIMIT;
   const started = effects.now().getTime();
   // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
-  // MAP-typed abstract indexes are made into JSON first); a gz part is one DuckDB thread, so one per core.
-  const parallel = options.parallel ?? (parquet ? 1 : availableParallelism());
+  // MAP-typed abstract indexes are made into JSON first). Never more at once than there are parts.
+  const parallel = Math.max(1, Math.min(options.parallel ?? (parquet ? 1 : jsonlPartsAtOnce()), toRead.length));
+  // Never under two parts' share: the newest-copy step after the read runs under the same limit.
+  const limit = parquet ? PARQUET_MEMORY_LIMIT : `${READ_MEMORY_PER_PART_MB * Math.max(2, parallel)}MB`;
   // DuckDB's threads shared out among the parts read at once: on 2 cores, two parts with one DuckDB
   // thread each read the 1M bench in 196 s, where with two threads each (four on two cores) they
   // took 248 s. The finishing step (one query over every part) has all of them again.
