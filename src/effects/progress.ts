@@ -38,8 +38,16 @@ function line(s: FetchProgressState, eta: string): string {
 /** Time left at the pace so far, once there is a pace to go by. */
 function etaText(s: FetchProgressState, elapsedMs: number): string {
   if (s.pages === 0 || elapsedMs <= 0 || s.pages >= s.pagesTotal) return '';
-  const seconds = Math.round(((s.pagesTotal - s.pages) * elapsedMs) / s.pages / 1000);
-  return `, ETA ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`}`;
+  return `, ETA ${durationText(((s.pagesTotal - s.pages) * elapsedMs) / s.pages / 1000)}`;
+}
+
+/** A duration as people read it: "0.5 s", "45 s", "12 min", "3 h 10 min". */
+export function durationText(seconds: number): string {
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 120) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  return minutes < 120 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** A bar when `stream` is a terminal, plain lines otherwise. */

@@ -30,6 +30,7 @@ import type { Authorship } from '../model/work.js';
 import { loadQuery } from '../store/queries.js';
 import { CLASSIFIED_ORDER, DOUBLE_LIST, VARCHAR_LIST, appendNullable, appendReject, type Store, type StoreConnection } from '../store/store.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
+import { durationText } from '../effects/progress.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
 import { commandLine } from './completeness.js';
@@ -307,16 +308,29 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
   // The abstracts of every part being read are rebuilt by one pool of worker threads, or on this
   // thread when the pool is empty (see ABSTRACT_WORKERS).
   const rebuilder = workers > 0 ? new AbstractPool(workers) : inlineRebuilder;
+  const { effects } = reading;
+  const started = effects.now().getTime();
+  const bytesTotal = files.reduce((n, f) => n + f.bytes, 0);
+  let bytesDone = 0;
   const worker = async (): Promise<void> => {
     const conn = await store.connect();
     try {
       for (let f = queue.shift(); f !== undefined && bug === null; f = queue.shift()) {
+        const partStarted = effects.now().getTime();
+        let read: PartRead;
         try {
-          out.push(await readPart(conn, f, order.get(f.path)!, rebuilder, reading));
+          read = await readPart(conn, f, order.get(f.path)!, rebuilder, reading);
         } catch (err) {
-          if (!(err instanceof UserError)) bug = err;
-          else out.push({ file: f, records: -1, via: 'node', why: whyReadingStopped(err) });
+          if (!(err instanceof UserError)) {
+            bug = err;
+            break;
+          }
+          read = { file: f, records: -1, via: 'node', why: whyReadingStopped(err) };
         }
+        out.push(read);
+        bytesDone += f.bytes;
+        const now = effects.now().getTime();
+        effects.log(partProgressLine({ part: displayPath(f.path), records: read.records, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
       }
     } finally {
       conn.close();
@@ -331,6 +345,17 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
   return out;
 }
 
+
+/**
+ * The line logged as each part is read: where the read stands, and how long the rest may take at
+ * the pace of the bytes read so far (parts are read largest first; a part being read counts once
+ * it is done, so the first estimates run long).
+ */
+export function partProgressLine(p: { part: string; records: number; seconds: number; partsDone: number; partsTotal: number; bytesDone: number; bytesTotal: number; elapsedSeconds: number }): string {
+  const what = p.records < 0 ? 'could not be read' : `${p.records} records in ${durationText(p.seconds)}`;
+  const left = p.bytesDone >= p.bytesTotal || p.bytesDone === 0 ? '' : `, about ${durationText((p.elapsedSeconds * (p.bytesTotal - p.bytesDone)) / p.bytesDone)} left`;
+  return `read ${p.part}: ${what} (${p.partsDone} of ${p.partsTotal} parts, ${Math.floor((100 * p.bytesDone) / Math.max(1, p.bytesTotal))}% of the bytes${left})`;
+}
 
 const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
 

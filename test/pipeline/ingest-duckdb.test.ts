@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKeywordRules } from '../../src/classify/keywords.js';
 import { quietEffects } from '../../src/effects/effects.js';
 import { ExitCode } from '../../src/errors.js';
-import { ingestSnapshotDuckdb } from '../../src/pipeline/ingest-duckdb.js';
+import { ingestSnapshotDuckdb, partProgressLine } from '../../src/pipeline/ingest-duckdb.js';
 import { chooseReader } from '../../src/pipeline/reader.js';
 import { CLASSIFIED_ORDER, Store } from '../../src/store/store.js';
 import { runCliInProcess, spawnCli } from '../support/cli.js';
@@ -198,6 +198,7 @@ describe('the duckdb reader on a two-partition snapshot', () => {
       expect(r.code, r.stderr).toBe(0);
       if (read === 'duckdb') {
         expect(r.stderr).toMatch(/part_0001\.gz: read by the node reader \(DuckDB could not read it/);
+        expect(r.stderr).toMatch(/^read .*part_0001\.gz: 1002 records in [0-9.]+ s \(\d of \d parts, \d+% of the bytes/m);
         // Which other parts SQL reads depends on DuckDB's memory at the moment (an out-of-memory read
         // goes to the node reader too); the rows are the same either way, which is what is compared.
         expect(r.stderr).toMatch(/read by the node reader\)/);
@@ -324,6 +325,18 @@ describe('a stopped duckdb read resumes', () => {
 });
 
 // The real corpus is read by path, never copied: the count of its lines checks the fixture is whole.
+it('logs each part as it is read, with the time the rest may take at the pace of the bytes so far', () => {
+  const base = { part: 'works/updated_date=2026-06-01/part_0003.gz', seconds: 95.2, partsTotal: 1200, bytesTotal: 1200e9, elapsedSeconds: 3 * 3600 };
+  // 100 of 1,200 GB in 3 h: 33 h for the 1,100 left.
+  expect(partProgressLine({ ...base, records: 400000, partsDone: 100, bytesDone: 100e9 })).toBe(
+    'read works/updated_date=2026-06-01/part_0003.gz: 400000 records in 95 s (100 of 1200 parts, 8% of the bytes, about 33 h 0 min left)',
+  );
+  expect(partProgressLine({ ...base, records: -1, seconds: 0.42, partsDone: 1200, bytesDone: 1200e9 })).toBe(
+    'read works/updated_date=2026-06-01/part_0003.gz: could not be read (1200 of 1200 parts, 100% of the bytes)',
+  );
+  expect(partProgressLine({ ...base, records: 10, partsDone: 1, bytesDone: 600e9, elapsedSeconds: 754 })).toMatch(/50% of the bytes, about 13 min left\)$/);
+});
+
 it('the real corpus is there', () => {
   expect(readJsonLineTexts(WORKS_FILE).length).toBe(2290);
 });
