@@ -96,6 +96,8 @@ export interface DuckdbIngestOptions {
   abstractWorkers?: number;
   /** Lines of a part made into rows and classified at once; default SLICE_LINES (read-part.ts). */
   sliceLines?: number;
+  /** DuckDB's memory per JSON Lines part read at once, in MB; default READ_MEMORY_PER_PART_MB. */
+  memoryPerPartMb?: number;
 }
 
 export interface DuckdbIngestSummary extends IngestSummary {
@@ -189,7 +191,7 @@ export async function ingestSnapshotDuckdb(
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
   const parallel = Math.max(1, Math.min(atOnce, toRead.length));
   // Never under two parts' share: the newest-copy step after the read runs under the same limit.
-  const limit = parquet ? PARQUET_MEMORY_LIMIT : `${READ_MEMORY_PER_PART_MB * Math.max(2, parallel)}MB`;
+  const limit = parquet ? PARQUET_MEMORY_LIMIT : `${(options.memoryPerPartMb ?? READ_MEMORY_PER_PART_MB) * Math.max(2, parallel)}MB`;
   // DuckDB's threads shared out among the parts read at once: on 2 cores, two parts with one DuckDB
   // thread each read the 1M bench in 196 s, where with two threads each (four on two cores) they
   // took 248 s. The finishing step (one query over every part) has all of them again.
@@ -312,32 +314,45 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
   const started = effects.now().getTime();
   const bytesTotal = files.reduce((n, f) => n + f.bytes, 0);
   let bytesDone = 0;
-  const worker = async (): Promise<void> => {
+  // Parts that ran out of DuckDB's memory beside the others: read again alone once they are done.
+  const later: SnapshotFile[] = [];
+  const readOne = async (conn: StoreConnection, f: SnapshotFile, alone: boolean): Promise<void> => {
+    const partStarted = effects.now().getTime();
+    let read: PartRead;
+    try {
+      read = await readPart(conn, f, order.get(f.path)!, rebuilder, reading, alone);
+    } catch (err) {
+      if (err instanceof OutOfMemoryBeside) {
+        effects.log(`${displayPath(f.path)}: out of DuckDB's memory beside the other parts (${err.message}); read again alone once they are done`);
+        later.push(f);
+        return;
+      }
+      if (!(err instanceof UserError)) throw err;
+      read = { file: f, records: -1, via: 'node', why: whyReadingStopped(err) };
+    }
+    out.push(read);
+    bytesDone += f.bytes;
+    const now = effects.now().getTime();
+    effects.log(partProgressLine({ part: displayPath(f.path), records: read.records, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
+  };
+  const readers = Math.max(1, Math.min(parallel, files.length));
+  const worker = async (queued: SnapshotFile[], alone: boolean): Promise<void> => {
     const conn = await store.connect();
     try {
-      for (let f = queue.shift(); f !== undefined && bug === null; f = queue.shift()) {
-        const partStarted = effects.now().getTime();
-        let read: PartRead;
+      for (let f = queued.shift(); f !== undefined && bug === null; f = queued.shift()) {
         try {
-          read = await readPart(conn, f, order.get(f.path)!, rebuilder, reading);
+          await readOne(conn, f, alone);
         } catch (err) {
-          if (!(err instanceof UserError)) {
-            bug = err;
-            break;
-          }
-          read = { file: f, records: -1, via: 'node', why: whyReadingStopped(err) };
+          bug = err;
         }
-        out.push(read);
-        bytesDone += f.bytes;
-        const now = effects.now().getTime();
-        effects.log(partProgressLine({ part: displayPath(f.path), records: read.records, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
       }
     } finally {
       conn.close();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, files.length)) }, worker));
+    await Promise.all(Array.from({ length: readers }, () => worker(queue, readers === 1)));
+    await worker(later, true);
   } finally {
     if (rebuilder instanceof AbstractPool) await rebuilder.close();
   }
@@ -360,7 +375,17 @@ export function partProgressLine(p: { part: string; records: number; seconds: nu
 const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
 
 /** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
-async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading): Promise<PartRead> {
+/**
+ * DuckDB ran out of memory reading a part beside others: the part is read again alone (its
+ * message: DuckDB's first line), rather than by the node reader, which is several times slower.
+ */
+class OutOfMemoryBeside extends Error {}
+
+/**
+ * One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it
+ * exactly. Out of DuckDB's memory while other parts are read (`alone` false): OutOfMemoryBeside.
+ */
+async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading, alone: boolean): Promise<PartRead> {
   const { rules, policy, effects } = reading;
   effects.log(`reading ${f.path}`);
   const name = displayPath(f.path);
@@ -402,9 +427,10 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
     // node reader; anything else is a bug, and falling back would hide it behind a slower read.
     if (!(err instanceof Error) || !(err instanceof NeedsNodeReader || DUCKDB_ERROR.test(err.message))) throw err;
     why = err instanceof NeedsNodeReader ? err.message : `DuckDB could not read it: ${err.message.split('\n')[0]}`;
+    // A rollback undoes the part's temp tables with the rest; these are for an error outside it.
+    for (const t of ['snapshot_source', 'snapshot_text', 'snapshot_read']) await conn.runSql(`drop table if exists ${t}`);
+    if (!alone && OUT_OF_MEMORY.test(err.message)) throw new OutOfMemoryBeside(err.message.split('\n')[0]);
   }
-  // A rollback undoes the part's temp tables with the rest; these are for an error outside it.
-  for (const t of ['snapshot_source', 'snapshot_text', 'snapshot_read']) await conn.runSql(`drop table if exists ${t}`);
   if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);
   effects.log(`${name}: read by the node reader (${why})`);
   const records = await conn.transaction(() => readPartNode(conn, f, fileOrder, rules, policy));
@@ -413,6 +439,7 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
 
 /** How DuckDB's errors begin ("Invalid Input Error: …", "Conversion Error: …", "Out of Memory Error: …"). */
 const DUCKDB_ERROR = /^[A-Z][A-Za-z ]* Error: /;
+const OUT_OF_MEMORY = /^Out of Memory Error: /;
 
 /** The bound parameters a query names, of `all` (DuckDB refuses a value for a parameter the SQL lacks). */
 function bound(name: string, all: Record<string, DuckDBValue>, types: Record<string, DuckDBType>): [Record<string, DuckDBValue>, Record<string, DuckDBType>] {

@@ -113,6 +113,33 @@ describe('the duckdb reader on the real records', () => {
     console.log(`bytes per work: duckdb ${(statSync(duck).size / works).toFixed(0)}, node ${(statSync(join(dir, 'node.duckdb')).size / works).toFixed(0)}`);
   });
 
+  it('reads again alone, not with the node reader, a part that ran out of DuckDB\'s memory beside others', async () => {
+    // Four copies of the real records read at once under 40 MB each: together they need more than
+    // the 160 MB (three of four ran out in every trial), alone less. Read again alone once the
+    // others are done, none goes to the node reader (before, the three did), and the rows are those
+    // of one copy read on its own.
+    const four = join(dir, 'four');
+    mkdirSync(four, { recursive: true });
+    for (let i = 0; i < 4; i++) copyFileSync(WORKS_FILE, join(four, `part_000${i}.gz`));
+    const rules = await loadKeywordRules(KEYWORDS);
+    const logs: string[] = [];
+    const read = async (db: string, specs: string[], options: Parameters<typeof ingestSnapshotDuckdb>[5]) => {
+      const store = await Store.open(join(dir, db));
+      try {
+        return await ingestSnapshotDuckdb(store, specs, rules, 'separate', { ...quietEffects, log: (m: string) => logs.push(m) }, options);
+      } finally {
+        store.close();
+      }
+    };
+    const together = await read('four.duckdb', [four], { parallel: 4, memoryPerPartMb: 40 });
+    expect(together.fellBack).toEqual([]);
+    expect(together.recordsRead).toBe(4 * 2290);
+    await read('one.duckdb', [WORKS_FILE], {});
+    expect(await rows(join(dir, 'four.duckdb'), CLASSIFIED)).toBe(await rows(join(dir, 'one.duckdb'), CLASSIFIED));
+    // Each part read once to its end, whichever way it went.
+    expect(logs.filter((l) => /^read .*part_000\d\.gz: 2290 records in/.test(l))).toHaveLength(4);
+  }, 60_000);
+
   it('refuses evaluate and --compare-keywords on a compact store, naming --snapshot', async () => {
     const duck = join(dir, 'duckdb.duckdb');
     const ev = await cli(['evaluate', '--db', duck, '--report', join(dir, 'evaluation.md')]);
