@@ -177,22 +177,7 @@ export class Store implements WorkSink {
    * closed when it returns. `temp` names a temporary table (schema/merged_ids).
    */
   async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
-    await this.exclusive(async () => {
-      const app = await openAppender(this.connection, table, options);
-      try {
-        await fill(app);
-      } catch (err) {
-        // The rows appended so far go with the transaction the caller rolls back; the error is the caller's.
-        try {
-          app.closeSync();
-        } catch {
-          // Closing flushes; a second failure would hide the first.
-        }
-        throw err;
-      }
-      app.flushSync();
-      app.closeSync();
-    });
+    await this.exclusive(() => appendRows(this.connection, table, fill, options));
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -453,13 +438,7 @@ export class StoreConnection {
 
   /** Appends rows to `table` in bulk, flushed when `fill` returns. */
   async append(table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean } = {}): Promise<void> {
-    const app = await openAppender(this.connection, table, options);
-    try {
-      await fill(app);
-      app.flushSync();
-    } finally {
-      app.closeSync();
-    }
+    await appendRows(this.connection, table, fill, options);
   }
 
   /** Runs `body` in a transaction of this connection, rolled back whole if it throws. */
@@ -482,6 +461,28 @@ function openAppender(connection: DuckDBConnection, table: string, options: { te
 }
 
 /** Runs `body` in a transaction of `connection`, rolled back whole if it throws (the store's and each extra connection's). */
+/**
+ * Fills an appender of `table` and flushes it, closing it either way. After a failure (a bad value,
+ * DuckDB out of memory while flushing) the rows appended so far go with the transaction the caller
+ * rolls back, and the error is the first one: closing flushes again, and in a transaction DuckDB has
+ * aborted it fails with "Current transaction is aborted", which would hide the cause.
+ */
+async function appendRows(connection: DuckDBConnection, table: string, fill: (app: DuckDBAppender) => Promise<void> | void, options: { temp?: boolean }): Promise<void> {
+  const app = await openAppender(connection, table, options);
+  try {
+    await fill(app);
+    app.flushSync();
+  } catch (err) {
+    try {
+      app.closeSync();
+    } catch {
+      // A second failure would hide the first.
+    }
+    throw err;
+  }
+  app.closeSync();
+}
+
 async function inTransaction<T>(connection: DuckDBConnection, body: () => Promise<T>): Promise<T> {
   await connection.run('begin transaction');
   try {
@@ -489,7 +490,9 @@ async function inTransaction<T>(connection: DuckDBConnection, body: () => Promis
     await connection.run('commit');
     return out;
   } catch (err) {
-    await connection.run('rollback');
+    // DuckDB may have ended a transaction it aborted (out of memory, say): the rollback then fails
+    // with "no transaction is active", and the error to report is still the body's.
+    await connection.run('rollback').catch(() => undefined);
     throw err;
   }
 }
