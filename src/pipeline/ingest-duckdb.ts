@@ -4,12 +4,14 @@
  * abstract, authorships or MeSH. Beside the "node" reader (ingest.ts), which parses every line in
  * JavaScript and stores full records; `--read auto` picks this one for large snapshots.
  *
- * Per part, in one transaction on a connection of its own: the part is read into temp table
- * `snapshot_read` (readPartRows in read-part.ts: DuckDB reads, TypeScript rebuilds the abstracts), its
- * usable records classified into `compact_stage` (queries/snapshot/stage_classified.sql), its set-
- * aside records and repair notes into `rejects` (stage_rejects.sql), and the part into
- * `compact_parts`. A part SQL cannot reproduce exactly (a record marked `precise`, or an error
- * reading it) is read again by the node reader, which writes the same rows. Then the newest copy of
+ * Per part, in one transaction on a connection of its own: the part is read slice by slice into
+ * temp table `snapshot_read` (readPartSlices in read-part.ts: DuckDB reads, TypeScript rebuilds the
+ * abstracts), each slice's usable records classified into `compact_stage`
+ * (queries/snapshot/stage_classified.sql), its set-aside records and repair notes into `rejects`
+ * (stage_rejects.sql), and the part into `compact_parts`. The few records SQL cannot reproduce
+ * exactly (marked `precise`) are read by the node reader; a part DuckDB cannot read (an error
+ * reading it, or memory even alone) is read again by the node reader whole, which writes the same
+ * rows. Then the newest copy of
  * each work is kept by aggregation (no primary key: an index on millions of ids does not fit the
  * memory limit), and the id lists, the manifest's counts and the load's completion follow as for
  * the node reader.
@@ -374,7 +376,6 @@ export function partProgressLine(p: { part: string; records: number; seconds: nu
 
 const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
 
-/** One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it exactly. */
 /**
  * DuckDB ran out of memory reading a part beside others: the part is read again alone (its
  * message: DuckDB's first line), rather than by the node reader, which is several times slower.
