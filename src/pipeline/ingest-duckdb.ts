@@ -39,7 +39,7 @@ import { commandLine } from './completeness.js';
 import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
-import { SLICE_LINES, readPartSlices } from './read-part.js';
+import { SLICE_LINES, dropPartTables, readPartSlices } from './read-part.js';
 
 /**
  * DuckDB's memory while it reads JSON Lines, per part read at once: the aggregation and the parts'
@@ -303,7 +303,7 @@ interface PartReading {
   effects: Effects;
 }
 
-/** Reads every part, `parallel` at once, largest first (so a large one does not start last). */
+/** Reads every part, `parallel` at once (at least 1, at most the parts), largest first (so a large one does not start last). */
 async function readParts(store: Store, files: readonly SnapshotFile[], parallel: number, workers: number, reading: PartReading): Promise<PartRead[]> {
   const order = new Map(files.map((f, i) => [f.path, i]));
   const queue = [...files].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
@@ -337,7 +337,6 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
     const now = effects.now().getTime();
     effects.log(partProgressLine({ part: displayPath(f.path), records: read.records, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
   };
-  const readers = Math.max(1, Math.min(parallel, files.length));
   const worker = async (queued: SnapshotFile[], alone: boolean): Promise<void> => {
     const conn = await store.connect();
     try {
@@ -353,7 +352,7 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
     }
   };
   try {
-    await Promise.all(Array.from({ length: readers }, () => worker(queue, readers === 1)));
+    await Promise.all(Array.from({ length: parallel }, () => worker(queue, parallel === 1)));
     await worker(later, true);
   } finally {
     if (rebuilder instanceof AbstractPool) await rebuilder.close();
@@ -428,8 +427,8 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
     // node reader; anything else is a bug, and falling back would hide it behind a slower read.
     if (!(err instanceof Error) || !(err instanceof NeedsNodeReader || DUCKDB_ERROR.test(err.message))) throw err;
     why = err instanceof NeedsNodeReader ? err.message : `DuckDB could not read it: ${err.message.split('\n')[0]}`;
-    // A rollback undoes the part's temp tables with the rest; these are for an error outside it.
-    for (const t of ['snapshot_source', 'snapshot_text', 'snapshot_read']) await conn.runSql(`drop table if exists ${t}`);
+    // A rollback undoes the part's temp tables with the rest; this is for an error outside it.
+    await dropPartTables(conn);
     if (!alone && OUT_OF_MEMORY.test(err.message)) throw new OutOfMemoryBeside(err.message.split('\n')[0]);
   }
   if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);

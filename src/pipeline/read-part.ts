@@ -65,7 +65,7 @@ export async function readPartSlices(
   const last = end?.last ?? 0n;
   // An empty part is one empty slice: `each` still sees its (empty) rows.
   for (let from = 1n; from === 1n || from <= last; from += size) {
-    const slice = { from, to: from + size - 1n < last ? from + size - 1n : last };
+    const slice = { from, to: lastOf(from, size, last) };
     await rebuildAbstracts(conn, rebuilder, slice);
     await conn.run('snapshot/read_part', { fold_hk_mo: policy === 'fold-hk-mo', from: slice.from, to: slice.to });
     await conn.runSql('drop table snapshot_text');
@@ -73,6 +73,14 @@ export async function readPartSlices(
     await conn.runSql('drop table snapshot_read');
   }
   await conn.runSql('drop table snapshot_source');
+}
+
+/** The last line of a run of `size` lines from `from`, at most `end`. */
+const lastOf = (from: bigint, size: bigint, end: bigint): bigint => (from + size - 1n < end ? from + size - 1n : end);
+
+/** Drops the temp tables a part's read leaves on `conn` if it stopped outside a transaction rolled back. */
+export async function dropPartTables(conn: StoreConnection): Promise<void> {
+  for (const t of ['snapshot_source', 'snapshot_text', 'snapshot_read']) await conn.runSql(`drop table if exists ${t}`);
 }
 
 /**
@@ -96,7 +104,7 @@ async function readParquetSource(conn: StoreConnection, file: string): Promise<v
 async function rebuildAbstracts(conn: StoreConnection, rebuilder: AbstractRebuilder, slice: PartSlice): Promise<void> {
   await conn.run('snapshot/create_text');
   for (let from = slice.from; from <= slice.to; from += TEXT_BATCH) {
-    const rows = await conn.query<{ line: bigint; aii: string }>('snapshot/source_indexes', { from, to: from + TEXT_BATCH - 1n < slice.to ? from + TEXT_BATCH - 1n : slice.to });
+    const rows = await conn.query<{ line: bigint; aii: string }>('snapshot/source_indexes', { from, to: lastOf(from, TEXT_BATCH, slice.to) });
     if (rows.length === 0) continue;
     const rebuilt = await rebuilder.rebuild(rows.map((r) => r.aii));
     await conn.append(

@@ -460,7 +460,6 @@ function openAppender(connection: DuckDBConnection, table: string, options: { te
   return options.temp === true ? connection.createAppender(table, 'main', 'temp') : connection.createAppender(table);
 }
 
-/** Runs `body` in a transaction of `connection`, rolled back whole if it throws (the store's and each extra connection's). */
 /**
  * Fills an appender of `table` and flushes it, closing it either way. After a failure (a bad value,
  * DuckDB out of memory while flushing) the rows appended so far go with the transaction the caller
@@ -483,6 +482,7 @@ async function appendRows(connection: DuckDBConnection, table: string, fill: (ap
   app.closeSync();
 }
 
+/** Runs `body` in a transaction of `connection`, rolled back whole if it throws (the store's and each extra connection's). */
 async function inTransaction<T>(connection: DuckDBConnection, body: () => Promise<T>): Promise<T> {
   await connection.run('begin transaction');
   try {
