@@ -157,7 +157,60 @@ describe('rebuildAbstractJson', () => {
     ['trailing text', '{"a":[0]}x'],
     ['whitespace', '{ "a" : [ 0 ] }'],
     ['__proto__ as a word', '{"__proto__":[0],"b":[1]}'],
+    ['an empty key', '{"":[0],"b":[1]}'],
+    ['an empty key alone', '{"":[0]}'],
+    ['words beyond Latin-1', '{"模型":[0],"café":[1],"—":[2],"x":[3]}'],
+    ['a word outside the Basic Multilingual Plane', '{"𝛼":[1],"x":[0]}'],
+    ['a key that does not end', '{"ab}'],
+    ['a key written twice, the second time at a shared position', '{"a":[0],"b":[1],"a":[1]}'],
   ])('%s', (_name, json) => {
     expect(fast(json)).toEqual(reference(json));
+  });
+
+  it('gives the same for indexes larger than any real one, before and after small ones', () => {
+    // Thousands of words and positions, and texts past 8,192 code units, in Latin-1 and beyond it:
+    // the scratch space the reader reuses grows, and a small index read after a large one is not
+    // read with the large one's leftovers.
+    const large = (word: (k: number) => string, words: number) =>
+      JSON.stringify(Object.fromEntries(Array.from({ length: words }, (_, k) => [word(k), [2 * k, 2 * k + 1]])));
+    const indexes = [
+      '{"the":[0,3],"model":[1],"predicts":[2],"outcome":[4]}',
+      large((k) => `word${k}`, 3000),
+      '{"a":[1],"b":[0]}',
+      large((k) => `模型${k}`, 3000),
+      '{"a":[0],"b":[1],"a":[2]}',
+      large((k) => `w${k % 2500}`, 3000),
+      '{"x":[0]}',
+    ];
+    for (const json of indexes) expect(fast(json)).toEqual(reference(json));
+    expect((fast(indexes[1]!) as RebuiltAbstract).text?.length).toBeGreaterThan(8192);
+  });
+
+  it('gives the same for 3,000 random indexes: repeated keys, shared and missing positions, any characters', () => {
+    // A fixed seed (mulberry32), so a failure names an index that can be read again.
+    let seed = 20261202;
+    const random = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const letters = ['a', 'b', 'é', '模', '—', '𝛼', ' ', '"', '\\', '\n', '0', ''];
+    let plainShaped = 0;
+    for (let n = 0; n < 3000; n++) {
+      const words = 1 + Math.floor(random() * 12);
+      const entries: string[] = [];
+      for (let w = 0; w < words; w++) {
+        const word = Array.from({ length: Math.floor(random() * 4) }, () => pick(letters)).join('');
+        const positions = Array.from({ length: Math.floor(random() * 3) }, () => Math.floor(random() * words * 1.5));
+        entries.push(`${JSON.stringify(word)}:[${positions.join(',')}]`);
+      }
+      const json = `{${entries.join(',')}}`;
+      if (!json.includes('\\')) plainShaped++;
+      expect(fast(json), json).toEqual(reference(json));
+    }
+    // Both of the fast readings were tried, not only JSON.parse.
+    expect(plainShaped).toBeGreaterThan(300);
   });
 });
