@@ -71,12 +71,14 @@ function jsonlPartsAtOnce(): number {
 export const PARQUET_MEMORY_LIMIT = '1GB';
 
 /**
- * Worker threads that rebuild the abstracts (abstract-pool.ts). None on fewer than 4 cores: on 2,
- * a worker per core cut the 100k read by about 10% but added about 430 MB of peak RSS (each worker's
- * heap and the batches copied to it), and DuckDB's threads need the cores too. From 4 cores, one per
- * four, so the main thread does not become the limit as parts are read side by side.
+ * Worker threads that rebuild the abstracts (abstract-pool.ts): one per four cores, and one on 2-3
+ * cores, so that the main thread, which serves every part being read, is not what DuckDB's threads
+ * wait for. On 2 cores, eight 50k-work parts read two at a time took 51.7-56.6 s with one worker
+ * against 58.6-65.0 s with none (three runs each, alternating), for about 80 MB more peak RSS; a
+ * worker per core cut the time as much but added about 430 MB (each worker's heap and the batches
+ * copied to it). None on one core.
  */
-const ABSTRACT_WORKERS = availableParallelism() >= 4 ? Math.floor(availableParallelism() / 4) : 0;
+const ABSTRACT_WORKERS = availableParallelism() >= 2 ? Math.max(1, Math.floor(availableParallelism() / 4)) : 0;
 
 /**
  * Records of a part SQL marks `precise` that the node reader reads line by line (the rest of the
