@@ -169,12 +169,14 @@ function plainIndexText(json: string): RebuiltAbstract | null {
 
 /**
  * Scratch space of unescapedIndexText(), reused from call to call (a thread makes one call at a
- * time) and grown as needed: a rebuild allocates only its text.
+ * time) and grown as needed: a rebuild allocates only its text. Grown past what any real index
+ * needs (a damaged or hostile one), it is let go after that call.
  */
-const scratch = {
+const freshScratch = () => ({
   /** Each key's first code unit and the quote after its last, in the index text. */
   keyStart: new Int32Array(512),
   keyEnd: new Int32Array(512),
+  keyHash: new Int32Array(512),
   /** Each (key, position) entry. */
   entryKey: new Int32Array(1024),
   entryPosition: new Int32Array(1024),
@@ -186,7 +188,11 @@ const scratch = {
   call: 0,
   units: new Uint16Array(8192),
   bytes: Buffer.alloc(8192),
-};
+});
+let scratch = freshScratch();
+
+/** Keys, entries or code units past which the scratch space is let go after the call (the longest real abstract has 4,620 words). */
+const SCRATCH_KEPT = 1 << 16;
 
 const grown = (a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> => {
   if (need <= a.length) return a;
@@ -207,15 +213,13 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
   if (n < 2 || json.charCodeAt(0) !== 0x7b || json.charCodeAt(n - 1) !== 0x7d) return null;
   if (n === 2) return { text: null, badEntries: 0 };
   const s = scratch;
-  // A key takes at least 6 code units ("":[],), so the table stays at most half full.
-  let mask = 1023;
-  while (mask + 1 < n / 3) mask = mask * 2 + 1;
-  if (mask + 1 > s.slotKey.length) {
-    s.slotKey = new Int32Array(mask + 1);
-    s.slotCall = new Int32Array(mask + 1);
+  // A slot is this call's where slotCall holds its number: nothing to clear between calls.
+  if (s.call >= 0x3fffffff) {
+    s.slotCall.fill(0);
     s.call = 0;
   }
-  const call = ++s.call;
+  let call = ++s.call;
+  let mask = s.slotKey.length - 1;
   let keys = 0;
   let count = 0;
   let max = -1;
@@ -230,6 +234,19 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
       if (close >= n) return null;
       h = Math.imul(h ^ c, 0x01000193);
     }
+    if (2 * (keys + 1) > mask + 1) {
+      // At most half full: twice the slots, and the keys so far placed again by their hashes.
+      mask = mask * 2 + 1;
+      s.slotKey = new Int32Array(mask + 1);
+      s.slotCall = new Int32Array(mask + 1);
+      s.call = call = 1;
+      for (let k = 0; k < keys; k++) {
+        let slot = s.keyHash[k]! & mask;
+        while (s.slotCall[slot] === call) slot = (slot + 1) & mask;
+        s.slotCall[slot] = call;
+        s.slotKey[slot] = k + 1;
+      }
+    }
     let slot = h & mask;
     for (; s.slotCall[slot] === call; slot = (slot + 1) & mask) {
       const other = s.slotKey[slot]! - 1;
@@ -243,9 +260,11 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
     if (keys === s.keyStart.length) {
       s.keyStart = grown(s.keyStart, keys + 1);
       s.keyEnd = grown(s.keyEnd, keys + 1);
+      s.keyHash = grown(s.keyHash, keys + 1);
     }
     s.keyStart[keys] = start;
     s.keyEnd[keys] = close;
+    s.keyHash[keys] = h;
     s.slotCall[slot] = call;
     s.slotKey[slot] = keys + 1;
     const key = keys++;
@@ -299,6 +318,7 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
   }
   const text = shared || count === 0 ? null : joinedKeys(json, placed, max, length);
   placed.fill(0, 0, max + 1);
+  if (s.keyStart.length > SCRATCH_KEPT || s.entryKey.length > SCRATCH_KEPT || s.units.length > SCRATCH_KEPT) scratch = freshScratch();
   if (shared) return null;
   return { text: text !== null && text.length > 0 ? text : null, badEntries: 0 };
 }

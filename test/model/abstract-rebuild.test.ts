@@ -181,6 +181,11 @@ describe('rebuildAbstractJson', () => {
       '{"a":[0],"b":[1],"a":[2]}',
       large((k) => `w${k % 2500}`, 3000),
       '{"x":[0]}',
+      // Past what the reader keeps of its scratch space between indexes (SCRATCH_KEPT).
+      large((k) => `k${k}`, 70_000),
+      '{"the":[0,3],"model":[1],"predicts":[2],"outcome":[4]}',
+      large((k) => `k${k % 69_999}`, 70_000),
+      '{"a":[0],"b":[1],"a":[2]}',
     ];
     for (const json of indexes) expect(fast(json)).toEqual(reference(json));
     expect((fast(indexes[1]!) as RebuiltAbstract).text?.length).toBeGreaterThan(8192);
