@@ -17,8 +17,8 @@
  * rebuildAbstract() exactly in SQL (two words at one position, JavaScript's key order, bad entries,
  * the set-aside rules) needed a dozen macros and still sent rare shapes back to the node reader.
  * JSON.parse and rebuildAbstract() on the index DuckDB hands over cost about half of that (and
- * rebuildAbstractJson() half again), run in worker threads from 4 cores (abstract-pool.ts), and are
- * the node reader's results by construction.
+ * rebuildAbstractJson() half again, and half again since), run on worker threads from 2 cores
+ * (abstract-pool.ts), and are the node reader's results by construction.
  */
 import type { CountryPolicy } from '../classify/countries.js';
 import { VARCHAR_LIST, appendNullable, type StoreConnection } from '../store/store.js';
