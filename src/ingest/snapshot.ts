@@ -50,6 +50,13 @@ function isWorksPartition(rel: string): boolean {
   return at <= 0 || parts[at - 1] === 'works';
 }
 
+/** Whether `rel` lies in a works partition: under `works/updated_date=…/`, or `updated_date=…/` of the works folder given. */
+function inWorksPartition(rel: string): boolean {
+  const parts = rel.split(sep);
+  const at = parts.findIndex((p) => p.startsWith('updated_date='));
+  return at === 0 || (at > 0 && parts[at - 1] === 'works');
+}
+
 /**
  * Every file under `dir`, following symbolic links: a copy of the snapshot often links its parts or
  * its `updated_date=` folders to another disk, and skipping a link would leave its works out without
@@ -91,7 +98,7 @@ async function isGzip(path: string): Promise<boolean> {
  * reads them in the same order. A path that matches nothing is an error naming it. A path that
  * exists is taken as it is, even if it holds glob characters (`data (2024)/`, `works[1].jsonl`).
  */
-export async function findSnapshotFiles(specs: readonly string[]): Promise<SnapshotFile[]> {
+export async function findSnapshotFiles(specs: readonly string[], strays: string[] = []): Promise<SnapshotFile[]> {
   const paths = new Set<string>();
   for (const spec of specs) {
     const abs = resolve(spec);
@@ -107,7 +114,17 @@ export async function findSnapshotFiles(specs: readonly string[]): Promise<Snaps
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
       // A snapshot's manifest.json lists the parts; it is not one (reconcile reads it).
-      const walked = (await walk(abs)).filter((p) => !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
+      const all = (await walk(abs)).filter((p) => !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
+      // In a snapshot's tree the parts are the files of its works partitions. A work-like file beside
+      // them (a report written under the root: figure2.vl.json, rejects.jsonl) is not a part: read as
+      // one, its lines were rejects, and the manifest, looked for above the files' common folder, was
+      // not found. Such files are left out and named (`strays`).
+      const partitioned = all.filter((p) => inWorksPartition(relative(abs, p)));
+      const walked = partitioned.length > 0 ? partitioned : all;
+      if (partitioned.length > 0) {
+        const kept = new Set(partitioned);
+        strays.push(...all.filter((p) => !kept.has(p) && (WORK_FILE.test(basename(p)) || isParquetPath(p))));
+      }
       const json = walked.filter((p) => WORK_FILE.test(basename(p)));
       // A snapshot root holds the same works in both formats (data/jsonl/, data/parquet/): its JSON
       // Lines parts are read. A folder of Parquet parts alone is read as Parquet.

@@ -49,6 +49,8 @@ export interface SnapshotFound {
   deletedIdFiles: SnapshotFile[];
   /** The works' manifest (manifest.json beside the partitions), or null when there is none. */
   manifest: Manifest | null;
+  /** Work-like files under a snapshot folder given but outside its works partitions: not read. */
+  strays: string[];
 }
 
 export interface IngestOptions {
@@ -68,13 +70,15 @@ export interface IngestOptions {
 export const describe = ({ path, bytes, sha256 }: SnapshotFile): SnapshotFileRecord => ({ path, bytes, sha256 });
 
 export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFound> {
-  const files = await findSnapshotFiles(specs);
+  const strays: string[] = [];
+  const files = await findSnapshotFiles(specs, strays);
   const manifestPath = await findManifest(files.map((f) => f.path));
   return {
     files,
     mergedIdFiles: await findMergedIdFiles(specs),
     deletedIdFiles: await findDeletedIdFiles(specs),
     manifest: manifestPath === null ? null : await readManifest(manifestPath),
+    strays,
   };
 }
 
@@ -83,6 +87,11 @@ export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFo
  * when verifying, a warning otherwise. Checked before anything is written.
  */
 export async function checkMissingParts(found: SnapshotFound, specs: readonly string[], verify: boolean, effects: Effects): Promise<void> {
+  if (found.strays.length > 0) {
+    const named = found.strays.map(displayPath);
+    const shown = named.slice(0, MAX_NAMED_FILES).join(', ') + (named.length > MAX_NAMED_FILES ? ` and ${named.length - MAX_NAMED_FILES} more` : '');
+    effects.warn(`${found.strays.length} file(s) under the snapshot folder lie outside its works partitions (…/works/updated_date=…/) and are not read as parts: ${shown}`);
+  }
   if (found.manifest === null) return;
   const dirs: string[] = [];
   for (const s of specs) if ((await stat(resolve(s)).catch(() => null))?.isDirectory() === true) dirs.push(resolve(s));

@@ -107,4 +107,34 @@ describe('the 2026 snapshot layout', () => {
     expect(r.stderr).toContain(`warning: 1 part(s) listed in the snapshot manifest ${join(worksDir(root), 'manifest.json')} are not on disk: updated_date=${RELEASE_1}/part_0002.gz`);
     expect(r.stderr).toContain(`read ${FIRST} records from 2 file(s)`);
   });
+
+  it('leaves out, and names, work-like files beside the partitions (a report written under the root); the manifest still checks the parts', async () => {
+    const root = tempRoot();
+    writeRelease(root, fixture.release1, { extraListed: [`updated_date=${RELEASE_1}/part_0002.gz`] });
+    // What `report --out <root>/report` writes, JSON among it; and a stray file at the root.
+    mkdirSync(join(root, 'report'));
+    writeFileSync(join(root, 'report', 'figure2.vl.json'), '{"$schema": "https://vega.github.io/schema/vega-lite/v5.json"}\n');
+    writeFileSync(join(root, 'report', 'rejects.jsonl'), '{"origin":"x:1","reason":"missing id"}\n');
+    writeFileSync(join(root, 'notes.json'), '[]\n');
+    const strays: string[] = [];
+    const rel = (paths: string[]): string[] => paths.map((p) => p.slice(root.length + 1)).sort();
+    const files = await findSnapshotFiles([root], strays);
+    expect(rel(files.map((f) => f.path))).toEqual([`data/jsonl/works/updated_date=${RELEASE_1}/part_0000.gz`, `data/jsonl/works/updated_date=${RELEASE_1}/part_0001.gz`]);
+    expect(rel(strays)).toEqual(['notes.json', 'report/figure2.vl.json', 'report/rejects.jsonl']);
+    // A folder of loose work files, with no partitions, is read whole, as before.
+    expect(rel((await findSnapshotFiles([join(root, 'report')])).map((f) => f.path))).toEqual(['report/figure2.vl.json', 'report/rejects.jsonl']);
+    for (const read of ['node', 'duckdb']) {
+      const r = await runCliInProcess(['fetch', '--db', join(root, `${read}.duckdb`), '--snapshot', root, '--read', read]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('warning: 3 file(s) under the snapshot folder lie outside its works partitions');
+      // Read as parts, the stray files also hid the manifest: its missing part went unreported.
+      expect(r.stderr).toContain(`warning: 1 part(s) listed in the snapshot manifest ${join(worksDir(root), 'manifest.json')} are not on disk`);
+      const store = await Store.open(join(root, `${read}.duckdb`));
+      try {
+        expect(await sqlRows(store, "select count(*)::integer as n from rejects where origin like '%report%' or origin like '%notes%'")).toEqual([{ n: 0 }]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
 });
