@@ -38,23 +38,17 @@ export function partitionDate(path: string): string | null {
 }
 
 /**
- * Whether a file found under a walked folder is a work file of the snapshot rather than another
- * entity's: a snapshot root holds `data/jsonl/authors/updated_date=…/part_0000.gz` (and
- * `data/authors/…` in older copies) beside the works, in the same shape. A partition belongs to the
- * folder it sits in; one sitting in a folder other than `works` (inside the folder walked) is
- * skipped. Files outside partitions are taken as they are.
+ * Where a file found under a walked folder lies, by its path relative to that folder: in a works
+ * partition (`works/updated_date=…/`, or `updated_date=…/` of the works folder given), in another
+ * entity's (a snapshot root holds `data/jsonl/authors/updated_date=…/part_0000.gz`, and
+ * `data/authors/…` in older copies, beside the works, in the same shape: skipped), or in no
+ * partition at all.
  */
-function isWorksPartition(rel: string): boolean {
+function partitionOf(rel: string): 'works' | 'other' | 'none' {
   const parts = rel.split(sep);
   const at = parts.findIndex((p) => p.startsWith('updated_date='));
-  return at <= 0 || parts[at - 1] === 'works';
-}
-
-/** Whether `rel` lies in a works partition: under `works/updated_date=…/`, or `updated_date=…/` of the works folder given. */
-function inWorksPartition(rel: string): boolean {
-  const parts = rel.split(sep);
-  const at = parts.findIndex((p) => p.startsWith('updated_date='));
-  return at === 0 || (at > 0 && parts[at - 1] === 'works');
+  if (at === -1) return 'none';
+  return at === 0 || parts[at - 1] === 'works' ? 'works' : 'other';
 }
 
 /**
@@ -114,17 +108,15 @@ export async function findSnapshotFiles(specs: readonly string[], strays: string
     if (info === null) throw new UserError(`snapshot: no such file or directory: ${spec}`);
     if (info.isDirectory()) {
       // A snapshot's manifest.json lists the parts; it is not one (reconcile reads it).
-      const all = (await walk(abs)).filter((p) => !MANIFEST_NAMES.includes(basename(p)) && isWorksPartition(relative(abs, p)));
+      const placed = (await walk(abs)).filter((p) => !MANIFEST_NAMES.includes(basename(p))).map((p) => ({ p, in: partitionOf(relative(abs, p)) }));
+      const partitioned = placed.filter((f) => f.in === 'works').map((f) => f.p);
+      const loose = placed.filter((f) => f.in === 'none').map((f) => f.p);
       // In a snapshot's tree the parts are the files of its works partitions. A work-like file beside
       // them (a report written under the root: figure2.vl.json, rejects.jsonl) is not a part: read as
       // one, its lines were rejects, and the manifest, looked for above the files' common folder, was
-      // not found. Such files are left out and named (`strays`).
-      const partitioned = all.filter((p) => inWorksPartition(relative(abs, p)));
-      const walked = partitioned.length > 0 ? partitioned : all;
-      if (partitioned.length > 0) {
-        const kept = new Set(partitioned);
-        strays.push(...all.filter((p) => !kept.has(p) && (WORK_FILE.test(basename(p)) || isParquetPath(p))));
-      }
+      // not found. Such files are left out and named (`strays`). A folder with no partition is read whole.
+      const walked = partitioned.length > 0 ? partitioned : loose;
+      if (partitioned.length > 0) strays.push(...loose.filter((p) => WORK_FILE.test(basename(p)) || isParquetPath(p)));
       const json = walked.filter((p) => WORK_FILE.test(basename(p)));
       // A snapshot root holds the same works in both formats (data/jsonl/, data/parquet/): its JSON
       // Lines parts are read. A folder of Parquet parts alone is read as Parquet.

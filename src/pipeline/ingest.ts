@@ -88,17 +88,14 @@ export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFo
  */
 export async function checkMissingParts(found: SnapshotFound, specs: readonly string[], verify: boolean, effects: Effects): Promise<void> {
   if (found.strays.length > 0) {
-    const named = found.strays.map(displayPath);
-    const shown = named.slice(0, MAX_NAMED_FILES).join(', ') + (named.length > MAX_NAMED_FILES ? ` and ${named.length - MAX_NAMED_FILES} more` : '');
-    effects.warn(`${found.strays.length} file(s) under the snapshot folder lie outside its works partitions (…/works/updated_date=…/) and are not read as parts: ${shown}`);
+    effects.warn(`${found.strays.length} file(s) under the snapshot folder lie outside its works partitions (…/works/updated_date=…/) and are not read as parts: ${namedList(found.strays.map(displayPath))}`);
   }
   if (found.manifest === null) return;
   const dirs: string[] = [];
   for (const s of specs) if ((await stat(resolve(s)).catch(() => null))?.isDirectory() === true) dirs.push(resolve(s));
   const missing = missingParts(found.manifest, found.files.map((f) => f.path), dirs);
   if (missing.length === 0) return;
-  const shown = missing.slice(0, MAX_NAMED_FILES).join(', ') + (missing.length > MAX_NAMED_FILES ? ` and ${missing.length - MAX_NAMED_FILES} more` : '');
-  const what = `${missing.length} part(s) listed in the snapshot manifest ${found.manifest.path} are not on disk: ${shown}`;
+  const what = `${missing.length} part(s) listed in the snapshot manifest ${found.manifest.path} are not on disk: ${namedList(missing)}`;
   if (!verify) {
     effects.warn(`${what} (the data set lacks their works; \`reconcile\` lists them)`);
     return;
@@ -325,11 +322,16 @@ async function applyIdLists(store: Store, found: Pick<SnapshotFound, 'mergedIdFi
 /** Files listed by name up to this many, then counted: the message stays one readable line. */
 const MAX_NAMED_FILES = 5;
 
+/** `names` joined with commas, the first MAX_NAMED_FILES of them, then how many more. */
+function namedList(names: readonly string[]): string {
+  return names.slice(0, MAX_NAMED_FILES).join(', ') + (names.length > MAX_NAMED_FILES ? ` and ${names.length - MAX_NAMED_FILES} more` : '');
+}
+
 export function noRecordsMessage(files: readonly SnapshotFile[]): string {
   const names = files.slice(0, MAX_NAMED_FILES).map((f) => displayPath(f.path));
   if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
   if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;
-  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${names.join(', ')} and ${files.length - MAX_NAMED_FILES} more`;
+  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${namedList(files.map((f) => displayPath(f.path)))}`;
 }
 
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */
