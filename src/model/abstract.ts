@@ -83,7 +83,7 @@ function joinedText(words: readonly (string | undefined)[]): string | null {
  * the pre-2023 wrapper, goes through JSON.parse and rebuildAbstract(). Throws what JSON.parse throws.
  */
 export function rebuildAbstractJson(json: string): RebuiltAbstract {
-  return (json.indexOf('\\') === -1 ? unescapedIndexText(json) : plainIndexText(json)) ?? rebuildAbstract(JSON.parse(json));
+  return indexText(json) ?? rebuildAbstract(JSON.parse(json));
 }
 
 const QUOTE = 0x22;
@@ -93,82 +93,7 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 /**
- * The abstract of a plain-shaped index text, or null when it is not plain (see rebuildAbstractJson),
- * with its words as strings: for an index that holds an escape (about one in ten real ones: a
- * newline, a quote or a backslash in a word). unescapedIndexText() reads the others.
- */
-function plainIndexText(json: string): RebuiltAbstract | null {
-  const n = json.length;
-  if (n < 2 || json.charCodeAt(0) !== 0x7b || json.charCodeAt(n - 1) !== 0x7d) return null;
-  if (n === 2) return { text: null, badEntries: 0 };
-  const words: string[] = [];
-  const positions: number[] = [];
-  const keys = new Set<string>();
-  let slash = json.indexOf('\\');
-  let max = -1;
-  let i = 1;
-  for (;;) {
-    if (json.charCodeAt(i) !== QUOTE) return null;
-    // The closing quote: one not escaped (preceded by an even number of backslashes).
-    let close = json.indexOf('"', i + 1);
-    for (;;) {
-      if (close === -1) return null;
-      let slashes = 0;
-      while (json.charCodeAt(close - 1 - slashes) === BACKSLASH) slashes++;
-      if (slashes % 2 === 0) break;
-      close = json.indexOf('"', close + 1);
-    }
-    let word = json.slice(i + 1, close);
-    // The first backslash at or after the key, searched for again only past it: most keys hold none.
-    if (slash !== -1 && slash < i) slash = json.indexOf('\\', i);
-    if (slash !== -1 && slash < close) {
-      // An escape (a quote, a backslash, a control character): the key as JSON.parse reads it.
-      try {
-        word = JSON.parse(`"${word}"`) as string;
-      } catch {
-        return null;
-      }
-    }
-    // One hash lookup, not has() then add().
-    const distinct = keys.size;
-    if (keys.add(word).size === distinct) return null;
-    i = close + 1;
-    if (json.charCodeAt(i) !== 0x3a || json.charCodeAt(i + 1) !== 0x5b) return null;
-    i += 2;
-    if (json.charCodeAt(i) !== 0x5d) {
-      for (;;) {
-        let p = 0;
-        const start = i;
-        for (let c = json.charCodeAt(i); c >= ZERO && c <= NINE; c = json.charCodeAt(++i)) p = p * 10 + (c - ZERO);
-        // No digits, a leading zero, or at or beyond the limit: not plain (bad entries are counted there).
-        if (i === start || (json.charCodeAt(start) === ZERO && i > start + 1) || p >= MAX_POSITION) return null;
-        words.push(word);
-        positions.push(p);
-        if (p > max) max = p;
-        const c = json.charCodeAt(i);
-        if (c === 0x5d) break;
-        if (c !== COMMA) return null;
-        i++;
-      }
-    }
-    i++;
-    const c = json.charCodeAt(i);
-    if (c === 0x7d && i === n - 1) break;
-    if (c !== COMMA) return null;
-    i++;
-  }
-  if (!isDense(max, positions.length)) return null;
-  const byIndex: (string | undefined)[] = new Array<string | undefined>(max + 1);
-  for (let k = 0; k < positions.length; k++) {
-    const p = positions[k] as number;
-    if (byIndex[p] !== undefined) return null;
-    byIndex[p] = words[k];
-  }
-  return { text: joinedText(byIndex), badEntries: 0 };
-}
-
-/**
- * Scratch space of unescapedIndexText(), reused from call to call (a thread makes one call at a
+ * Scratch space of indexText(), reused from call to call (a thread makes one call at a
  * time) and grown as needed: a rebuild allocates only its text. Grown past what any real index
  * needs (a damaged or hostile one), it is let go after that call.
  */
@@ -177,6 +102,8 @@ const freshScratch = () => ({
   keyStart: new Int32Array(512),
   keyEnd: new Int32Array(512),
   keyHash: new Int32Array(512),
+  /** Each key as JSON.parse reads it where it holds an escape, else undefined (set for every key). */
+  decoded: [] as (string | undefined)[],
   /** Each (key, position) entry. */
   entryKey: new Int32Array(1024),
   entryPosition: new Int32Array(1024),
@@ -202,13 +129,15 @@ const grown = (a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer
 };
 
 /**
- * plainIndexText() for an index text that holds no backslash, so that a key ends at the next
- * quote, without a string per word: keys are told apart by a hash table over their code units, and
- * the text is written into a buffer and made a string once. rebuildAbstractJson() took 48.8 µs per
- * real index with plainIndexText() alone and takes 26.8 µs with this (`npx tsx bench/abstract.ts`);
+ * The abstract of a plain-shaped index text (see rebuildAbstractJson), or null when it is not plain,
+ * without a string per word: keys are read by their offsets in the text and told apart by a hash
+ * table over their code units, and the text is written into a buffer and made a string once. A key
+ * holding an escape (a newline, a quote or a backslash in a word: about one real index in ten has
+ * one) is read by JSON.parse, as JSON.parse reads the whole index. rebuildAbstractJson() took 48.8 µs
+ * per real index with a string per word and takes 26.8 µs with this (`npx tsx bench/abstract.ts`);
  * on the 31,951 indexes of a 50,000-work bench part, 0.70-0.77 s against 1.16-1.26 s.
  */
-function unescapedIndexText(json: string): RebuiltAbstract | null {
+function indexText(json: string): RebuiltAbstract | null {
   const n = json.length;
   if (n < 2 || json.charCodeAt(0) !== 0x7b || json.charCodeAt(n - 1) !== 0x7d) return null;
   if (n === 2) return { text: null, badEntries: 0 };
@@ -227,12 +156,27 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
   for (;;) {
     if (json.charCodeAt(i) !== QUOTE) return null;
     const start = i + 1;
-    // To the closing quote, hashing the key's code units (FNV-1a).
+    // To the closing quote (one not escaped), hashing the key's code units (FNV-1a).
     let h = 0x811c9dc5;
     let close = start;
+    let escaped = false;
     for (let c = json.charCodeAt(close); c !== QUOTE; c = json.charCodeAt(++close)) {
       if (close >= n) return null;
-      h = Math.imul(h ^ c, 0x01000193);
+      if (c === BACKSLASH) {
+        escaped = true;
+        close++;
+      } else h = Math.imul(h ^ c, 0x01000193);
+    }
+    // An escape: the key as JSON.parse reads it, hashed again.
+    let word: string | undefined;
+    if (escaped) {
+      try {
+        word = JSON.parse(json.slice(start - 1, close + 1)) as string;
+      } catch {
+        return null;
+      }
+      h = 0x811c9dc5;
+      for (let k = 0; k < word.length; k++) h = Math.imul(h ^ word.charCodeAt(k), 0x01000193);
     }
     if (2 * (keys + 1) > mask + 1) {
       // At most half full: twice the slots, and the keys so far placed again by their hashes.
@@ -251,10 +195,14 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
     for (; s.slotCall[slot] === call; slot = (slot + 1) & mask) {
       const other = s.slotKey[slot]! - 1;
       const from = s.keyStart[other]!;
+      // A key written twice: JSON.parse keeps only its last list.
+      if (word !== undefined || s.decoded[other] !== undefined) {
+        if ((s.decoded[other] ?? json.slice(from, s.keyEnd[other])) === (word ?? json.slice(start, close))) return null;
+        continue;
+      }
       if (s.keyEnd[other]! - from !== close - start) continue;
       let k = 0;
       while (k < close - start && json.charCodeAt(from + k) === json.charCodeAt(start + k)) k++;
-      // A key written twice: JSON.parse keeps only its last list.
       if (k === close - start) return null;
     }
     if (keys === s.keyStart.length) {
@@ -265,6 +213,7 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
     s.keyStart[keys] = start;
     s.keyEnd[keys] = close;
     s.keyHash[keys] = h;
+    s.decoded[keys] = word;
     s.slotCall[slot] = call;
     s.slotKey[slot] = keys + 1;
     const key = keys++;
@@ -307,14 +256,14 @@ function unescapedIndexText(json: string): RebuiltAbstract | null {
   let shared = false;
   for (let e = 0; e < count; e++) {
     const p = s.entryPosition[e]!;
-    // A position two words hold: JavaScript's key order decides (plainIndexText() says why not here).
+    // A position two words hold: JavaScript's key order would decide which stays (rebuildAbstractJson).
     if (placed[p] !== 0) {
       shared = true;
       break;
     }
     const key = s.entryKey[e]!;
     placed[p] = key + 1;
-    length += s.keyEnd[key]! - s.keyStart[key]! + 1;
+    length += (s.decoded[key]?.length ?? s.keyEnd[key]! - s.keyStart[key]!) + 1;
   }
   const text = shared || count === 0 ? null : joinedKeys(json, placed, max, length);
   placed.fill(0, 0, max + 1);
@@ -336,8 +285,10 @@ function joinedKeys(json: string, placed: Int32Array, max: number, length: numbe
     if (key < 0) continue;
     // A space between words, empty ones too (as join(' ')).
     if (words++ > 0) units[at++] = 0x20;
-    for (let k = s.keyStart[key]!, end = s.keyEnd[key]!; k < end; k++) {
-      const c = json.charCodeAt(k);
+    const word = s.decoded[key];
+    const text = word ?? json;
+    for (let k = word === undefined ? s.keyStart[key]! : 0, end = word === undefined ? s.keyEnd[key]! : word.length; k < end; k++) {
+      const c = text.charCodeAt(k);
       bits |= c;
       units[at++] = c;
     }
