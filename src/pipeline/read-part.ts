@@ -1,9 +1,9 @@
 /**
  * How the duckdb snapshot reader reads one part, slice by slice, into the temp table `snapshot_read`
  * of a connection: DuckDB reads the fields it needs (queries/snapshot/read_jsonl.sql,
- * read_parquet.sql into `snapshot_source`), then for each slice of the part's lines TypeScript
- * rebuilds the abstracts with the node reader's own abstractOf() (into `snapshot_text`), and SQL
- * makes the rows: rejects, countries under the policy, and `precise` where the node reader must read
+ * read_parquet.sql into `snapshot_source`), TypeScript rebuilds the part's abstracts with the node
+ * reader's own abstractOf() (into `snapshot_text`, and the indexes are let go), then for each slice
+ * of the part's lines SQL makes the rows: rejects, countries under the policy, and `precise` where the node reader must read
  * a record (queries/snapshot/read_part.sql).
  *
  * Why slices: OpenAlex writes up to 400,000 records per part (about 1.3 GB gzipped). Made into rows
@@ -63,15 +63,18 @@ export async function readPartSlices(
   await (format === 'parquet' ? readParquetSource(conn, file) : conn.run('snapshot/read_jsonl', { file }));
   const [end] = await conn.query<{ last: bigint }>('snapshot/source_lines');
   const last = end?.last ?? 0n;
+  // Every abstract of the part first, then its indexes let go: they are most of what the part
+  // holds in memory (see dropIndexes), and the slices' rows need only the texts.
+  await rebuildAbstracts(conn, rebuilder, { from: 1n, to: last });
+  await conn.run('snapshot/drop_indexes');
   // An empty part is one empty slice: `each` still sees its (empty) rows.
   for (let from = 1n; from === 1n || from <= last; from += size) {
     const slice = { from, to: lastOf(from, size, last) };
-    await rebuildAbstracts(conn, rebuilder, slice);
     await conn.run('snapshot/read_part', { fold_hk_mo: policy === 'fold-hk-mo', from: slice.from, to: slice.to });
-    await conn.runSql('drop table snapshot_text');
     await each(slice);
     await conn.runSql('drop table snapshot_read');
   }
+  await conn.runSql('drop table snapshot_text');
   await conn.runSql('drop table snapshot_source');
 }
 
