@@ -42,7 +42,7 @@ import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstrac
 import { SLICE_LINES, dropPartTables, readPartSlices } from './read-part.js';
 
 /**
- * DuckDB's memory while it reads JSON Lines, per part read at once: the aggregation and the parts'
+ * DuckDB's memory while it reads JSON Lines parts, per part read at once: the aggregation and the parts'
  * temp tables spill to the temp_directory beside the database past it. Measured on the 100k resample
  * (two 50k-work parts side by side, abstracts rebuilt in TypeScript): 1 GB for the two gave a peak
  * RSS of 1.3-1.5 GB, 300 MB 0.7 GB at about 10% more time, 200 MB ran out of memory (the part then
@@ -53,22 +53,27 @@ import { SLICE_LINES, dropPartTables, readPartSlices } from './read-part.js';
 export const READ_MEMORY_PER_PART_MB = 200;
 
 /**
- * Peak RSS a JSON Lines part being read adds, DuckDB's share included (measured: 1.0-1.2 GB for two
- * parts of 50k or 400k works at once, of which about 100 MB is the idle process). Parts read at once
- * are as many as the cores, and no more than half the machine's memory holds at this size.
+ * Peak RSS a part being read adds, DuckDB's share included. JSON Lines: 1.0-1.2 GB for two parts of
+ * 50k or 400k works at once, of which about 100 MB is the idle process. Parquet: 1.5-1.6 GB for two
+ * 50k-work parts (the row group decoded whole, see PARQUET_MEMORY_PER_PART_MB).
  */
-const PART_PEAK_MB = 550;
+const PART_PEAK_MB = { jsonl: 550, parquet: 800 };
 
-/** JSON Lines parts read at once: one per core (a gz part is one DuckDB thread), within memory (PART_PEAK_MB). */
-function jsonlPartsAtOnce(): number {
-  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 / (PART_PEAK_MB * 2 ** 20))));
+/**
+ * Parts read at once: one per core (a part is one DuckDB thread), and no more than half the
+ * machine's memory holds at PART_PEAK_MB each.
+ */
+function partsAtOnce(peakMb: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 / (peakMb * 2 ** 20))));
 }
 
 /**
- * For Parquet parts, read one at a time: a part's row groups are decompressed whole, and a 50k-work
- * part with its abstract indexes as MAP(VARCHAR, JSON) ran out of 400 MB (made into JSON first).
+ * DuckDB's memory per Parquet part read at once, in MB: a row group's abstract indexes (a MAP
+ * column) are decoded whole and made into JSON text, which for 50,000 works needs a 128 MB buffer
+ * at once; two 50k-work parts side by side ran out of 400 MB and read in 1 GB. Their index column
+ * is dropped once the abstracts are rebuilt, as for JSON Lines (read-part.ts).
  */
-export const PARQUET_MEMORY_LIMIT = '1GB';
+export const PARQUET_MEMORY_PER_PART_MB = 500;
 
 /**
  * Worker threads that rebuild the abstracts (abstract-pool.ts): one per four cores, and one on 2-3
@@ -100,7 +105,7 @@ export interface DuckdbIngestOptions {
   abstractWorkers?: number;
   /** Lines of a part made into rows and classified at once; default SLICE_LINES (read-part.ts). */
   sliceLines?: number;
-  /** DuckDB's memory per JSON Lines part read at once, in MB; default READ_MEMORY_PER_PART_MB. */
+  /** DuckDB's memory per part read at once, in MB; default READ_MEMORY_PER_PART_MB, or PARQUET_MEMORY_PER_PART_MB when any part is Parquet. */
   memoryPerPartMb?: number;
 }
 
@@ -186,16 +191,17 @@ export async function ingestSnapshotDuckdb(
   const done = new Set(resumed.map((p) => p.file.path));
   const toRead = files.filter((f) => !done.has(f.path));
 
-  const parquet = files.some(isParquet);
   const started = effects.now().getTime();
-  // Parquet parts one at a time: two 50k-work parts read side by side ran out of 1 GB (their
-  // MAP-typed abstract indexes are made into JSON first).
-  const atOnce = options.parallel ?? (parquet ? 1 : jsonlPartsAtOnce());
+  const parquet = files.some(isParquet);
+  // Parquet parts side by side, as JSON Lines: four 50k-work parts took 24.1-24.6 s two at a time
+  // against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of peak RSS against 1.2 GB.
+  const atOnce = options.parallel ?? partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl);
   // Never more readers than parts; DuckDB's threads stay shared as if all were read (one 400k-work
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
   const parallel = Math.max(1, Math.min(atOnce, toRead.length));
   // Never under two parts' share: the newest-copy step after the read runs under the same limit.
-  const limit = parquet ? PARQUET_MEMORY_LIMIT : `${(options.memoryPerPartMb ?? READ_MEMORY_PER_PART_MB) * Math.max(2, parallel)}MB`;
+  const perPart = options.memoryPerPartMb ?? (parquet ? PARQUET_MEMORY_PER_PART_MB : READ_MEMORY_PER_PART_MB);
+  const limit = `${perPart * Math.max(2, parallel)}MB`;
   // DuckDB's threads shared out among the parts read at once: on 2 cores, two parts with one DuckDB
   // thread each read the 1M bench in 196 s, where with two threads each (four on two cores) they
   // took 248 s. The finishing step (one query over every part) has all of them again.

@@ -64,7 +64,7 @@ export async function readPartSlices(
   const [end] = await conn.query<{ last: bigint }>('snapshot/source_lines');
   const last = end?.last ?? 0n;
   // Every abstract of the part first, then its indexes let go: they are most of what the part
-  // holds in memory (see dropIndexes), and the slices' rows need only the texts.
+  // holds in memory (see drop_indexes.sql), and the slices' rows need only the texts.
   await rebuildAbstracts(conn, rebuilder, { from: 1n, to: last });
   await conn.run('snapshot/drop_indexes');
   // An empty part is one empty slice: `each` still sees its (empty) rows.

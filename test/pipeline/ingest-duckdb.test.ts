@@ -171,16 +171,19 @@ describe('--read auto', () => {
     const partition = join(works, 'updated_date=2026-06-01');
     mkdirSync(partition, { recursive: true });
     const parquet = join(partition, 'part_0000.snappy.parquet');
+    // Two parts holding the same works (read side by side from 2 cores): each work once, its copy read first kept.
     const store = await Store.open(':memory:');
     try {
       await writeRealRecordsParquet(store, parquet);
+      await writeRealRecordsParquet(store, join(partition, 'part_0001.snappy.parquet'));
     } finally {
       store.close();
     }
     const fromParquet = await cli(['fetch', '--snapshot', works, '--db', join(root, 'parquet.duckdb')]);
     expect(fromParquet.code, fromParquet.stderr).toBe(0);
     expect(fromParquet.stderr).toContain('snapshot reader: duckdb (--read auto: the snapshot has Parquet parts, which only the duckdb reader reads)');
-    expect(fromParquet.stderr).toContain('read 2290 records from 1 file(s)');
+    expect(fromParquet.stderr).toContain('read 4580 records from 2 file(s)');
+    expect(fromParquet.stderr).toContain('4580 records from 2 part(s), 2290 distinct works');
     const fromJson = await cli(['fetch', '--snapshot', WORKS_FILE, '--read', 'duckdb', '--db', join(root, 'jsonl.duckdb')]);
     expect(fromJson.code, fromJson.stderr).toBe(0);
     expect(await counts(join(root, 'parquet.duckdb'))).toBe(await counts(join(root, 'jsonl.duckdb')));
