@@ -18,7 +18,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
@@ -74,6 +74,14 @@ function partsAtOnce(peakMb: number): number {
  * is dropped once the abstracts are rebuilt, as for JSON Lines (read-part.ts).
  */
 export const PARQUET_MEMORY_PER_PART_MB = 500;
+
+/**
+ * The largest abstract index column chunk (uncompressed, of one row group) with which Parquet parts
+ * are read side by side; above it, one at a time with all of DuckDB's threads and memory, a row
+ * group at a time (read-part.ts). Row groups of 50,000 works (a 130 MB chunk) read two at once in
+ * 1 GB; DuckDB's own of 122,880 (321 MB) ran out beside another part and were read again alone.
+ */
+const PARQUET_SIDE_BY_SIDE_MB = 160;
 
 /**
  * Worker threads that rebuild the abstracts (abstract-pool.ts): one per four cores, and one on 2-3
@@ -193,9 +201,11 @@ export async function ingestSnapshotDuckdb(
 
   const started = effects.now().getTime();
   const parquet = files.some(isParquet);
-  // Parquet parts side by side, as JSON Lines: four 50k-work parts took 24.1-24.6 s two at a time
-  // against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of peak RSS against 1.2 GB.
-  const atOnce = options.parallel ?? partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl);
+  // Parquet parts side by side, as JSON Lines, where their row groups allow: four 50k-work parts took
+  // 24.1-24.6 s two at a time against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of
+  // peak RSS against 1.2 GB.
+  const oneAtATime = parquet && (await largestIndexChunkMb(store, toRead)) > PARQUET_SIDE_BY_SIDE_MB;
+  const atOnce = options.parallel ?? (oneAtATime ? 1 : partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl));
   // Never more readers than parts; DuckDB's threads stay shared as if all were read (one 400k-work
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
   const parallel = Math.max(1, Math.min(atOnce, toRead.length));
@@ -278,6 +288,14 @@ export async function ingestSnapshotDuckdb(
       `parts read in ${readSeconds.toFixed(1)} s, newest copies and id lists in ${((effects.now().getTime() - started) / 1000 - readSeconds).toFixed(1)} s`,
   );
   return { files, recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
+}
+
+/** The largest abstract index column chunk of any row group of the Parquet parts among `files`, in MB. */
+async function largestIndexChunkMb(store: Store, files: readonly SnapshotFile[]): Promise<number> {
+  const parquet = files.filter(isParquet).map((f) => f.path);
+  if (parquet.length === 0) return 0;
+  const [row] = await store.query<{ mb: number }>('snapshot/parquet_index_group_mb', { files: listValue(parquet) }, { files: LIST(VARCHAR) });
+  return row?.mb ?? 0;
 }
 
 const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha256: p.file.sha256, records: p.records });
