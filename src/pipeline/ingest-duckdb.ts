@@ -18,7 +18,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { classify } from '../classify/classifier.js';
 import { countryShares, type CountryPolicy } from '../classify/countries.js';
 import type { KeywordRules } from '../classify/keywords.js';
@@ -204,7 +204,7 @@ export async function ingestSnapshotDuckdb(
   // Parquet parts side by side, as JSON Lines, where their row groups allow: four 50k-work parts took
   // 24.1-24.6 s two at a time against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of
   // peak RSS against 1.2 GB.
-  const oneAtATime = parquet && (await largestIndexChunkMb(store, toRead)) > PARQUET_SIDE_BY_SIDE_MB;
+  const oneAtATime = parquet && (await hasLargeIndexChunks(store, toRead));
   const atOnce = options.parallel ?? (oneAtATime ? 1 : partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl));
   // Never more readers than parts; DuckDB's threads stay shared as if all were read (one 400k-work
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
@@ -290,12 +290,23 @@ export async function ingestSnapshotDuckdb(
   return { files, recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
 }
 
-/** The largest abstract index column chunk of any row group of the Parquet parts among `files`, in MB. */
-async function largestIndexChunkMb(store: Store, files: readonly SnapshotFile[]): Promise<number> {
-  const parquet = files.filter(isParquet).map((f) => f.path);
-  if (parquet.length === 0) return 0;
-  const [row] = await store.query<{ mb: number }>('snapshot/parquet_index_group_mb', { files: listValue(parquet) }, { files: LIST(VARCHAR) });
-  return row?.mb ?? 0;
+/**
+ * Whether any Parquet part among `files` has a row group whose abstract index column chunk is over
+ * PARQUET_SIDE_BY_SIDE_MB, read from the files' footers one by one. A part whose footer DuckDB cannot
+ * read is passed over here: its own read fails and names it, as for any other damaged part.
+ */
+async function hasLargeIndexChunks(store: Store, files: readonly SnapshotFile[]): Promise<boolean> {
+  for (const f of files.filter(isParquet)) {
+    let rows: { mb: number }[];
+    try {
+      rows = await store.query<{ mb: number }>('snapshot/parquet_index_group_mb', { file: f.path });
+    } catch (err) {
+      if (err instanceof Error && DUCKDB_ERROR.test(err.message)) continue;
+      throw err;
+    }
+    if ((rows[0]?.mb ?? 0) > PARQUET_SIDE_BY_SIDE_MB) return true;
+  }
+  return false;
 }
 
 const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha256: p.file.sha256, records: p.records });

@@ -6,7 +6,7 @@
  * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
  * during the read leaving the data set incomplete until the next run finishes it.
  */
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,14 @@ describe('--read auto', () => {
     const fromJson = await cli(['fetch', '--snapshot', WORKS_FILE, '--read', 'duckdb', '--db', join(root, 'jsonl.duckdb')]);
     expect(fromJson.code, fromJson.stderr).toBe(0);
     expect(await counts(join(root, 'parquet.duckdb'))).toBe(await counts(join(root, 'jsonl.duckdb')));
+    // A damaged part beside them (its footer cut off): exit 2 naming it, the data set incomplete.
+    const cut = join(partition, 'part_0002.snappy.parquet');
+    writeFileSync(cut, readFileSync(parquet).subarray(0, 4096));
+    const damaged = await cli(['fetch', '--snapshot', works, '--db', join(root, 'damaged.duckdb')]);
+    expect(damaged.code, damaged.stderr).toBe(ExitCode.usage);
+    expect(damaged.stderr).toContain(`snapshot: cannot read ${cut}: No magic bytes found at end of file`);
+    expect(damaged.stderr).toContain('The data set is marked incomplete');
+    rmSync(cut);
     // Read as text, the Parquet bytes once made a million records that are not JSON, and exit 0.
     const node = await cli(['fetch', '--snapshot', works, '--read', 'node', '--db', join(root, 'node.duckdb')]);
     expect(node.code).toBe(ExitCode.usage);
