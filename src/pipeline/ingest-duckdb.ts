@@ -204,8 +204,7 @@ export async function ingestSnapshotDuckdb(
   // Parquet parts side by side, as JSON Lines, where their row groups allow: four 50k-work parts took
   // 24.1-24.6 s two at a time against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of
   // peak RSS against 1.2 GB.
-  const oneAtATime = parquet && (await hasLargeIndexChunks(store, toRead));
-  const atOnce = options.parallel ?? (oneAtATime ? 1 : partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl));
+  const atOnce = options.parallel ?? (parquet && (await hasLargeIndexChunks(store, toRead)) ? 1 : partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl));
   // Never more readers than parts; DuckDB's threads stay shared as if all were read (one 400k-work
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
   const parallel = Math.max(1, Math.min(atOnce, toRead.length));
