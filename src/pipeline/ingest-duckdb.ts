@@ -42,38 +42,34 @@ import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstrac
 import { SLICE_LINES, dropPartTables, readPartSlices } from './read-part.js';
 
 /**
- * DuckDB's memory while it reads JSON Lines parts, per part read at once: the aggregation and the parts'
- * temp tables spill to the temp_directory beside the database past it. Measured on the 100k resample
- * (two 50k-work parts side by side, abstracts rebuilt in TypeScript): 1 GB for the two gave a peak
- * RSS of 1.3-1.5 GB, 300 MB 0.7 GB at about 10% more time, 200 MB ran out of memory (the part then
- * went to the node reader, 2x slower); 400 MB kept a margin over that. Per part, because a limit
- * for the whole read does not grow with the cores: four parts at once under 400 MB (as a 4-core
- * machine reads them) sent three of the four to the node reader, out of memory.
+ * Per format of the parts being read (Parquet when any part is): DuckDB's memory per part read at
+ * once (`memoryMb`), and the peak RSS a part being read adds, DuckDB's share included (`peakMb`).
+ *
+ * JSON Lines memory: the aggregation and the parts' temp tables spill to the temp_directory beside
+ * the database past it. Measured on the 100k resample (two 50k-work parts side by side, abstracts
+ * rebuilt in TypeScript): 1 GB for the two gave a peak RSS of 1.3-1.5 GB, 300 MB 0.7 GB at about
+ * 10% more time, 200 MB ran out of memory (the part then went to the node reader, 2x slower); 400 MB
+ * kept a margin over that. Per part, because a limit for the whole read does not grow with the
+ * cores: four parts at once under 400 MB (as a 4-core machine reads them) sent three of the four to
+ * the node reader, out of memory.
+ *
+ * Parquet memory: a row group's abstract indexes (a MAP column) are decoded whole and made into JSON
+ * text, which for 50,000 works needs a 128 MB buffer at once; two 50k-work parts side by side ran
+ * out of 400 MB and read in 1 GB. Their index column is dropped once the abstracts are rebuilt, as
+ * for JSON Lines (read-part.ts).
+ *
+ * Peak RSS: JSON Lines 1.0-1.2 GB for two parts of 50k or 400k works at once, of which about 100 MB
+ * is the idle process; Parquet 1.5-1.6 GB for two 50k-work parts (the row group decoded whole).
  */
-export const READ_MEMORY_PER_PART_MB = 200;
-
-/**
- * Peak RSS a part being read adds, DuckDB's share included. JSON Lines: 1.0-1.2 GB for two parts of
- * 50k or 400k works at once, of which about 100 MB is the idle process. Parquet: 1.5-1.6 GB for two
- * 50k-work parts (the row group decoded whole, see PARQUET_MEMORY_PER_PART_MB).
- */
-const PART_PEAK_MB = { jsonl: 550, parquet: 800 };
+const PER_PART = { jsonl: { memoryMb: 200, peakMb: 550 }, parquet: { memoryMb: 500, peakMb: 800 } };
 
 /**
  * Parts read at once: one per core (a part is one DuckDB thread), and no more than half the
- * machine's memory holds at PART_PEAK_MB each.
+ * machine's memory holds at `peakMb` each (PER_PART).
  */
 function partsAtOnce(peakMb: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 / (peakMb * 2 ** 20))));
 }
-
-/**
- * DuckDB's memory per Parquet part read at once, in MB: a row group's abstract indexes (a MAP
- * column) are decoded whole and made into JSON text, which for 50,000 works needs a 128 MB buffer
- * at once; two 50k-work parts side by side ran out of 400 MB and read in 1 GB. Their index column
- * is dropped once the abstracts are rebuilt, as for JSON Lines (read-part.ts).
- */
-export const PARQUET_MEMORY_PER_PART_MB = 500;
 
 /**
  * The largest abstract index column chunk (uncompressed, of one row group) with which Parquet parts
@@ -113,7 +109,7 @@ export interface DuckdbIngestOptions {
   abstractWorkers?: number;
   /** Lines of a part made into rows and classified at once; default SLICE_LINES (read-part.ts). */
   sliceLines?: number;
-  /** DuckDB's memory per part read at once, in MB; default READ_MEMORY_PER_PART_MB, or PARQUET_MEMORY_PER_PART_MB when any part is Parquet. */
+  /** DuckDB's memory per part read at once, in MB; default PER_PART's `memoryMb` for the format. */
   memoryPerPartMb?: number;
 }
 
@@ -201,16 +197,16 @@ export async function ingestSnapshotDuckdb(
 
   const started = effects.now().getTime();
   const parquet = files.some(isParquet);
+  const perPart = PER_PART[parquet ? 'parquet' : 'jsonl'];
   // Parquet parts side by side, as JSON Lines, where their row groups allow: four 50k-work parts took
   // 24.1-24.6 s two at a time against 37.6-39.8 s one at a time (both threads), for 1.5-1.6 GB of
   // peak RSS against 1.2 GB.
-  const atOnce = options.parallel ?? (parquet && (await hasLargeIndexChunks(store, toRead)) ? 1 : partsAtOnce(parquet ? PART_PEAK_MB.parquet : PART_PEAK_MB.jsonl));
+  const atOnce = options.parallel ?? (parquet && (await hasLargeIndexChunks(store, toRead)) ? 1 : partsAtOnce(perPart.peakMb));
   // Never more readers than parts; DuckDB's threads stay shared as if all were read (one 400k-work
   // part read alone took 90 s with both threads of 2 cores, 78 s with one).
   const parallel = Math.max(1, Math.min(atOnce, toRead.length));
   // Never under two parts' share: the newest-copy step after the read runs under the same limit.
-  const perPart = options.memoryPerPartMb ?? (parquet ? PARQUET_MEMORY_PER_PART_MB : READ_MEMORY_PER_PART_MB);
-  const limit = `${perPart * Math.max(2, parallel)}MB`;
+  const limit = `${(options.memoryPerPartMb ?? perPart.memoryMb) * Math.max(2, parallel)}MB`;
   // DuckDB's threads shared out among the parts read at once: on 2 cores, two parts with one DuckDB
   // thread each read the 1M bench in 196 s, where with two threads each (four on two cores) they
   // took 248 s. The finishing step (one query over every part) has all of them again.

@@ -328,10 +328,10 @@ function namedList(names: readonly string[]): string {
 }
 
 export function noRecordsMessage(files: readonly SnapshotFile[]): string {
-  const names = files.slice(0, MAX_NAMED_FILES).map((f) => displayPath(f.path));
+  const names = files.map((f) => displayPath(f.path));
   if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
   if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;
-  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${namedList(files.map((f) => displayPath(f.path)))}`;
+  return `snapshot: no records in any of the ${files.length} files given, each empty or blank: ${namedList(names)}`;
 }
 
 /** Drops works OpenAlex merged into others, each set aside as retired with the id it now lives on. */

@@ -3,14 +3,14 @@
  * of a connection: DuckDB reads the fields it needs (queries/snapshot/read_jsonl.sql,
  * read_parquet.sql into `snapshot_source`), TypeScript rebuilds the part's abstracts with the node
  * reader's own abstractOf() (into `snapshot_text`, and the indexes are let go), then for each slice
- * of the part's lines SQL makes the rows: rejects, countries under the policy, and `precise` where the node reader must read
- * a record (queries/snapshot/read_part.sql).
+ * of the part's lines SQL makes the rows: rejects, countries under the policy, and `precise` where
+ * the node reader must read a record (queries/snapshot/read_part.sql).
  *
  * Why slices: OpenAlex writes up to 400,000 records per part (about 1.3 GB gzipped). Made into rows
  * and classified whole, such a part ran out of the reader's 400 MB of DuckDB memory ("failed to pin
- * block") and went to the node reader, several times slower; only `snapshot_source`, a plain temp
- * table, spills to disk whole. A slice's rows, abstracts and classifier state are the same size
- * whatever the part's.
+ * block") and went to the node reader, several times slower; only plain temp tables spill to disk
+ * whole: `snapshot_source`, and `snapshot_text`, the part's rebuilt abstracts. A slice's rows and
+ * classifier state are the same size whatever the part's.
  *
  * Why the abstracts are rebuilt here and not in SQL: DuckDB's list functions (sort the positions,
  * pick the words, join them) took about four times the part's own read, and reproducing
