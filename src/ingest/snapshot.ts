@@ -18,11 +18,16 @@ import { MANIFEST_NAMES } from './manifest.js';
 export type { ReadRecord as RawRecord } from '../model/batch.js';
 import type { ReadRecord as RawRecord } from '../model/batch.js';
 
-export interface SnapshotFile {
+/** A file as listed: path, size and compression, known before a byte of it is read. */
+export interface ListedFile {
   path: string;
   bytes: number;
-  sha256: string;
   gzipped: boolean;
+}
+
+/** A listed file with its content's sha256, which pins what a run read. */
+export interface SnapshotFile extends ListedFile {
+  sha256: string;
 }
 
 /** File names the directory walk picks up: JSON, JSON Lines and snapshot parts, gzipped or not. */
@@ -92,7 +97,7 @@ async function isGzip(path: string): Promise<boolean> {
  * reads them in the same order. A path that matches nothing is an error naming it. A path that
  * exists is taken as it is, even if it holds glob characters (`data (2024)/`, `works[1].jsonl`).
  */
-export async function findSnapshotFiles(specs: readonly string[], strays: string[] = []): Promise<SnapshotFile[]> {
+export async function listSnapshotFiles(specs: readonly string[], strays: string[] = []): Promise<ListedFile[]> {
   const paths = new Set<string>();
   for (const spec of specs) {
     const abs = resolve(spec);
@@ -128,17 +133,40 @@ export async function findSnapshotFiles(specs: readonly string[], strays: string
   return describeFiles([...paths]);
 }
 
-/** Each file with its size, hash and compression, sorted so that every run reads them in the same order. */
-async function describeFiles(paths: readonly string[]): Promise<SnapshotFile[]> {
-  const files: SnapshotFile[] = [];
+const cannotRead = (path: string, err: unknown): UserError => new UserError(`snapshot: cannot read ${path}: ${(err as Error).message}`);
+
+/** Each file with its size and compression, sorted so that every run reads them in the same order. */
+async function describeFiles(paths: readonly string[]): Promise<ListedFile[]> {
+  const files: ListedFile[] = [];
   for (const path of [...new Set(paths)].sort()) {
     try {
-      files.push({ path, bytes: (await stat(path)).size, sha256: await sha256Of(path), gzipped: await isGzip(path) });
+      files.push({ path, bytes: (await stat(path)).size, gzipped: await isGzip(path) });
     } catch (err) {
-      throw new UserError(`snapshot: cannot read ${path}: ${(err as Error).message}`);
+      throw cannotRead(path, err);
     }
   }
   return files;
+}
+
+/**
+ * The file with its content's sha256 (kept when it has one). A snapshot part is 1-3 GB of reading
+ * for the hash alone, so a reader that can hash a part while it reads it asks here per part, not
+ * for every part before the first (the full snapshot, 1.4 TB, is most of an hour of disk on one core).
+ */
+export async function hashFile(file: ListedFile | SnapshotFile): Promise<SnapshotFile> {
+  if ('sha256' in file) return file;
+  try {
+    return { ...file, sha256: await sha256Of(file.path) };
+  } catch (err) {
+    throw cannotRead(file.path, err);
+  }
+}
+
+/** Every file hashed, one after another (the disk reads them in order). */
+export async function hashFiles(files: readonly (ListedFile | SnapshotFile)[]): Promise<SnapshotFile[]> {
+  const out: SnapshotFile[] = [];
+  for (const f of files) out.push(await hashFile(f));
+  return out;
 }
 
 /** The works of an API page (its `results`) or of an array; null for any other value. */
@@ -173,7 +201,7 @@ const MAX_DOCUMENT_CHARS = 128 * 1024 * 1024;
  * (`JsonPrefix`); JSON Lines stops being such a prefix at its second work or first bad line, so
  * a huge JSON Lines file is streamed, never held whole.
  */
-export async function* readFileRecords(file: SnapshotFile, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<RawRecord> {
+export async function* readFileRecords(file: ListedFile, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<RawRecord> {
   const name = displayPath(file.path);
   // Read as text, a Parquet file's bytes made a million "records" that are not JSON.
   if (isParquetPath(file.path)) throw new UserError(`snapshot: ${name} is a Parquet file, which only the duckdb reader reads: run with --read duckdb`);
@@ -242,7 +270,7 @@ function* recordsOfLine(name: string, l: Line): Generator<RawRecord> {
 }
 
 /** Every record of every file, in file order. */
-export async function* readRecords(files: readonly SnapshotFile[]): AsyncGenerator<RawRecord> {
+export async function* readRecords(files: readonly ListedFile[]): AsyncGenerator<RawRecord> {
   for (const f of files) yield* readFileRecords(f);
 }
 
@@ -268,7 +296,7 @@ export async function findMergedIdFiles(specs: readonly string[]): Promise<Snaps
     if ((await stat(abs).catch(() => null))?.isDirectory() !== true) continue;
     paths.push(...(await walk(abs)).filter((p) => MERGED_IDS_FILE.test(p)));
   }
-  return describeFiles(paths);
+  return hashFiles(await describeFiles(paths));
 }
 
 /**
@@ -317,7 +345,7 @@ export async function findDeletedIdFiles(specs: readonly string[]): Promise<Snap
       if (dir === root) break;
     }
   }
-  return describeFiles(paths);
+  return hashFiles(await describeFiles(paths));
 }
 
 const MERGED_IDS_HEADER = ['merge_date', 'id', 'merge_into_id'];
@@ -341,7 +369,7 @@ function csvFields(text: string): string[] | { error: string } {
  * such a list, and applying it would drop works at random.
  */
 async function* readIdList<T>(
-  file: SnapshotFile,
+  file: ListedFile,
   what: string,
   header: readonly string[],
   toRow: (fields: string[], origin: string) => T | { error: string },
@@ -373,7 +401,7 @@ async function* readIdList<T>(
 }
 
 /** Rows of one merged-id list; a row that is not `date,W…,W…` is yielded as an error to set aside. */
-export function readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
+export function readMergedIds(file: ListedFile): AsyncGenerator<MergedId | { origin: string; error: string; text: string }> {
   return readIdList<MergedId>(file, 'a merged-id list', MERGED_IDS_HEADER, ([mergeDate = '', id, into], origin) => {
     const workId = shortWorkId(id);
     const mergeIntoId = shortWorkId(into);
@@ -386,7 +414,7 @@ export function readMergedIds(file: SnapshotFile): AsyncGenerator<MergedId | { o
 const DELETED_IDS_HEADER = ['work_id'];
 
 /** Rows of one deleted_ids.csv; a row without a work id is yielded as an error to set aside. */
-export function readDeletedIds(file: SnapshotFile): AsyncGenerator<DeletedId | { origin: string; error: string; text: string }> {
+export function readDeletedIds(file: ListedFile): AsyncGenerator<DeletedId | { origin: string; error: string; text: string }> {
   return readIdList<DeletedId>(file, 'a deleted-id list', DELETED_IDS_HEADER, ([id, date], origin) => {
     const workId = shortWorkId(id);
     if (workId === null) return { error: 'deleted-id row without a work id' };
@@ -396,7 +424,7 @@ export function readDeletedIds(file: SnapshotFile): AsyncGenerator<DeletedId | {
 
 /** Records validated into works, for consumers that do not store them (evaluate, explain). */
 export async function* readWorks(specs: readonly string[]): AsyncGenerator<{ origin: string; result: Normalized; text?: string }> {
-  for await (const r of readRecords(await findSnapshotFiles(specs))) {
+  for await (const r of readRecords(await listSnapshotFiles(specs))) {
     if ('parseError' in r) yield { origin: r.origin, result: { ok: false, reason: r.parseError, workId: null }, text: r.text };
     else yield { origin: r.origin, result: normalizeWork(r.raw) };
   }

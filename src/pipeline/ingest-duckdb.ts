@@ -25,7 +25,7 @@ import type { KeywordRules } from '../classify/keywords.js';
 import { stageClassifiedParams } from '../classify/sql.js';
 import { InvariantError, UserError } from '../errors.js';
 import { openMaybeGzip, splitLines } from '../ingest/lines.js';
-import { displayPath, readFileRecords, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
+import { displayPath, hashFile, readFileRecords, type ListedFile, type RawRecord, type SnapshotFile } from '../ingest/snapshot.js';
 import { isParquetPath } from '../files.js';
 import { toBatch } from '../model/batch.js';
 import type { Authorship } from '../model/work.js';
@@ -36,7 +36,7 @@ import { durationText } from '../effects/progress.js';
 import { boundNames } from './chain.js';
 import { ruleRecord, type ClassifierRecord, type ClassifySummary } from './classify.js';
 import { commandLine } from './completeness.js';
-import { beginSnapshotLoad, checkMissingParts, findSnapshot, finishSnapshotLoad, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
+import { beginSnapshotLoad, checkMissingParts, finishSnapshotLoad, listSnapshot, manifestMismatch, noRecordsMessage, whyReadingStopped, type IngestSummary, type SnapshotFound } from './ingest.js';
 import type { SnapshotReader, SnapshotSource, UnreadFile } from './provenance.js';
 import { AbstractPool, inlineRebuilder, type AbstractRebuilder } from './abstract-pool.js';
 import { SLICE_LINES, dropPartTables, readPartSlices } from './read-part.js';
@@ -102,7 +102,8 @@ const FALLBACK_BATCH = 5_000;
 export interface DuckdbIngestOptions {
   /** As IngestOptions.verify: a part read with another record count than the manifest's stops the load (exit 5). */
   verify?: boolean;
-  found?: SnapshotFound;
+  /** As IngestOptions.found; its parts need not be hashed (each is hashed as it is read). */
+  found?: SnapshotFound<ListedFile>;
   /** Parts read at once; default one per core (a gzip part is read by one thread). */
   parallel?: number;
   /** Worker threads rebuilding abstracts; 0: on the main thread. Default ABSTRACT_WORKERS. */
@@ -127,6 +128,12 @@ interface PartRead {
   why?: string;
 }
 
+/** A part neither reader could read, and why. */
+interface PartUnread {
+  file: ListedFile;
+  why: string;
+}
+
 /**
  * What a stopped read must share with this one for its committed parts to stand: the command (the
  * snapshot folders and database), and the rule and country policy its rows were classified with.
@@ -146,17 +153,19 @@ const RESUMED_TABLES = ['compact_stage', 'rejects', 'compact_parts'];
  * The parts a stopped read of the same command, rule and policy committed, each still the same
  * file (path, bytes, sha256): empty unless every committed part is one of `files` unchanged, so a
  * changed or removed part means starting over. A part is committed with its rows in one
- * transaction, so a part the stop interrupted left nothing and is read again.
+ * transaction, so a part the stop interrupted left nothing and is read again. Only the committed
+ * parts are hashed, once their paths and sizes all match.
  */
-async function partsCommitted(store: Store, now: ReadRecord, files: readonly SnapshotFile[]): Promise<PartRead[]> {
+async function partsCommitted(store: Store, now: ReadRecord, files: readonly ListedFile[]): Promise<PartRead[]> {
   const before = await store.getMeta<ReadRecord>(READ_KEY);
   if (before === null || JSON.stringify(before) !== JSON.stringify(now)) return [];
   const committed = await store.query<{ path: string; bytes: bigint; sha256: string; records: bigint }>('snapshot/compact_parts_all');
   const byPath = new Map(files.map((f) => [f.path, f]));
+  if (committed.some((c) => byPath.get(c.path)?.bytes !== Number(c.bytes))) return [];
   const parts: PartRead[] = [];
   for (const c of committed) {
-    const f = byPath.get(c.path);
-    if (f === undefined || f.bytes !== Number(c.bytes) || f.sha256 !== c.sha256) return [];
+    const f = await hashFile(byPath.get(c.path)!);
+    if (f.sha256 !== c.sha256) return [];
     parts.push({ file: f, records: Number(c.records), via: 'duckdb' });
   }
   return parts;
@@ -179,7 +188,8 @@ export async function ingestSnapshotDuckdb(
   options: DuckdbIngestOptions = {},
 ): Promise<DuckdbIngestSummary> {
   const verify = options.verify ?? false;
-  const found = options.found ?? (await findSnapshot(specs));
+  // Listed, not hashed: each part is hashed while DuckDB reads it (readPart).
+  const found = options.found ?? (await listSnapshot(specs));
   if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
   const { files } = found;
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs, '--read', 'duckdb']);
@@ -217,7 +227,7 @@ export async function ingestSnapshotDuckdb(
       readParts(store, toRead, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, { rules, policy, sliceLines: options.sliceLines ?? SLICE_LINES, effects }),
     )),
   ];
-  const failed = parts.filter((p) => p.via === 'node' && p.records < 0);
+  const failed = parts.filter((p): p is PartUnread => !('records' in p));
   if (failed.length > 0) {
     for (const p of failed) {
       const entry = unread.find((u) => u.path === p.file.path);
@@ -232,7 +242,7 @@ export async function ingestSnapshotDuckdb(
   }
 
   // Read order, as the node reader records its files.
-  const byPath = new Map(parts.map((p) => [p.file.path, p]));
+  const byPath = new Map((parts as PartRead[]).map((p) => [p.file.path, p]));
   const read = files.map((f) => byPath.get(f.path)!);
   const mismatched: string[] = [];
   for (const p of read) {
@@ -282,7 +292,7 @@ export async function ingestSnapshotDuckdb(
       `${result.summary.classified} classified: ${result.summary.medicalAi} medical AI (${result.summary.medical} medical, ${result.summary.ai} AI); ` +
       `parts read in ${readSeconds.toFixed(1)} s, newest copies and id lists in ${((effects.now().getTime() - started) / 1000 - readSeconds).toFixed(1)} s`,
   );
-  return { files, recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
+  return { files: read.map((p) => p.file), recordsRead, deleted: result.finished.deleted, fellBack, works: result.finished.after.works };
 }
 
 /**
@@ -290,7 +300,7 @@ export async function ingestSnapshotDuckdb(
  * PARQUET_SIDE_BY_SIDE_MB, read from the files' footers one by one. A part whose footer DuckDB cannot
  * read is passed over here: its own read fails and names it, as for any other damaged part.
  */
-async function hasLargeIndexChunks(store: Store, files: readonly SnapshotFile[]): Promise<boolean> {
+async function hasLargeIndexChunks(store: Store, files: readonly ListedFile[]): Promise<boolean> {
   for (const f of files.filter(isParquet)) {
     let rows: { mb: number }[];
     try {
@@ -336,10 +346,10 @@ interface PartReading {
 }
 
 /** Reads every part, `parallel` at once (at least 1, at most the parts), largest first (so a large one does not start last). */
-async function readParts(store: Store, files: readonly SnapshotFile[], parallel: number, workers: number, reading: PartReading): Promise<PartRead[]> {
+async function readParts(store: Store, files: readonly ListedFile[], parallel: number, workers: number, reading: PartReading): Promise<(PartRead | PartUnread)[]> {
   const order = new Map(files.map((f, i) => [f.path, i]));
   const queue = [...files].sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
-  const out: PartRead[] = [];
+  const out: (PartRead | PartUnread)[] = [];
   let bug: unknown = null;
   // The abstracts of every part being read are rebuilt by one pool of worker threads, or on this
   // thread when the pool is empty (see ABSTRACT_WORKERS).
@@ -349,10 +359,10 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
   const bytesTotal = files.reduce((n, f) => n + f.bytes, 0);
   let bytesDone = 0;
   // Parts that ran out of DuckDB's memory beside the others: read again alone once they are done.
-  const later: SnapshotFile[] = [];
-  const readOne = async (conn: StoreConnection, f: SnapshotFile, alone: boolean): Promise<void> => {
+  const later: ListedFile[] = [];
+  const readOne = async (conn: StoreConnection, f: ListedFile, alone: boolean): Promise<void> => {
     const partStarted = effects.now().getTime();
-    let read: PartRead;
+    let read: PartRead | PartUnread;
     try {
       read = await readPart(conn, f, order.get(f.path)!, rebuilder, reading, alone);
     } catch (err) {
@@ -362,14 +372,14 @@ async function readParts(store: Store, files: readonly SnapshotFile[], parallel:
         return;
       }
       if (!(err instanceof UserError)) throw err;
-      read = { file: f, records: -1, via: 'node', why: whyReadingStopped(err) };
+      read = { file: f, why: whyReadingStopped(err) };
     }
     out.push(read);
     bytesDone += f.bytes;
     const now = effects.now().getTime();
-    effects.log(partProgressLine({ part: displayPath(f.path), records: read.records, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
+    effects.log(partProgressLine({ part: displayPath(f.path), records: 'records' in read ? read.records : -1, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
   };
-  const worker = async (queued: SnapshotFile[], alone: boolean): Promise<void> => {
+  const worker = async (queued: ListedFile[], alone: boolean): Promise<void> => {
     const conn = await store.connect();
     try {
       for (let f = queued.shift(); f !== undefined && bug === null; f = queued.shift()) {
@@ -405,7 +415,7 @@ export function partProgressLine(p: { part: string; records: number; seconds: nu
   return `read ${p.part}: ${what} (${p.partsDone} of ${p.partsTotal} parts, ${Math.floor((100 * p.bytesDone) / Math.max(1, p.bytesTotal))}% of the bytes${left})`;
 }
 
-const isParquet = (f: SnapshotFile): boolean => isParquetPath(f.path);
+const isParquet = (f: ListedFile): boolean => isParquetPath(f.path);
 
 /**
  * DuckDB ran out of memory reading a part beside others: the part is read again alone (its
@@ -417,9 +427,14 @@ class OutOfMemoryBeside extends Error {}
  * One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it
  * exactly. Out of DuckDB's memory while other parts are read (`alone` false): OutOfMemoryBeside.
  */
-async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading, alone: boolean): Promise<PartRead> {
+async function readPart(conn: StoreConnection, f: ListedFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading, alone: boolean): Promise<PartRead> {
   const { rules, policy, effects } = reading;
   effects.log(`reading ${f.path}`);
+  // The part's hash, which its compact_parts row keeps, is made while DuckDB reads it: no pass over
+  // every part before the first is read. Awaited before the part commits (a file that cannot be read
+  // fails the part there); caught here so a read that fails first leaves no unhandled rejection.
+  const hashing = hashFile(f);
+  hashing.catch(() => {});
   const name = displayPath(f.path);
   let why: string;
   try {
@@ -450,10 +465,10 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
       // The few records SQL cannot read exactly are read by the node reader, line by line, once the
       // slices are staged (one pass over the file); the rest stay SQL's.
       if (precise.size > 0) await readLinesNode(conn, f, precise, fileOrder, rules, policy);
-      await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
+      await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: (await hashing).sha256, records });
       return records;
     });
-    return { file: f, records, via: 'duckdb' };
+    return { file: await hashing, records, via: 'duckdb' };
   } catch (err) {
     // Only DuckDB's own errors on the part (a line it cannot parse or type, memory) send it to the
     // node reader; anything else is a bug, and falling back would hide it behind a slower read.
@@ -465,8 +480,9 @@ async function readPart(conn: StoreConnection, f: SnapshotFile, fileOrder: numbe
   }
   if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);
   effects.log(`${name}: read by the node reader (${why})`);
-  const records = await conn.transaction(() => readPartNode(conn, f, fileOrder, rules, policy));
-  return { file: f, records, via: 'node', why };
+  const hashed = await hashing;
+  const records = await conn.transaction(() => readPartNode(conn, hashed, fileOrder, rules, policy));
+  return { file: hashed, records, via: 'node', why };
 }
 
 /** How DuckDB's errors begin ("Invalid Input Error: …", "Conversion Error: …", "Out of Memory Error: …"). */
@@ -525,7 +541,7 @@ async function readPartNode(conn: StoreConnection, f: SnapshotFile, fileOrder: n
  * blank line and one record per line (OpenAlex's parts): anything else sends the whole part to the
  * node reader.
  */
-async function readLinesNode(conn: StoreConnection, f: SnapshotFile, lines: ReadonlySet<number>, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
+async function readLinesNode(conn: StoreConnection, f: ListedFile, lines: ReadonlySet<number>, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<void> {
   const name = displayPath(f.path);
   const records: RawRecord[] = [];
   // Only these lines and any that may be blank are made into text (splitLines).

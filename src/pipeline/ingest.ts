@@ -12,11 +12,13 @@ import {
   displayPath,
   findDeletedIdFiles,
   findMergedIdFiles,
-  findSnapshotFiles,
+  hashFiles,
+  listSnapshotFiles,
   partitionDate,
   readDeletedIds,
   readFileRecords,
   readMergedIds,
+  type ListedFile,
   type RawRecord,
   type SnapshotFile,
 } from '../ingest/snapshot.js';
@@ -42,9 +44,12 @@ export interface DeletedSummary {
   held: number;
 }
 
-/** Everything a snapshot folder holds for a load: its work files, id lists and manifest. */
-export interface SnapshotFound {
-  files: SnapshotFile[];
+/**
+ * Everything a snapshot folder holds for a load: its work files (hashed, or only listed when the
+ * reader hashes each part as it reads it), id lists and manifest.
+ */
+export interface SnapshotFound<F extends ListedFile = SnapshotFile> {
+  files: F[];
   mergedIdFiles: SnapshotFile[];
   deletedIdFiles: SnapshotFile[];
   /** The works' manifest (manifest.json beside the partitions), or null when there is none. */
@@ -64,14 +69,24 @@ export interface IngestOptions {
    * What findSnapshot found, when the caller looked already. A caller passing it has run
    * checkMissingParts on it (with the same specs and verify) already: ingestSnapshot does not again.
    */
-  found?: SnapshotFound;
+  found?: SnapshotFound<ListedFile>;
 }
 
 export const describe = ({ path, bytes, sha256 }: SnapshotFile): SnapshotFileRecord => ({ path, bytes, sha256 });
 
+/** What the snapshot folders hold, every work file hashed (what refresh compares with the last read). */
 export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFound> {
+  const found = await listSnapshot(specs);
+  return { ...found, files: await hashFiles(found.files) };
+}
+
+/**
+ * What the snapshot folders hold, the work files listed but not hashed: a full read hashes each
+ * part as it reads it, so the first part is read without a pass over every part's bytes first.
+ */
+export async function listSnapshot(specs: readonly string[]): Promise<SnapshotFound<ListedFile>> {
   const strays: string[] = [];
-  const files = await findSnapshotFiles(specs, strays);
+  const files = await listSnapshotFiles(specs, strays);
   const manifestPath = await findManifest(files.map((f) => f.path));
   return {
     files,
@@ -86,7 +101,7 @@ export async function findSnapshot(specs: readonly string[]): Promise<SnapshotFo
  * The manifest's parts missing on disk, inside the folders given: an error naming them (exit 5)
  * when verifying, a warning otherwise. Checked before anything is written.
  */
-export async function checkMissingParts(found: SnapshotFound, specs: readonly string[], verify: boolean, effects: Effects): Promise<void> {
+export async function checkMissingParts(found: SnapshotFound<ListedFile>, specs: readonly string[], verify: boolean, effects: Effects): Promise<void> {
   if (found.strays.length > 0) {
     effects.warn(`${found.strays.length} file(s) under the snapshot folder lie outside its works partitions (…/works/updated_date=…/) and are not read as parts: ${namedList(found.strays.map(displayPath))}`);
   }
@@ -119,9 +134,10 @@ export function whyReadingStopped(err: unknown): string {
 export async function ingestSnapshot(store: Store, specs: readonly string[], effects: Effects = quietEffects, options: IngestOptions = {}): Promise<IngestSummary> {
   const verify = options.verify ?? false;
   // A caller passing `found` (refresh's full read) checked these parts already, with the same specs and verify.
-  const found = options.found ?? (await findSnapshot(specs));
+  const found = options.found ?? (await listSnapshot(specs));
   if (options.found === undefined) await checkMissingParts(found, specs, verify, effects);
-  const { files } = found;
+  // The node reader is the slow path (a file with errors, or asked for): its parts are hashed first.
+  const files = await hashFiles(found.files);
   const command = commandLine(['fetch', '--db', store.path, '--snapshot', ...specs]);
   const source: SnapshotSource = { kind: 'snapshot', read: 'node', files: [], unread: [], roots: specs.map((s) => resolve(s)) };
   await beginSnapshotLoad(store, source, command, files);
@@ -135,7 +151,7 @@ export async function ingestSnapshot(store: Store, specs: readonly string[], eff
  * Empties the store for a snapshot that replaces its data set and marks the load begun, in one
  * transaction (either reader): the data set is incomplete until the load finishes.
  */
-export async function beginSnapshotLoad(store: Store, source: SnapshotSource, command: string, files: readonly SnapshotFile[], keep: readonly string[] = []): Promise<void> {
+export async function beginSnapshotLoad(store: Store, source: SnapshotSource, command: string, files: readonly ListedFile[], keep: readonly string[] = []): Promise<void> {
   await store.transaction(async () => {
     await store.clear(keep);
     // A snapshot replaces the data set, so an unfinished API refresh has nothing left to compare.
@@ -327,7 +343,7 @@ function namedList(names: readonly string[]): string {
   return names.slice(0, MAX_NAMED_FILES).join(', ') + (names.length > MAX_NAMED_FILES ? ` and ${names.length - MAX_NAMED_FILES} more` : '');
 }
 
-export function noRecordsMessage(files: readonly SnapshotFile[]): string {
+export function noRecordsMessage(files: readonly ListedFile[]): string {
   const names = files.map((f) => displayPath(f.path));
   if (files.length === 1) return `snapshot: no records in ${names[0]} (empty or blank)`;
   if (files.length <= MAX_NAMED_FILES) return `snapshot: no records in ${names.join(', ')} (each empty or blank)`;

@@ -15,7 +15,7 @@ import type { Scope } from './scope.js';
 import { quietEffects, type Effects } from '../effects/effects.js';
 import { beginLoad, finishLoad } from './completeness.js';
 import { apiCoverage, apiFetchCommand, beginCoverage, finishCoverage } from './coverage.js';
-import { checkMissingParts, findSnapshot, ingestSnapshot, type IngestSummary } from './ingest.js';
+import { checkMissingParts, ingestSnapshot, listSnapshot, type IngestSummary } from './ingest.js';
 import { chooseReader, type ReadChoice } from './reader.js';
 import { DEFAULT_KEYWORDS_DIR, loadKeywordRules } from '../classify/keywords.js';
 import { DEFAULT_POLICY, type CountryPolicy } from '../classify/countries.js';
@@ -59,7 +59,8 @@ export async function loadFromSnapshot(
   effects: Effects = quietEffects,
   how: SnapshotReadSettings = { read: 'node', keywordsDir: DEFAULT_KEYWORDS_DIR, policy: DEFAULT_POLICY },
 ): Promise<IngestSummary> {
-  const found = await findSnapshot(specs);
+  // Listed, not hashed: each reader hashes the parts as it reads them.
+  const found = await listSnapshot(specs);
   await checkMissingParts(found, specs, false, effects);
   const { read, why } = chooseReader(how.read, found.files);
   effects.log(`snapshot reader: ${read} (${why})`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryShares, type CountryPolicy } from '../../src/classify/countries.js';
-import { displayPath, findSnapshotFiles, readFileRecords } from '../../src/ingest/snapshot.js';
+import { displayPath, listSnapshotFiles, readFileRecords } from '../../src/ingest/snapshot.js';
 import { toBatch, type ReadRecord } from '../../src/model/batch.js';
 import { normalizeWork } from '../../src/model/work.js';
 import { readPartSlices } from '../../src/pipeline/read-part.js';
@@ -60,7 +60,7 @@ const corpusRows = new Map<CountryPolicy, ReadRow[]>();
 let corpusRecords: ReadRecord[] | undefined;
 
 async function nodeRecords(path: string): Promise<ReadRecord[]> {
-  const [file] = await findSnapshotFiles([path]);
+  const [file] = await listSnapshotFiles([path]);
   const out: ReadRecord[] = [];
   for await (const r of readFileRecords(file!)) out.push(r);
   return out;

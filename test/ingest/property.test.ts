@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSnapshotFiles, readFileRecords, type RawRecord } from '../../src/ingest/snapshot.js';
+import { listSnapshotFiles, readFileRecords, type RawRecord } from '../../src/ingest/snapshot.js';
 import { seededRandom } from '../../src/random.js';
 import { toBatch } from '../../src/model/batch.js';
 import { Store } from '../../src/store/store.js';
@@ -153,7 +153,7 @@ describe('reader property: records in = works + rejects + duplicates', () => {
       const f = damagedFile(rand, written);
       const path = join(dir, `f${i}.jsonl${f.gzip ? '.gz' : ''}`);
       writeFileSync(path, f.bytes);
-      const [file] = await findSnapshotFiles([path]);
+      const [file] = await listSnapshotFiles([path]);
       let batch: RawRecord[] = [];
       let read = 0;
       // Batches of random size, so a duplicate falls sometimes in its first copy's batch, sometimes later.

@@ -8,7 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { findDeletedIdFiles, findSnapshotFiles, partitionDate, readDeletedIds } from '../../src/ingest/snapshot.js';
+import { findDeletedIdFiles, listSnapshotFiles, partitionDate, readDeletedIds } from '../../src/ingest/snapshot.js';
 import { Store } from '../../src/store/store.js';
 import { runCliInProcess } from '../support/cli.js';
 import { sqlRows } from '../support/store-sql.js';
@@ -19,7 +19,7 @@ const fixture = buildFixture();
 /** The rows of one deleted-id list, each origin cut to its line number. */
 async function deletedRows(path: string): Promise<unknown[]> {
   const out: unknown[] = [];
-  for await (const r of readDeletedIds({ path, bytes: statSync(path).size, sha256: '', gzipped: false })) out.push({ ...r, origin: r.origin.slice(r.origin.lastIndexOf(':') + 1) });
+  for await (const r of readDeletedIds({ path, bytes: statSync(path).size, gzipped: false })) out.push({ ...r, origin: r.origin.slice(r.origin.lastIndexOf(':') + 1) });
   return out;
 }
 
@@ -31,12 +31,12 @@ describe('the 2026 snapshot layout', () => {
     writeFileSync(join(root, 'data', 'parquet', 'works', `updated_date=${RELEASE_2}`, 'part_0000.snappy.parquet'), 'PAR1');
     const rel = (files: { path: string }[]): string[] => files.map((f) => f.path.slice(root.length + 1));
     const parts = [`data/jsonl/works/updated_date=${RELEASE_1}/part_0000.gz`, `data/jsonl/works/updated_date=${RELEASE_1}/part_0001.gz`, `data/jsonl/works/updated_date=${RELEASE_2}/part_0000.gz`];
-    expect(rel(await findSnapshotFiles([root]))).toEqual(parts);
-    expect(rel(await findSnapshotFiles([worksDir(root)]))).toEqual(parts);
+    expect(rel(await listSnapshotFiles([root]))).toEqual(parts);
+    expect(rel(await listSnapshotFiles([worksDir(root)]))).toEqual(parts);
     // The Parquet folder alone is read as Parquet (the root above takes the JSON Lines copy).
-    expect(rel(await findSnapshotFiles([join(root, 'data', 'parquet', 'works')]))).toEqual([`data/parquet/works/updated_date=${RELEASE_2}/part_0000.snappy.parquet`]);
+    expect(rel(await listSnapshotFiles([join(root, 'data', 'parquet', 'works')]))).toEqual([`data/parquet/works/updated_date=${RELEASE_2}/part_0000.snappy.parquet`]);
     // An entity folder given by name is read as asked.
-    expect(rel(await findSnapshotFiles([join(root, 'data', 'jsonl', 'authors')]))).toEqual([`data/jsonl/authors/updated_date=${RELEASE_1}/part_0000.gz`]);
+    expect(rel(await listSnapshotFiles([join(root, 'data', 'jsonl', 'authors')]))).toEqual([`data/jsonl/authors/updated_date=${RELEASE_1}/part_0000.gz`]);
     expect(partitionDate(join(root, parts[2]!))).toBe(RELEASE_2);
     expect(partitionDate(join(root, 'works.jsonl.gz'))).toBeNull();
   });
@@ -118,11 +118,11 @@ describe('the 2026 snapshot layout', () => {
     writeFileSync(join(root, 'notes.json'), '[]\n');
     const strays: string[] = [];
     const rel = (paths: string[]): string[] => paths.map((p) => p.slice(root.length + 1)).sort();
-    const files = await findSnapshotFiles([root], strays);
+    const files = await listSnapshotFiles([root], strays);
     expect(rel(files.map((f) => f.path))).toEqual([`data/jsonl/works/updated_date=${RELEASE_1}/part_0000.gz`, `data/jsonl/works/updated_date=${RELEASE_1}/part_0001.gz`]);
     expect(rel(strays)).toEqual(['notes.json', 'report/figure2.vl.json', 'report/rejects.jsonl']);
     // A folder of loose work files, with no partitions, is read whole, as before.
-    expect(rel((await findSnapshotFiles([join(root, 'report')])).map((f) => f.path))).toEqual(['report/figure2.vl.json', 'report/rejects.jsonl']);
+    expect(rel((await listSnapshotFiles([join(root, 'report')])).map((f) => f.path))).toEqual(['report/figure2.vl.json', 'report/rejects.jsonl']);
     for (const read of ['node', 'duckdb']) {
       const r = await runCliInProcess(['fetch', '--db', join(root, `${read}.duckdb`), '--snapshot', root, '--read', read]);
       expect(r.code, r.stderr).toBe(0);

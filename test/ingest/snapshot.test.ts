@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findMergedIdFiles, findSnapshotFiles, readFileRecords, readMergedIds, readRecords, readWorks } from '../../src/ingest/snapshot.js';
+import { findMergedIdFiles, listSnapshotFiles, readFileRecords, readMergedIds, readRecords, readWorks } from '../../src/ingest/snapshot.js';
 import { JsonPrefix } from '../../src/ingest/prefix.js';
 import { UserError } from '../../src/errors.js';
 import { WORKS_FILE } from '../support/paths.js';
@@ -21,7 +21,7 @@ describe('snapshot reader', () => {
     let ok = 0;
     let bad = 0;
     let withSeparator = 0;
-    for await (const r of readRecords(await findSnapshotFiles([WORKS_FILE]))) {
+    for await (const r of readRecords(await listSnapshotFiles([WORKS_FILE]))) {
       if ('raw' in r) {
         ok++;
         // W2073719029's affiliation strings hold U+2028; a reader splitting on it would break the line.
@@ -42,9 +42,9 @@ describe('snapshot reader', () => {
     // Beside a works partition, loose files are not parts of the snapshot: left out of the walk and
     // named (snapshot-2026.test.ts); given by name, they are read with it.
     const strays: string[] = [];
-    expect((await findSnapshotFiles([dir], strays)).map((f) => f.path.slice(dir.length + 1))).toEqual(['works/updated_date=2024-01-01/part_000.gz']);
+    expect((await listSnapshotFiles([dir], strays)).map((f) => f.path.slice(dir.length + 1))).toEqual(['works/updated_date=2024-01-01/part_000.gz']);
     expect(strays.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['array.json.gz', 'page.json']);
-    const files = await findSnapshotFiles([dir, join(dir, 'page.json'), join(dir, 'array.json.gz')]);
+    const files = await listSnapshotFiles([dir, join(dir, 'page.json'), join(dir, 'array.json.gz')]);
     expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['array.json.gz', 'page.json', 'works/updated_date=2024-01-01/part_000.gz']);
     const ids: string[] = [];
     for await (const r of readRecords(files)) if ('raw' in r) ids.push((r.raw as { id: string }).id.slice(21));
@@ -62,17 +62,17 @@ describe('snapshot reader', () => {
     mkdirSync(join(dir, 'works', 'updated_date=2024-02-01'));
     symlinkSync(join(elsewhere, 'part_001.gz'), join(dir, 'works', 'updated_date=2024-02-01', 'part_001.gz'));
     symlinkSync(dir, join(dir, 'works', 'loop'));
-    const files = await findSnapshotFiles([dir]);
+    const files = await listSnapshotFiles([dir]);
     expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['works/updated_date=2024-01-01/part_000.gz', 'works/updated_date=2024-02-01/part_001.gz']);
     symlinkSync(join(elsewhere, 'gone.gz'), join(dir, 'works', 'updated_date=2024-02-01', 'part_002.gz'));
-    await expect(findSnapshotFiles([dir])).rejects.toThrow(/cannot follow the link .*part_002\.gz: ENOENT/);
+    await expect(listSnapshotFiles([dir])).rejects.toThrow(/cannot follow the link .*part_002\.gz: ENOENT/);
   });
 
   it('refuses to read a Parquet part as text, naming it and the duckdb reader', async () => {
     const dir = tempDir();
     const parquet = join(dir, 'part_0000.snappy.parquet');
     writeFileSync(parquet, Buffer.from('PAR1\n{"id":"W1"}\nPAR1'));
-    const [file] = await findSnapshotFiles([parquet]);
+    const [file] = await listSnapshotFiles([parquet]);
     const consume = async (): Promise<void> => {
       for await (const _ of readFileRecords(file!)) void _;
     };
@@ -86,7 +86,7 @@ describe('snapshot reader', () => {
     writeFileSync(join(dir, 'a', 'part_001.gz'), gzipSync(`${w(1)}\n`));
     writeFileSync(join(dir, 'a', 'part_002.gz'), gzipSync(`${w(2)}\n`));
     writeFileSync(join(dir, 'a', 'other.gz'), gzipSync(`${w(3)}\n`));
-    const files = await findSnapshotFiles([join(dir, '**/part_*.gz')]);
+    const files = await listSnapshotFiles([join(dir, '**/part_*.gz')]);
     expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['a/part_001.gz', 'a/part_002.gz']);
   });
 
@@ -97,13 +97,13 @@ describe('snapshot reader', () => {
       for (const n of [1, 2, 3]) writeFileSync(join(dir, sub, `part_00${n}.gz`), gzipSync(`${w(n)}\n`));
     }
     const rel = (files: { path: string }[]): string[] => files.map((f) => f.path.slice(dir.length + 1));
-    expect(rel(await findSnapshotFiles([join(dir, '{2023,2025}/part_00[13].gz')]))).toEqual(['2023/part_001.gz', '2023/part_003.gz', '2025/part_001.gz', '2025/part_003.gz']);
-    expect(rel(await findSnapshotFiles([join(dir, '202[!4]/part_00{2..3}.gz')]))).toEqual(['2023/part_002.gz', '2023/part_003.gz', '2025/part_002.gz', '2025/part_003.gz']);
-    await expect(findSnapshotFiles([join(dir, '{2026,2027}/*.gz')])).rejects.toThrow(/no file matches .*\{2026,2027\}/);
+    expect(rel(await listSnapshotFiles([join(dir, '{2023,2025}/part_00[13].gz')]))).toEqual(['2023/part_001.gz', '2023/part_003.gz', '2025/part_001.gz', '2025/part_003.gz']);
+    expect(rel(await listSnapshotFiles([join(dir, '202[!4]/part_00{2..3}.gz')]))).toEqual(['2023/part_002.gz', '2023/part_003.gz', '2025/part_002.gz', '2025/part_003.gz']);
+    await expect(listSnapshotFiles([join(dir, '{2026,2027}/*.gz')])).rejects.toThrow(/no file matches .*\{2026,2027\}/);
     mkdirSync(join(dir, 'data (copy)'));
     writeFileSync(join(dir, 'data (copy)', 'works[1].jsonl.gz'), gzipSync(`${w(9)}\n`));
-    expect(rel(await findSnapshotFiles([join(dir, 'data (copy)')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
-    expect(rel(await findSnapshotFiles([join(dir, 'data (copy)', 'works[1].jsonl.gz')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
+    expect(rel(await listSnapshotFiles([join(dir, 'data (copy)')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
+    expect(rel(await listSnapshotFiles([join(dir, 'data (copy)', 'works[1].jsonl.gz')]))).toEqual(['data (copy)/works[1].jsonl.gz']);
   });
 
   it('sets aside a line that is not JSON with file:line, and reads on', async () => {
@@ -120,10 +120,10 @@ describe('snapshot reader', () => {
 
   it('names a missing path, an empty glob and an unreadable gzip in its error', async () => {
     const dir = tempDir();
-    await expect(findSnapshotFiles([join(dir, 'nope')])).rejects.toThrow(/no such file or directory: .*nope/);
-    await expect(findSnapshotFiles([join(dir, '*.gz')])).rejects.toThrow(/no file matches/);
+    await expect(listSnapshotFiles([join(dir, 'nope')])).rejects.toThrow(/no such file or directory: .*nope/);
+    await expect(listSnapshotFiles([join(dir, '*.gz')])).rejects.toThrow(/no file matches/);
     writeFileSync(join(dir, 'part_000.gz'), Buffer.concat([gzipSync(`${w(1)}\n`).subarray(0, 12)]));
-    const files = await findSnapshotFiles([dir]);
+    const files = await listSnapshotFiles([dir]);
     const consume = async (): Promise<void> => {
       for await (const _ of readRecords(files)) void _;
     };
@@ -135,7 +135,7 @@ describe('snapshot reader', () => {
   async function yields(name: string, content: string | Buffer, maxDocumentChars?: number): Promise<string[]> {
     const dir = tempDir();
     writeFileSync(join(dir, name), content);
-    const [file] = await findSnapshotFiles([join(dir, name)]);
+    const [file] = await listSnapshotFiles([join(dir, name)]);
     const out: string[] = [];
     for await (const r of readFileRecords(file!, maxDocumentChars)) {
       const origin = r.origin.slice(r.origin.lastIndexOf(name));

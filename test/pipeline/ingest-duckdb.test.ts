@@ -6,6 +6,7 @@
  * stopping a verified load (exit 5), no abstracts stored, the compact store's guards, and a kill -9
  * during the read leaving the data set incomplete until the next run finishes it.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -321,6 +322,8 @@ describe('the duckdb reader on a two-partition snapshot', () => {
   }, 180_000);
 });
 
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
 describe('a stopped duckdb read resumes', () => {
   it('keeps the parts it committed when one could not be read, reads only the rest once it is replaced, and gives the clean run\'s rows', async () => {
     const fixture = buildFixture();
@@ -346,13 +349,29 @@ describe('a stopped duckdb read resumes', () => {
     expect(other.stderr).not.toMatch(/resuming/);
     const same = await cli(args);
     expect(same.stderr).not.toMatch(/resuming/);
+    // Every part, as the run that started over read them.
+    const parts = same.stderr.match(/reading .*part_/g)?.length ?? 0;
+    // Each part is hashed as it is read: the hash its row keeps is its content's.
+    const recorded = JSON.parse(await rows(db, 'select path, sha256 from compact_parts order by path')) as { path: string; sha256: string }[];
+    expect(recorded.length).toBe(committed[0]!.n);
+    for (const r of recorded) expect(r.sha256).toBe(sha256(r.path));
+    // Parts changed in place, their sizes kept (a gzip header's time rewritten): the read starts over.
+    for (const r of recorded) {
+      const bytes = readFileSync(r.path);
+      bytes.writeUInt32LE(bytes.readUInt32LE(4) + 1, 4);
+      writeFileSync(r.path, bytes);
+    }
+    const changed = await cli(args);
+    expect(changed.code).toBe(ExitCode.usage);
+    expect(changed.stderr).not.toMatch(/resuming/);
+    expect(changed.stderr.match(/reading .*part_/g)).toHaveLength(parts);
+    const kept = (JSON.parse(await rows(db, 'select count(*)::integer as n from compact_parts')) as { n: number }[])[0]!.n;
+    expect(kept).toBe(recorded.length);
     writeFileSync(part, whole);
     const again = await cli(args);
     expect(again.code, again.stderr).toBe(0);
-    // Every part, as the run that started over read them.
-    const parts = same.stderr.match(/reading .*part_/g)?.length ?? 0;
-    expect(again.stderr).toMatch(new RegExp(`resuming: ${committed[0]!.n} of ${parts} part\\(s\\) were read to their end`));
-    expect(again.stderr.match(/reading .*part_/g)).toHaveLength(parts - committed[0]!.n);
+    expect(again.stderr).toMatch(new RegExp(`resuming: ${kept} of ${parts} part\\(s\\) were read to their end`));
+    expect(again.stderr.match(/reading .*part_/g)).toHaveLength(parts - kept);
     for (const q of [WORKS, REJECTS, CLASSIFIED]) expect(await rows(db, q)).toBe(await rows(clean, q));
     expect(await counts(db)).toBe(await counts(clean));
     // Finished: a later run of the same command reads everything again.
