@@ -242,7 +242,7 @@ export async function ingestSnapshotDuckdb(
   }
 
   // Read order, as the node reader records its files.
-  const byPath = new Map((parts as PartRead[]).map((p) => [p.file.path, p]));
+  const byPath = new Map(parts.filter((p): p is PartRead => 'records' in p).map((p) => [p.file.path, p]));
   const read = files.map((f) => byPath.get(f.path)!);
   const mismatched: string[] = [];
   for (const p of read) {
