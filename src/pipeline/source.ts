@@ -59,7 +59,7 @@ export async function loadFromSnapshot(
   effects: Effects = quietEffects,
   how: SnapshotReadSettings = { read: 'node', keywordsDir: DEFAULT_KEYWORDS_DIR, policy: DEFAULT_POLICY },
 ): Promise<IngestSummary> {
-  // Listed, not hashed: each reader hashes the parts as it reads them.
+  // Listed, not hashed: the duckdb reader hashes each part as it reads it, the node reader all of them as it begins.
   const found = await listSnapshot(specs);
   await checkMissingParts(found, specs, false, effects);
   const { read, why } = chooseReader(how.read, found.files);
