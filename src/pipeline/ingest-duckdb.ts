@@ -128,11 +128,20 @@ interface PartRead {
   why?: string;
 }
 
-/** A part neither reader could read, and why. */
+/**
+ * A part neither reader could read to its end, and why: the records before the error (a gzip cut
+ * off, say) are kept, committed with a compact_cut row, as the node reader keeps them.
+ */
 interface PartUnread {
   file: ListedFile;
   why: string;
+  /** Records kept from it; 0 when none could be read. */
+  recordsRead: number;
+  /** Where the last record kept came from (`file:line`); null before the first. */
+  readTo: string | null;
 }
+
+const isRead = (p: PartRead | PartUnread): p is PartRead => 'records' in p;
 
 /**
  * What a stopped read must share with this one for its committed parts to stand: the command (the
@@ -146,8 +155,11 @@ interface ReadRecord {
   policy: CountryPolicy;
 }
 
-/** What a committed part left: its classified copies, its rejects and repair notes, and itself. */
-const RESUMED_TABLES = ['compact_stage', 'rejects', 'compact_parts'];
+/**
+ * What a committed part left: its classified copies, its rejects and repair notes, and itself; and
+ * the parts cut off, whose rows a resumed read removes before it reads them again whole.
+ */
+const RESUMED_TABLES = ['compact_stage', 'rejects', 'compact_parts', 'compact_cut'];
 
 /**
  * The parts a stopped read of the same command, rule and policy committed, each still the same
@@ -201,6 +213,12 @@ export async function ingestSnapshotDuckdb(
   const resumed = await partsCommitted(store, reading, files);
   await beginSnapshotLoad(store, source, command, files, resumed.length > 0 ? RESUMED_TABLES : []);
   await store.setMeta(READ_KEY, reading);
+  // A part the stopped read cut off is read again whole: what it kept of it goes first.
+  if (resumed.length > 0) {
+    await store.transaction(async () => {
+      for (const q of ['snapshot/delete_cut_stage', 'snapshot/delete_cut_rejects', 'snapshot/empty_compact_cut']) await store.run(q);
+    });
+  }
   if (resumed.length > 0) effects.log(`resuming: ${resumed.length} of ${files.length} part(s) were read to their end by the stopped run of this command; reading the other ${files.length - resumed.length}`);
   const done = new Set(resumed.map((p) => p.file.path));
   const toRead = files.filter((f) => !done.has(f.path));
@@ -227,40 +245,48 @@ export async function ingestSnapshotDuckdb(
       readParts(store, toRead, parallel, options.abstractWorkers ?? ABSTRACT_WORKERS, { rules, policy, sliceLines: options.sliceLines ?? SLICE_LINES, effects }),
     )),
   ];
-  const failed = parts.filter((p): p is PartUnread => !('records' in p));
-  if (failed.length > 0) {
-    for (const p of failed) {
-      const entry = unread.find((u) => u.path === p.file.path);
-      if (entry !== undefined) entry.error = p.why ?? 'unreadable';
-    }
-    await store.setMeta('source', source);
-    const first = failed[0]!;
-    throw new UserError(
-      `snapshot: cannot read ${displayPath(first.file.path)}: ${first.why}${failed.length > 1 ? ` (and ${failed.length - 1} more part(s))` : ''}\n` +
-        `The data set is marked incomplete: classify, aggregate and report stop on it until every file is read whole (replace the file, then rerun \`${command}\`).`,
-    );
-  }
-
   // Read order, as the node reader records its files.
-  const byPath = new Map(parts.filter((p): p is PartRead => 'records' in p).map((p) => [p.file.path, p]));
-  const read = files.map((f) => byPath.get(f.path)!);
-  const mismatched: string[] = [];
-  for (const p of read) {
+  const byPath = new Map(parts.map((p) => [p.file.path, p]));
+  const inOrder = files.map((f) => byPath.get(f.path)!);
+  const read = inOrder.filter(isRead);
+  // Parts not read to their end, and (verifying) those whose record count the manifest contradicts.
+  const stopped = new Map<string, UnreadFile & { mismatch?: string }>();
+  for (const p of inOrder) {
+    if (!isRead(p)) {
+      stopped.set(p.file.path, { path: p.file.path, bytes: p.file.bytes, recordsRead: p.recordsRead, readTo: p.readTo, error: p.why });
+      continue;
+    }
     const mismatch = manifestMismatch(found.manifest, p.file.path, p.records);
     if (mismatch === null) continue;
     if (!verify) {
       effects.warn(mismatch.what);
       continue;
     }
-    mismatched.push(mismatch.what);
-    const entry = unread.find((u) => u.path === p.file.path);
-    if (entry !== undefined) Object.assign(entry, { recordsRead: p.records, error: mismatch.error });
+    // Its records are kept, but it is not recorded as read, as by the node reader.
+    stopped.set(p.file.path, { path: p.file.path, bytes: p.file.bytes, recordsRead: p.records, readTo: null, error: mismatch.error, mismatch: mismatch.what });
   }
-  if (mismatched.length > 0) {
-    source.files = read.filter((p) => !unread.some((u) => u.path === p.file.path && u.error !== undefined)).map(record);
-    source.unread = unread.filter((u) => u.error !== undefined);
-    await store.setMeta('source', source);
-    throw new InvariantError(`${mismatched.join('\n')}. Download it again, then rerun \`${command}\`; the data set is marked incomplete until then.`);
+  if (stopped.size > 0) {
+    source.files = read.filter((p) => !stopped.has(p.file.path)).map(record);
+    source.unread = [...stopped.values()].map(({ mismatch: _, ...u }) => u);
+    const kept = await keepWhatWasRead(store, source, inOrder, { rules, policy, limit });
+    const failed = inOrder.filter((p): p is PartUnread => !isRead(p));
+    const cutRecords = failed.reduce((n, p) => n + p.recordsRead, 0);
+    const what = [
+      ...(source.files.length > 0 ? [`the ${source.files.length} part(s) read to their end`] : []),
+      ...(cutRecords > 0 ? [`the ${cutRecords} record(s) read from the others before they stopped`] : []),
+    ];
+    const keptText =
+      `${what.length > 0 ? `Stored: ${what.join(' and ')} (${kept} distinct works). The` : 'Nothing was stored: the'} data set is marked incomplete: ` +
+      'classify, aggregate and report stop on it until every part is read whole (--allow-incomplete goes on with what was read)';
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      throw new UserError(
+        `snapshot: cannot read ${displayPath(first.file.path)}: ${first.why}${failed.length > 1 ? ` (and ${failed.length - 1} more part(s))` : ''}\n` +
+          `${keptText} (replace the file, then rerun \`${command}\`: it reads again only the parts not read to their end).`,
+      );
+    }
+    const mismatched = [...stopped.values()].map((u) => u.mismatch!);
+    throw new InvariantError(`${mismatched.join('\n')}.\n${keptText} (download it again, then rerun \`${command}\`).`);
   }
   source.files = read.map(record);
   delete source.unread;
@@ -273,17 +299,13 @@ export async function ingestSnapshotDuckdb(
   // The aggregation over every staged copy spills past the same limit (at the default, 80% of RAM,
   // the 1M bench's fetch peaked at 1.2 GB here while its reads stayed under 1 GB).
   const result = await store.withMemoryLimit(limit, () => store.transaction(async () => {
-    works = await keepNewestCopies(store, recordsRead);
+    works = await keepNewestCopies(store, recordsRead, 'empty');
     const finished = await finishSnapshotLoad(store, source, found, command, effects);
     // Works the id lists set aside leave the classifications too: they were made as the files were read.
     await store.run('snapshot/finish_prune_classified');
     // Finished: nothing left to resume.
     await store.run('delete_meta', { key: READ_KEY });
-    const [totals] = await store.query<ClassifySummary>('classified_totals');
-    const summary = totals ?? { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
-    // What classifyStore records, so `run`'s classify stage sees this rule and policy done.
-    await store.setMeta('classifier', { ...ruleRecord(rules), engine: 'sql', countryPolicy: policy, summary } satisfies ClassifierRecord);
-    return { finished, summary };
+    return { finished, summary: await recordClassifier(store, rules, policy) };
   }));
   const fellBack = read.filter((p) => p.via === 'node').map((p) => p.file.path);
   effects.log(
@@ -317,11 +339,40 @@ async function hasLargeIndexChunks(store: Store, files: readonly ListedFile[]): 
 const record = (p: PartRead) => ({ path: p.file.path, bytes: p.file.bytes, sha256: p.file.sha256, records: p.records });
 
 /**
- * The newest copy of each staged work into `works` and `classified` (both made by aggregation,
- * without keys), checked to hold each work once; compact_stage emptied. Call in a transaction.
- * Returns the distinct works.
+ * The classifier record classifyStore writes, for the verdicts made as the parts were read, so
+ * `run`'s classify stage sees this rule and policy done. Returns the totals it records.
  */
-async function keepNewestCopies(store: Store, recordsRead: number): Promise<number> {
+async function recordClassifier(store: Store, rules: KeywordRules, policy: CountryPolicy): Promise<ClassifySummary> {
+  const [totals] = await store.query<ClassifySummary>('classified_totals');
+  const summary = totals ?? { classified: 0, medical: 0, ai: 0, medicalAi: 0 };
+  await store.setMeta('classifier', { ...ruleRecord(rules), engine: 'sql', countryPolicy: policy, summary } satisfies ClassifierRecord);
+  return summary;
+}
+
+/**
+ * A read that stopped short of some parts: the works read so far into `works` and `classified`, as
+ * the node reader keeps what it read, with `source` saying what was read and what was not. The id
+ * lists are not applied and the load stays incomplete; the staged copies stay for the rerun, which
+ * reads only the parts not read to their end. Returns the distinct works kept.
+ */
+async function keepWhatWasRead(store: Store, source: SnapshotSource, parts: readonly (PartRead | PartUnread)[], how: { rules: KeywordRules; policy: CountryPolicy; limit: string }): Promise<number> {
+  const recordsRead = parts.reduce((n, p) => n + (isRead(p) ? p.records : p.recordsRead), 0);
+  return store.withMemoryLimit(how.limit, () =>
+    store.transaction(async () => {
+      const works = await keepNewestCopies(store, recordsRead, 'keep');
+      await recordClassifier(store, how.rules, how.policy);
+      await store.setMeta('source', source);
+      return works;
+    }),
+  );
+}
+
+/**
+ * The newest copy of each staged work into `works` and `classified` (both made by aggregation,
+ * without keys), checked to hold each work once; compact_stage emptied, or kept for a read that
+ * stopped short. Call in a transaction. Returns the distinct works.
+ */
+async function keepNewestCopies(store: Store, recordsRead: number, stage: 'empty' | 'keep'): Promise<number> {
   await store.replaceTableFrom('works', 'snapshot/finish_works');
   await store.replaceTableFrom('classified', 'snapshot/finish_classified', {}, { orderBy: CLASSIFIED_ORDER });
   const [c] = await store.query<{ staged: bigint; works: bigint; work_ids: bigint; classified: bigint; classified_ids: bigint }>('snapshot/finish_check');
@@ -330,7 +381,7 @@ async function keepNewestCopies(store: Store, recordsRead: number): Promise<numb
   if (c === undefined || n(c.works) !== n(c.work_ids) || n(c.classified) !== n(c.works) || n(c.classified_ids) !== n(c.works)) {
     throw new Error(`the newest-copy aggregation left works ${c?.works} rows for ${c?.work_ids} ids and classified ${c?.classified} rows for ${c?.classified_ids} ids`);
   }
-  await store.run('empty_compact_stage');
+  if (stage === 'empty') await store.run('empty_compact_stage');
   await store.run('bump_counter', { name: 'records_read', delta: recordsRead });
   await store.run('bump_counter', { name: 'duplicates', delta: n(c.staged) - n(c.works) });
   return n(c.works);
@@ -372,12 +423,12 @@ async function readParts(store: Store, files: readonly ListedFile[], parallel: n
         return;
       }
       if (!(err instanceof UserError)) throw err;
-      read = { file: f, why: whyReadingStopped(err) };
+      read = { file: f, why: whyReadingStopped(err), recordsRead: 0, readTo: null };
     }
     out.push(read);
     bytesDone += f.bytes;
     const now = effects.now().getTime();
-    effects.log(partProgressLine({ part: displayPath(f.path), records: 'records' in read ? read.records : -1, seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
+    effects.log(partProgressLine({ part: displayPath(f.path), records: isRead(read) ? read.records : read.recordsRead, cut: !isRead(read), seconds: (now - partStarted) / 1000, partsDone: out.length, partsTotal: files.length, bytesDone, bytesTotal, elapsedSeconds: (now - started) / 1000 }));
   };
   const worker = async (queued: ListedFile[], alone: boolean): Promise<void> => {
     const conn = await store.connect();
@@ -409,8 +460,9 @@ async function readParts(store: Store, files: readonly ListedFile[], parallel: n
  * the pace of the bytes read so far (parts are read largest first; a part being read counts once
  * it is done, so the first estimates run long).
  */
-export function partProgressLine(p: { part: string; records: number; seconds: number; partsDone: number; partsTotal: number; bytesDone: number; bytesTotal: number; elapsedSeconds: number }): string {
-  const what = p.records < 0 ? 'could not be read' : `${p.records} records in ${durationText(p.seconds)}`;
+export function partProgressLine(p: { part: string; records: number; cut?: boolean; seconds: number; partsDone: number; partsTotal: number; bytesDone: number; bytesTotal: number; elapsedSeconds: number }): string {
+  const what =
+    p.cut !== true ? `${p.records} records in ${durationText(p.seconds)}` : p.records > 0 ? `cut off after ${p.records} records, which are kept` : 'could not be read';
   const left = p.bytesDone >= p.bytesTotal || p.bytesDone === 0 ? '' : `, about ${durationText((p.elapsedSeconds * (p.bytesTotal - p.bytesDone)) / p.bytesDone)} left`;
   return `read ${p.part}: ${what} (${p.partsDone} of ${p.partsTotal} parts, ${Math.floor((100 * p.bytesDone) / Math.max(1, p.bytesTotal))}% of the bytes${left})`;
 }
@@ -427,7 +479,7 @@ class OutOfMemoryBeside extends Error {}
  * One part in one transaction of `conn`: by SQL, or by the node reader when SQL cannot read it
  * exactly. Out of DuckDB's memory while other parts are read (`alone` false): OutOfMemoryBeside.
  */
-async function readPart(conn: StoreConnection, f: ListedFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading, alone: boolean): Promise<PartRead> {
+async function readPart(conn: StoreConnection, f: ListedFile, fileOrder: number, rebuilder: AbstractRebuilder, reading: PartReading, alone: boolean): Promise<PartRead | PartUnread> {
   const { rules, policy, effects } = reading;
   effects.log(`reading ${f.path}`);
   // The part's hash, which its compact_parts row keeps, is made while DuckDB reads it: no pass over
@@ -481,8 +533,9 @@ async function readPart(conn: StoreConnection, f: ListedFile, fileOrder: number,
   if (isParquet(f)) throw new UserError(`snapshot: cannot read ${name}: ${why} (the node reader reads JSON only)`);
   effects.log(`${name}: read by the node reader (${why})`);
   const hashed = await hashing;
-  const records = await conn.transaction(() => readPartNode(conn, hashed, fileOrder, rules, policy));
-  return { file: hashed, records, via: 'node', why };
+  const node = await conn.transaction(() => readPartNode(conn, hashed, fileOrder, rules, policy));
+  if (node.error !== null) return { file: hashed, why: node.error, recordsRead: node.records, readTo: node.readTo };
+  return { file: hashed, records: node.records, via: 'node', why };
 }
 
 /** How DuckDB's errors begin ("Invalid Input Error: …", "Conversion Error: …", "Out of Memory Error: …"). */
@@ -512,27 +565,41 @@ function sliceCountries(authorships: readonly Authorship[]): string[] {
 /**
  * The node reader's reading of one part (readFileRecords + toBatch, classify() and countryShares()),
  * written as the same compact_stage and rejects rows, with the lines it names. Call in a
- * transaction of `conn`. Returns the records read.
+ * transaction of `conn`. Returns the records read, and, for a part that stops with an error (a gzip
+ * cut off), why and the last record kept: the records before it are kept, as the node reader keeps
+ * them, and the part is recorded in compact_cut, not compact_parts.
  */
-async function readPartNode(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<number> {
+async function readPartNode(conn: StoreConnection, f: SnapshotFile, fileOrder: number, rules: KeywordRules, policy: CountryPolicy): Promise<{ records: number; error: string | null; readTo: string | null }> {
   let records = 0;
+  let readTo: string | null = null;
   let pending: RawRecord[] = [];
   const flush = async (): Promise<void> => {
     const first = records;
     // The record's place in the file, 1-based: the line for JSON Lines (the tie-break of two copies).
     const ordinal = new Map(pending.map((r, i) => [r.origin, first + i + 1]));
     records += pending.length;
+    readTo = pending.at(-1)?.origin ?? readTo;
     const batch = pending;
     pending = [];
     await appendRecords(conn, batch, ordinal, fileOrder, rules, policy);
   };
-  for await (const r of readFileRecords(f)) {
-    pending.push(r);
-    if (pending.length >= FALLBACK_BATCH) await flush();
+  let error: string | null = null;
+  try {
+    for await (const r of readFileRecords(f)) {
+      pending.push(r);
+      if (pending.length >= FALLBACK_BATCH) await flush();
+    }
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    error = whyReadingStopped(err);
   }
   await flush();
+  if (error !== null) {
+    await conn.run('snapshot/insert_compact_cut', { path: f.path, display: displayPath(f.path), records, read_to: readTo, error });
+    return { records, error, readTo };
+  }
   await conn.run('snapshot/insert_compact_part', { path: f.path, bytes: f.bytes, sha256: f.sha256, records });
-  return records;
+  return { records, error: null, readTo };
 }
 
 /**

@@ -44,7 +44,7 @@ function orderClause(orderBy: readonly string[] | undefined): string {
 }
 
 /** The store's tables, one DDL file each under queries/schema/; a new data set empties them all. */
-const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare', 'compact_stage', 'compact_parts'];
+const SCHEMA = ['works', 'works_stage', 'rejects', 'checkpoints', 'counters', 'meta', 'classified', 'classified_compare', 'compact_stage', 'compact_parts', 'compact_cut'];
 /**
  * The columns classified gained later (each work's type, the tagged works' titles, the country set):
  * an older database gains them filled, in one transaction (Store.open), not as unknowns.

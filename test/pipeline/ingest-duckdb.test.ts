@@ -194,7 +194,7 @@ describe('--read auto', () => {
     const damaged = await cli(['fetch', '--snapshot', works, '--db', join(root, 'damaged.duckdb')]);
     expect(damaged.code, damaged.stderr).toBe(ExitCode.usage);
     expect(damaged.stderr).toContain(`snapshot: cannot read ${cut}: No magic bytes found at end of file`);
-    expect(damaged.stderr).toContain('The data set is marked incomplete');
+    expect(damaged.stderr).toContain('Stored: the 2 part(s) read to their end (2290 distinct works). The data set is marked incomplete');
     rmSync(cut);
     // Read as text, the Parquet bytes once made a million records that are not JSON, and exit 0.
     const node = await cli(['fetch', '--snapshot', works, '--read', 'node', '--db', join(root, 'node.duckdb')]);
@@ -343,6 +343,21 @@ describe('a stopped duckdb read resumes', () => {
     expect(failed.stderr).toMatch(/cannot read .*part_0000\.gz/);
     const committed = JSON.parse(await rows(db, 'select count(*)::integer as n from compact_parts')) as { n: number }[];
     expect(committed[0]!.n).toBeGreaterThan(0);
+    // What was read is kept, as the node reader keeps it: the parts read whole, and the cut part's
+    // records before the cut (committed with a compact_cut row), usable with --allow-incomplete.
+    const stored = failed.stderr.match(/Stored: the (\d+) part\(s\) read to their end and the (\d+) record\(s\) read from the others before they stopped \((\d+) distinct works\)/);
+    expect(stored, failed.stderr).not.toBeNull();
+    expect(Number(stored![1])).toBe(committed[0]!.n);
+    const cut = JSON.parse(await rows(db, 'select records::integer as n, read_to from compact_cut')) as { n: number; read_to: string }[];
+    expect(cut).toHaveLength(1);
+    expect(cut[0]!.n).toBe(Number(stored![2]));
+    expect(cut[0]!.n).toBeGreaterThan(0);
+    expect(cut[0]!.read_to).toBe(`${part}:${cut[0]!.n}`);
+    expect(await rows(db, 'select count(*)::integer as n from works')).toBe(`[{"n":${stored![3]}}]`);
+    expect(await rows(db, 'select count(*)::integer as n from classified')).toBe(`[{"n":${stored![3]}}]`);
+    const partial = await cli(['aggregate', '--db', db, '--allow-incomplete']);
+    expect(partial.code, partial.stderr).toBe(0);
+    expect(partial.stderr).toMatch(new RegExp(`part_0000\\.gz was cut off after ${cut[0]!.n} records`));
     // Another country policy classifies differently: its read starts over.
     const other = await cli([...args, '--country-policy', 'fold-hk-mo']);
     expect(other.code).toBe(ExitCode.usage);
@@ -372,7 +387,10 @@ describe('a stopped duckdb read resumes', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`resuming: ${kept} of ${parts} part\\(s\\) were read to their end`));
     expect(again.stderr.match(/reading .*part_/g)).toHaveLength(parts - kept);
-    for (const q of [WORKS, REJECTS, CLASSIFIED]) expect(await rows(db, q)).toBe(await rows(clean, q));
+    // The cut part's records kept before were dropped when it was read again: nothing counted twice.
+    const COUNTERS = 'select * from counters order by all';
+    for (const q of [WORKS, REJECTS, CLASSIFIED, COUNTERS]) expect(await rows(db, q)).toBe(await rows(clean, q));
+    expect(await rows(db, 'select count(*)::integer as n from compact_cut')).toBe('[{"n":0}]');
     expect(await counts(db)).toBe(await counts(clean));
     // Finished: a later run of the same command reads everything again.
     const fresh = await cli(args);
@@ -388,8 +406,11 @@ it('logs each part as it is read, with the time the rest may take at the pace of
   expect(partProgressLine({ ...base, records: 400000, partsDone: 100, bytesDone: 100e9 })).toBe(
     'read works/updated_date=2026-06-01/part_0003.gz: 400000 records in 95 s (100 of 1200 parts, 8% of the bytes, about 33 h 0 min left)',
   );
-  expect(partProgressLine({ ...base, records: -1, seconds: 0.42, partsDone: 1200, bytesDone: 1200e9 })).toBe(
+  expect(partProgressLine({ ...base, records: 0, cut: true, seconds: 0.42, partsDone: 1200, bytesDone: 1200e9 })).toBe(
     'read works/updated_date=2026-06-01/part_0003.gz: could not be read (1200 of 1200 parts, 100% of the bytes)',
+  );
+  expect(partProgressLine({ ...base, records: 1634, cut: true, seconds: 0.42, partsDone: 1200, bytesDone: 1200e9 })).toBe(
+    'read works/updated_date=2026-06-01/part_0003.gz: cut off after 1634 records, which are kept (1200 of 1200 parts, 100% of the bytes)',
   );
   expect(partProgressLine({ ...base, records: 10, partsDone: 1, bytesDone: 600e9, elapsedSeconds: 754 })).toMatch(/50% of the bytes, about 13 min left\)$/);
 });
