@@ -213,13 +213,17 @@ export async function ingestSnapshotDuckdb(
   const resumed = await partsCommitted(store, reading, files);
   await beginSnapshotLoad(store, source, command, files, resumed.length > 0 ? RESUMED_TABLES : []);
   await store.setMeta(READ_KEY, reading);
-  // A part the stopped read cut off is read again whole: what it kept of it goes first.
   if (resumed.length > 0) {
+    // A part the stopped read cut off is read again whole: what it kept of it goes first.
     await store.transaction(async () => {
-      for (const q of ['snapshot/delete_cut_stage', 'snapshot/delete_cut_rejects', 'snapshot/empty_compact_cut']) await store.run(q);
+      for (const { display } of await store.query<{ display: string }>('snapshot/compact_cut_displays')) {
+        await store.run('snapshot/delete_part_stage', { prefix: display });
+        await store.run('delete_file_rejects', { prefix: display });
+      }
+      await store.run('snapshot/empty_compact_cut');
     });
+    effects.log(`resuming: ${resumed.length} of ${files.length} part(s) were read to their end by the stopped run of this command; reading the other ${files.length - resumed.length}`);
   }
-  if (resumed.length > 0) effects.log(`resuming: ${resumed.length} of ${files.length} part(s) were read to their end by the stopped run of this command; reading the other ${files.length - resumed.length}`);
   const done = new Set(resumed.map((p) => p.file.path));
   const toRead = files.filter((f) => !done.has(f.path));
 
